@@ -1,0 +1,89 @@
+//! `CacheBuilder`: how a cache is configured before it is built.
+
+use crate::{CacheConfig, Clock, SystemClock, WeighBoth, Weigher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds a [`crate::Cache`] (thread-safe) or an [`crate::unsync::Cache`] (single-threaded core).
+///
+/// Defaults: no entry or byte limit, `default_ttl` = 24 h, [`SystemClock`], weight =
+/// `key.weight() + value.weight()` ([`crate::Weigh`]).
+pub struct CacheBuilder<K, V, W = WeighBoth> {
+    pub(crate) config: CacheConfig,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) weigher: W,
+    pub(crate) shards: Option<usize>,
+    pub(crate) _types: PhantomData<fn(K, V)>,
+}
+
+impl<K, V> CacheBuilder<K, V, WeighBoth> {
+    /// A builder with the defaults above.
+    pub fn new() -> Self {
+        Self {
+            config: CacheConfig::default(),
+            clock: Arc::new(SystemClock::new()),
+            weigher: WeighBoth,
+            shards: None,
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<K, V> Default for CacheBuilder<K, V, WeighBoth> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K, V, W> CacheBuilder<K, V, W> {
+    /// Bound the number of entries.
+    pub fn max_entries(mut self, n: usize) -> Self {
+        self.config.max_entries = Some(n);
+        self
+    }
+
+    /// Bound the total weight in bytes.
+    pub fn max_bytes(mut self, n: u64) -> Self {
+        self.config.max_bytes = Some(n);
+        self
+    }
+
+    /// TTL for entries inserted without one; `None` = never expire.
+    pub fn default_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.config.default_ttl = ttl;
+        self
+    }
+
+    /// All bounds at once.
+    pub fn config(mut self, config: CacheConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The time source (e.g. a [`crate::ManualClock`] in tests and simulations).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Number of shards of the thread-safe cache (rounded up to a power of two).
+    pub fn shards(mut self, n: usize) -> Self {
+        self.shards = Some(n);
+        self
+    }
+
+    /// Replace the default weigher with a closure `|key, value| bytes`.
+    pub fn weigher<W2>(self, weigher: W2) -> CacheBuilder<K, V, W2>
+    where
+        W2: Weigher<K, V>,
+    {
+        CacheBuilder {
+            config: self.config,
+            clock: self.clock,
+            weigher,
+            shards: self.shards,
+            _types: PhantomData,
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Where the cache's notion of "now" comes from.
+//!
+//! Every time-dependent decision (TTL expiry, entry age, last access) reads a [`Clock`]. Production
+//! code uses [`SystemClock`] (monotonic); tests and the replay harness use [`ManualClock`] so that a
+//! 24 h TTL means 24 *virtual* hours and expiry boundaries can be hit exactly.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// A monotonic time source: the time elapsed since an arbitrary, fixed origin.
+///
+/// Implementations must never go backwards; the cache treats "now" as non-decreasing.
+pub trait Clock: Send + Sync + 'static {
+    /// Time elapsed since this clock's origin.
+    fn now(&self) -> Duration;
+}
+
+/// The default clock: [`Instant`]-based, monotonic, origin at construction.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock {
+    origin: Instant,
+}
+
+impl SystemClock {
+    /// A clock whose origin is the moment of this call.
+    pub fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+}
+
+/// A clock that only moves when told to. Cloning gives another handle to the same time.
+///
+/// ```
+/// use gencache::{Clock, ManualClock};
+/// use std::time::Duration;
+///
+/// let clock = ManualClock::new();
+/// let handle = clock.clone();
+/// handle.advance(Duration::from_secs(90));
+/// assert_eq!(clock.now(), Duration::from_secs(90));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock {
+    nanos: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    /// A clock standing at zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves time forward by `by` (saturating at `u64::MAX` nanoseconds, about 584 years).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        // fetch_update cannot fail with a closure that always returns Some.
+        let _ = self
+            .nanos
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_add(by))
+            });
+    }
+
+    /// Sets the time to `to` if it is later than the current time (the clock never goes back).
+    pub fn set(&self, to: Duration) {
+        let to = u64::try_from(to.as_nanos()).unwrap_or(u64::MAX);
+        self.nanos.fetch_max(to, Ordering::AcqRel);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.nanos.load(Ordering::Acquire))
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manual_clock_never_goes_back() {
+        let c = ManualClock::new();
+        c.set(Duration::from_secs(10));
+        c.set(Duration::from_secs(5));
+        assert_eq!(c.now(), Duration::from_secs(10));
+        c.advance(Duration::from_millis(1));
+        assert_eq!(c.now(), Duration::from_millis(10_001));
+    }
+
+    #[test]
+    fn system_clock_is_monotonic() {
+        let c = SystemClock::new();
+        let a = c.now();
+        let b = c.now();
+        assert!(b >= a);
+    }
+}

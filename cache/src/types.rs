@@ -1,0 +1,72 @@
+//! Small public types shared by the thread-safe cache and the single-threaded core.
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InsertOutcome {
+    /// A new key was stored.
+    Inserted,
+    /// The key existed; its value (and weight, TTL) were replaced.
+    Updated,
+    /// The entry alone is heavier than `max_bytes` (or `max_entries` is 0): nothing was stored,
+    /// nothing was evicted, and `refused_too_large` was counted.
+    Refused {
+        /// The entry's weight in bytes.
+        weight: u64,
+        /// The byte budget it exceeds.
+        max_bytes: u64,
+    },
+}
+
+/// How a `get_or_*` / `load*` call obtained its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LoadStatus {
+    /// Found in the cache.
+    Hit,
+    /// This caller ran the computation.
+    Loaded,
+    /// Another caller's concurrent computation for the same key served this caller.
+    Joined,
+}
+
+/// A value together with how it was obtained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded<V> {
+    /// The value.
+    pub value: V,
+    /// Hit, loaded by this caller, or joined another caller's load.
+    pub status: LoadStatus,
+}
+
+/// Options of one single-flight load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    pub(crate) ttl: Option<Option<Duration>>,
+}
+
+impl LoadOptions {
+    /// Store the loaded value with this TTL instead of the cache's default (`None` = never expire).
+    pub fn ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.ttl = Some(ttl);
+        self
+    }
+}
+
+/// One entry of a listing (`Cache::entries`), for management views.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryInfo<K> {
+    /// The key.
+    pub key: K,
+    /// Weight in bytes.
+    pub weight: u64,
+    /// Time since the entry was inserted (or last updated).
+    pub age: Duration,
+    /// Time since the entry was last read or written.
+    pub idle: Duration,
+    /// Number of hits on this entry since it was inserted.
+    pub access_count: u64,
+    /// Time left before it expires; `None` = never.
+    pub expires_in: Option<Duration>,
+}

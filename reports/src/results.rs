@@ -1,0 +1,211 @@
+//! The versioned `results.json` schema: what `harness run` writes and the reports read.
+//!
+//! The harness fills these types; this crate only reads them. Bump [`SCHEMA_VERSION`] on any
+//! incompatible change; readers refuse versions they do not know.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the results schema written by this build.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One replayed workload: baseline and cached side by side. The content of `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunResults {
+    /// Always [`SCHEMA_VERSION`] when written by this build.
+    pub schema_version: u32,
+    /// Version of the harness that wrote the file.
+    pub tool_version: String,
+    /// What was replayed.
+    pub workload: WorkloadInfo,
+    /// The simulation's parameters.
+    pub model: ModelParams,
+    /// No cache: every request goes to the generator.
+    pub baseline: SideResult,
+    /// The real gencache cache in front of the generator.
+    pub cached: SideResult,
+    /// `baseline.virtual_time_s / cached.virtual_time_s`.
+    pub speedup: f64,
+    /// Cache counters of the cached side.
+    pub cache: CacheCounters,
+    /// Measured memory overhead of the cache.
+    pub memory: MemoryReport,
+    /// The seed's claims checked against this run.
+    pub claims: Vec<ClaimVerdict>,
+    /// Per-window series over the trace (hit rate, occupancy, memory).
+    pub timeline: Vec<WindowPoint>,
+    /// Wall-clock speed of the simulation itself (not deterministic; never gated).
+    pub replay: ReplaySpeed,
+}
+
+/// Identity of the replayed workload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadInfo {
+    /// Preset name or trace file name.
+    pub name: String,
+    /// RNG seed the trace was generated from (0 for real traces).
+    pub seed: u64,
+    /// Number of requests replayed.
+    pub requests: u64,
+    /// Distinct keys in the trace.
+    pub distinct_keys: u64,
+    /// Hit rate the workload was calibrated for, if any (0..=1).
+    pub target_hit_rate: Option<f64>,
+    /// Zipf exponent used, if synthetic.
+    pub zipf_exponent: Option<f64>,
+    /// Human-readable arrival process, e.g. "closed loop, 1 client" or "Poisson 0.5/s".
+    pub arrival: String,
+}
+
+/// Parameters of the discrete-event model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelParams {
+    /// Generator workers (K).
+    pub workers: u32,
+    /// Virtual seconds to answer a hit (plus the measured lookup time).
+    pub hit_cost_s: f64,
+    /// Whether concurrent duplicate misses join one generation.
+    pub single_flight: bool,
+    /// Mean generation cost over the trace, seconds.
+    pub mean_miss_cost_s: f64,
+    /// Cache entry bound, if any.
+    pub max_entries: Option<u64>,
+    /// Cache byte bound, if any.
+    pub max_bytes: Option<u64>,
+    /// Default TTL in seconds, if any.
+    pub ttl_s: Option<f64>,
+}
+
+/// One side (baseline or cached) of a replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SideResult {
+    /// Virtual time from first arrival to last answer, seconds (the makespan).
+    pub virtual_time_s: f64,
+    /// Generations run (generator invocations).
+    pub generations: u64,
+    /// Worker-seconds spent generating.
+    pub generation_time_s: f64,
+    /// Request-seconds spent queued for a worker or waiting on a joined generation.
+    pub wait_time_s: f64,
+    /// Request-seconds spent answering hits.
+    pub hit_time_s: f64,
+    /// Requests per virtual second.
+    pub throughput_rps: f64,
+    /// Latency summary (seconds).
+    pub latency: LatencySummary,
+    /// Percentile curve (seconds) for plotting: (percentile 0..=100, latency).
+    pub latency_curve: Vec<(f64, f64)>,
+}
+
+/// Latency percentiles in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySummary {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Counters of the cached side.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheCounters {
+    /// Requests answered from the cache.
+    pub hits: u64,
+    /// Requests that were not (including joined ones).
+    pub misses: u64,
+    /// Misses that waited for a concurrent generation of the same key (single-flight).
+    pub joined: u64,
+    /// `hits / requests`.
+    pub hit_rate: f64,
+    /// Evicted to respect max_entries.
+    pub evicted_entries: u64,
+    /// Evicted to respect max_bytes.
+    pub evicted_bytes: u64,
+    /// Expired by TTL.
+    pub expired: u64,
+    /// Refused as heavier than max_bytes.
+    pub refused_too_large: u64,
+    /// Peak weight in bytes.
+    pub peak_bytes: u64,
+    /// Peak number of entries.
+    pub peak_entries: u64,
+}
+
+/// Measured memory overhead: heap bytes held by the cache vs payload bytes it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryReport {
+    /// Payload bytes held at the measurement point.
+    pub payload_bytes: u64,
+    /// Heap bytes held by the cache (payload included), measured by a counting allocator.
+    pub heap_bytes: u64,
+    /// Entries held at the measurement point.
+    pub entries: u64,
+    /// `(heap_bytes - payload_bytes) / payload_bytes * 100`.
+    pub overhead_pct: f64,
+    /// Overhead per entry in bytes.
+    pub overhead_per_entry: f64,
+}
+
+/// One of the seed's claims checked against this run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimVerdict {
+    /// The claim as stated, e.g. "70 % hit rate -> 3.1x".
+    pub claim: String,
+    /// Hit rate the claim is about (0..=1).
+    pub claimed_hit_rate: f64,
+    /// Speedup the claim states.
+    pub claimed_speedup: f64,
+    /// S = t_miss / (h t_hit + (1-h) t_miss) at this run's achieved hit rate.
+    pub analytic_at_achieved: f64,
+    /// S at the claim's own hit rate with this run's costs.
+    pub analytic_at_claimed: f64,
+    /// This run's simulated speedup, when the run is the claim's scenario.
+    pub simulated: Option<f64>,
+    /// Whether the claim holds for this run (None when the run does not test it).
+    pub holds: Option<bool>,
+    /// One plain sentence explaining the verdict.
+    pub note: String,
+}
+
+/// One window of the trace.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowPoint {
+    /// Requests replayed up to the end of this window.
+    pub requests: u64,
+    /// Virtual time (cached side) at the end of the window, seconds.
+    pub time_s: f64,
+    /// Hit rate within the window.
+    pub window_hit_rate: f64,
+    /// Hit rate from the start up to the end of the window.
+    pub cumulative_hit_rate: f64,
+    /// Entries held at the end of the window.
+    pub entries: u64,
+    /// Payload (weight) bytes held at the end of the window.
+    pub payload_bytes: u64,
+    /// Measured heap bytes of the cache at the end of the window, when measured.
+    pub heap_bytes: Option<u64>,
+}
+
+/// How fast the simulation ran (wall clock).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaySpeed {
+    /// Wall-clock seconds of the cached replay.
+    pub wall_s: f64,
+    /// Requests per wall-clock second.
+    pub requests_per_s: f64,
+}
