@@ -8,14 +8,25 @@ use serde::{Deserialize, Serialize};
 /// Version of the results schema written by this build.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// One replayed workload: baseline and cached side by side. The content of `results.json`.
+/// The content of `results.json`: one or more runs written by one harness invocation.
+///
+/// A results directory holds one such file; `harness report A B` compares two directories
+/// run by run (matched by workload name).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RunResults {
-    /// Always [`SCHEMA_VERSION`] when written by this build.
+pub struct ResultsFile {
+    /// Always [`SCHEMA_VERSION`] when written by this build; readers refuse versions they don't know.
     pub schema_version: u32,
     /// Version of the harness that wrote the file.
     pub tool_version: String,
+    /// One entry per replayed workload, in the order they were run.
+    pub runs: Vec<RunResults>,
+}
+
+/// One replayed workload: baseline and cached side by side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunResults {
     /// What was replayed.
     pub workload: WorkloadInfo,
     /// The simulation's parameters.
@@ -36,6 +47,9 @@ pub struct RunResults {
     pub timeline: Vec<WindowPoint>,
     /// Wall-clock speed of the simulation itself (not deterministic; never gated).
     pub replay: ReplaySpeed,
+    /// The same trace replayed for real (`--live` or `--target`), when it was.
+    #[serde(default)]
+    pub live: Option<LiveComparison>,
 }
 
 /// Identity of the replayed workload.
@@ -208,4 +222,30 @@ pub struct ReplaySpeed {
     pub wall_s: f64,
     /// Requests per wall-clock second.
     pub requests_per_s: f64,
+}
+
+/// A live replay (real tasks, real sleeps scaled by `time_scale`) beside the simulation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveComparison {
+    /// "in-process" (`--live`) or the target URL (`--target`).
+    pub mode: String,
+    /// Real seconds per virtual second of generation cost.
+    pub time_scale: f64,
+    /// Wall-clock seconds of the live baseline replay, rescaled to virtual seconds.
+    pub baseline_s: f64,
+    /// Wall-clock seconds of the live cached replay, rescaled to virtual seconds.
+    pub cached_s: f64,
+    /// Live speedup.
+    pub speedup: f64,
+    /// Live hits.
+    pub hits: u64,
+    /// Live hit rate.
+    pub hit_rate: f64,
+    /// Live generations.
+    pub generations: u64,
+    /// (live speedup - simulated speedup) / simulated speedup * 100.
+    pub speedup_diff_pct: f64,
+    /// live hits - simulated hits.
+    pub hit_diff: i64,
 }
