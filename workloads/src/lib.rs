@@ -1,2 +1,42 @@
 //! workloads: the trace model, calibrated synthetic generation traces, scenario presets and
 //! readers for real trace files. Knows nothing of the harness.
+//!
+//! * [`Request`] — one request: arrival time, key, output size, generation cost.
+//! * [`Workload`] — a TOML workload definition (or a built-in preset, see [`Workload::presets`]);
+//!   [`Workload::trace`] streams its requests deterministically from its seed.
+//! * [`calibrate`] — finds the Zipf exponent whose replay through the real `gencache` LRU hits a
+//!   target hit rate within ±0.5 pp.
+//! * [`tracefile`] — the project's CSV (read and write), libCacheSim `oracleGeneral` (plain and
+//!   `.zst`), cache2k (`.xz`) and plain-text key lists, streamed.
+//!
+//! ```
+//! use workloads::Workload;
+//! let w = Workload::resolve("duplicate").unwrap();
+//! let first = w.trace().unwrap().next().unwrap();
+//! assert_eq!(first.cost, 124.6);
+//! assert!(w.trace().unwrap().all(|r| r.key == first.key));
+//! ```
+#![warn(missing_docs)]
+
+mod analytic;
+pub mod calibrate;
+mod dist;
+mod error;
+mod generate;
+mod keys;
+mod load;
+mod model;
+mod presets;
+mod spec;
+pub mod tracefile;
+
+pub use error::WorkloadError;
+pub use generate::Trace;
+pub use keys::key_for_rank;
+pub use load::PresetInfo;
+pub use model::Request;
+pub use presets::PRESETS_DIR;
+pub use spec::{
+    Arrival, CacheSpec, CostDist, DEFAULT_COST_S, DEFAULT_HIT_COST_S, DEFAULT_TTL_S, KeyPopularity,
+    MAX_BURST_SIZE, SizeDist, Workload,
+};

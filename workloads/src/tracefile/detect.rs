@@ -1,0 +1,191 @@
+//! Which format a trace file is in: from a `--format` value, or from extension and content.
+
+use super::TraceError;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The trace file formats this crate reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TraceFormat {
+    /// The project's CSV, header `time,key,size,cost` (`.csv`).
+    Csv,
+    /// libCacheSim `oracleGeneral` binary, 24-byte LE records (`.oracleGeneral`, `.bin`).
+    OracleGeneral,
+    /// `oracleGeneral` compressed with zstd (`.zst`).
+    OracleGeneralZst,
+    /// cache2k trace: big-endian `i32` keys, xz-compressed (`.xz`).
+    Cache2kXz,
+    /// Plain text, one key per line (`.txt`, `.keys`).
+    Text,
+}
+
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
+/// Compressions recognised only to say they are not supported: (magic, name).
+const UNSUPPORTED_MAGIC: [(&[u8], &str); 6] = [
+    (&[0x1f, 0x8b], "gzip"),
+    (b"BZh", "bzip2"),
+    (&[0x04, 0x22, 0x4d, 0x18], "lz4"),
+    (b"PK\x03\x04", "zip"),
+    (&[b'7', b'z', 0xbc, 0xaf, 0x27, 0x1c], "7z"),
+    (&[0x5d, 0x00, 0x00], "lzma"),
+];
+const UNSUPPORTED_EXTENSIONS: [&str; 10] = [
+    "gz", "gzip", "bz2", "lz4", "zip", "7z", "lzma", "br", "z", "tgz",
+];
+
+impl TraceFormat {
+    /// Names accepted by [`FromStr`] (for `--format` help).
+    pub const NAMES: &'static [&'static str] = &[
+        "csv",
+        "oracle-general",
+        "oracle-general-zst",
+        "cache2k-xz",
+        "text",
+    ];
+
+    /// What one record looks like (for "empty trace" errors).
+    pub fn record_description(self) -> &'static str {
+        match self {
+            TraceFormat::Csv => "CSV row after the header",
+            TraceFormat::OracleGeneral | TraceFormat::OracleGeneralZst => {
+                "24-byte oracleGeneral record"
+            }
+            TraceFormat::Cache2kXz => "4-byte big-endian key",
+            TraceFormat::Text => "line with a key",
+        }
+    }
+
+    /// Detects the format from the file name, then from the first bytes.
+    ///
+    /// Extensions: `.csv`, `.zst`/`.zstd`, `.xz`, `.txt`/`.keys`, `.oracleGeneral`/`.bin`. A known
+    /// but unsupported compression (gzip, bzip2, lz4, zip, 7z, lzma, brotli) is an error. Otherwise
+    /// the content decides: zstd or xz magic; a first line starting with a CSV header column; UTF-8
+    /// text; else binary with a size that is a multiple of 24 is `oracleGeneral`.
+    pub fn detect(path: &Path) -> Result<TraceFormat, TraceError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        match ext.as_str() {
+            "csv" => return Ok(TraceFormat::Csv),
+            "zst" | "zstd" => return Ok(TraceFormat::OracleGeneralZst),
+            "xz" => return Ok(TraceFormat::Cache2kXz),
+            "txt" | "keys" => return Ok(TraceFormat::Text),
+            "oraclegeneral" | "bin" => return Ok(TraceFormat::OracleGeneral),
+            e if UNSUPPORTED_EXTENSIONS.contains(&e) => {
+                return Err(TraceError::UnknownCompression {
+                    path: path.to_path_buf(),
+                    compression: format!("`.{e}`"),
+                });
+            }
+            _ => {}
+        }
+        Self::sniff(path)
+    }
+
+    fn sniff(path: &Path) -> Result<TraceFormat, TraceError> {
+        let io = |source| TraceError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut head = [0u8; 4096];
+        let got = super::cache2k::read_up_to(&mut file, &mut head).map_err(io)?;
+        let head = &head[..got];
+        if got == 0 {
+            return Err(TraceError::Empty {
+                path: path.to_path_buf(),
+                expected: "request",
+            });
+        }
+        if head.starts_with(&ZSTD_MAGIC) {
+            return Ok(TraceFormat::OracleGeneralZst);
+        }
+        if head.starts_with(&XZ_MAGIC) {
+            return Ok(TraceFormat::Cache2kXz);
+        }
+        reject_unsupported_compression(path, head)?;
+        let looks_like_text = head
+            .iter()
+            .all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b));
+        if looks_like_text {
+            let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+            let first = String::from_utf8_lossy(first_line);
+            let is_header = first
+                .split(',')
+                .next()
+                .is_some_and(|c| ["time", "key", "size", "cost"].contains(&c.trim()));
+            return Ok(if is_header {
+                TraceFormat::Csv
+            } else {
+                TraceFormat::Text
+            });
+        }
+        let len = file.metadata().map_err(io)?.len();
+        if len % 24 == 0 {
+            return Ok(TraceFormat::OracleGeneral);
+        }
+        Err(TraceError::UnknownFormat {
+            path: path.to_path_buf(),
+            message: format!(
+                "cannot tell the trace format from the name or content (binary, {len} bytes, \
+                 not a multiple of 24); pass --format (one of: {})",
+                Self::NAMES.join(", ")
+            ),
+        })
+    }
+}
+
+/// An error if `head` (a file's first bytes) starts like a compressed stream this crate cannot
+/// read — so that `--format csv` on a `.gz` file says "gzip" rather than "invalid UTF-8".
+pub(super) fn reject_unsupported_compression(path: &Path, head: &[u8]) -> Result<(), TraceError> {
+    match UNSUPPORTED_MAGIC.iter().find(|(m, _)| head.starts_with(m)) {
+        Some((_, name)) => Err(TraceError::UnknownCompression {
+            path: path.to_path_buf(),
+            compression: format!("{name} (from its magic bytes)"),
+        }),
+        None => Ok(()),
+    }
+}
+
+impl FromStr for TraceFormat {
+    type Err = TraceError;
+
+    /// Parses a `--format` value (case-insensitive): `csv`, `oracle-general` (or `oracle`),
+    /// `oracle-general-zst` (or `oracle-zst`), `cache2k-xz` (or `cache2k`), `text` (or `txt`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let normalized = s.trim().to_ascii_lowercase().replace(['_', '.'], "-");
+        Ok(match normalized.as_str() {
+            "csv" => TraceFormat::Csv,
+            "oracle-general" | "oraclegeneral" | "oracle" => TraceFormat::OracleGeneral,
+            "oracle-general-zst" | "oraclegeneral-zst" | "oracle-zst" | "zst" => {
+                TraceFormat::OracleGeneralZst
+            }
+            "cache2k-xz" | "cache2k" | "xz" => TraceFormat::Cache2kXz,
+            "text" | "txt" | "keys" => TraceFormat::Text,
+            _ => {
+                return Err(TraceError::UnknownFormat {
+                    path: PathBuf::new(),
+                    message: format!(
+                        "unknown trace format `{s}` (expected one of: {})",
+                        Self::NAMES.join(", ")
+                    ),
+                });
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for TraceFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TraceFormat::Csv => "csv",
+            TraceFormat::OracleGeneral => "oracle-general",
+            TraceFormat::OracleGeneralZst => "oracle-general-zst",
+            TraceFormat::Cache2kXz => "cache2k-xz",
+            TraceFormat::Text => "text",
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! Fixed-size binary records from a byte stream, with byte offsets for errors.
+
+use super::TraceError;
+use std::io::{ErrorKind, Read};
+use std::path::PathBuf;
+
+/// Reads `N`-byte records; reports a truncated last record with its offset.
+pub(super) struct Records<R, const N: usize> {
+    pub(super) path: PathBuf,
+    reader: R,
+    offset: u64,
+    /// Whether `reader` yields decompressed bytes (and which codec, for errors).
+    codec: Option<&'static str>,
+    expected: &'static str,
+    any: bool,
+}
+
+impl<R: Read, const N: usize> Records<R, N> {
+    pub(super) fn new(
+        path: PathBuf,
+        reader: R,
+        codec: Option<&'static str>,
+        expected: &'static str,
+    ) -> Self {
+        Self {
+            path,
+            reader,
+            offset: 0,
+            codec,
+            expected,
+            any: false,
+        }
+    }
+
+    /// The next record and its byte offset; `None` at a clean end of stream.
+    pub(super) fn next_record(&mut self) -> Option<Result<([u8; N], u64), TraceError>> {
+        let mut buf = [0u8; N];
+        let mut got = 0;
+        while got < N {
+            match self.reader.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Some(Err(self.read_error(e, got))),
+            }
+        }
+        let offset = self.offset;
+        self.offset += got as u64;
+        match got {
+            0 if self.any => None,
+            0 => Some(Err(TraceError::Empty {
+                path: self.path.clone(),
+                expected: self.expected,
+            })),
+            n if n < N => Some(Err(TraceError::Truncated {
+                path: self.path.clone(),
+                offset,
+                decompressed: self.codec.is_some(),
+                expected: N,
+                got: n,
+            })),
+            _ => {
+                self.any = true;
+                Some(Ok((buf, offset)))
+            }
+        }
+    }
+
+    fn read_error(&self, e: std::io::Error, got: usize) -> TraceError {
+        match self.codec {
+            Some(codec) => TraceError::Decompress {
+                path: self.path.clone(),
+                codec,
+                offset: self.offset + got as u64,
+                message: e.to_string(),
+            },
+            None => TraceError::Io {
+                path: self.path.clone(),
+                source: e,
+            },
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Bad workload definitions give a clear error naming the origin and the field. One test per case.
+
+use workloads::{Workload, WorkloadError};
+
+const GOOD: &str = r#"
+name = "t"
+requests = 100
+seed = 1
+[keys]
+kind = "zipf"
+universe = 1000
+target_hit_rate = 0.5
+calibrated_exponent = 0.9
+[size]
+kind = "fixed"
+bytes = 10
+[arrival]
+kind = "poisson"
+rate_per_s = 2.0
+[cache]
+max_entries = 10
+"#;
+
+fn err(text: &str) -> String {
+    let e = Workload::from_toml_str(text, "bad.toml").unwrap_err();
+    let msg = e.to_string();
+    println!("{msg}");
+    assert!(msg.contains("bad.toml"), "origin missing: {msg}");
+    msg
+}
+
+#[test]
+fn the_good_file_loads() {
+    let w = Workload::from_toml_str(GOOD, "good.toml").unwrap();
+    assert_eq!(w.zipf_exponent(), Some(0.9));
+    assert_eq!(w.target_hit_rate(), Some(0.5));
+    assert_eq!(w.cost.mean_s(), 124.6);
+    assert_eq!(w.hit_cost_s, 0.05);
+    assert_eq!(w.cache.ttl_s, Some(86_400.0));
+}
+
+#[test]
+fn negative_rate() {
+    let m = err(&GOOD.replace("rate_per_s = 2.0", "rate_per_s = -2.0"));
+    assert!(m.contains("arrival.rate_per_s") && m.contains("-2"), "{m}");
+}
+
+#[test]
+fn hit_rate_above_one() {
+    let m = err(&GOOD.replace("target_hit_rate = 0.5", "target_hit_rate = 1.5"));
+    assert!(
+        m.contains("keys.target_hit_rate") && m.contains("1.5"),
+        "{m}"
+    );
+}
+
+#[test]
+fn zero_requests() {
+    let m = err(&GOOD.replace("requests = 100", "requests = 0"));
+    assert!(m.contains("`requests`") && m.contains("at least 1"), "{m}");
+}
+
+#[test]
+fn negative_requests_is_a_type_error_with_a_line() {
+    let m = err(&GOOD.replace("requests = 100", "requests = -3"));
+    assert!(m.contains("line 3"), "{m}");
+}
+
+#[test]
+fn unknown_top_level_field() {
+    let m = err(&format!("colour = \"blue\"\n{GOOD}"));
+    assert!(m.contains("colour"), "{m}");
+}
+
+#[test]
+fn unknown_field_inside_a_tagged_table() {
+    let m = err(&GOOD.replace("bytes = 10", "bytes = 10\nbites = 3"));
+    assert!(m.contains("bites"), "{m}");
+}
+
+#[test]
+fn unknown_kind() {
+    let m = err(&GOOD.replace("kind = \"poisson\"", "kind = \"lunar\""));
+    assert!(m.contains("lunar"), "{m}");
+}
+
+#[test]
+fn exponent_and_target_together() {
+    let m = err(&GOOD.replace("calibrated_exponent = 0.9", "exponent = 0.9"));
+    assert!(m.contains("not both"), "{m}");
+}
+
+#[test]
+fn zero_byte_budget() {
+    let m = err(&GOOD.replace("max_entries = 10", "max_bytes = 0"));
+    assert!(m.contains("cache.max_bytes"), "{m}");
+}
+
+#[test]
+fn ttl_word_other_than_never() {
+    let m = err(&GOOD.replace("max_entries = 10", "ttl_s = \"forever\""));
+    assert!(m.contains("forever") && m.contains("never"), "{m}");
+}
+
+#[test]
+fn ttl_never_means_no_expiry() {
+    let w = Workload::from_toml_str(&GOOD.replace("max_entries = 10", "ttl_s = \"never\""), "t")
+        .unwrap();
+    assert_eq!(w.cache.ttl_s, None);
+    assert_eq!(w.cache.ttl(), None);
+}
+
+#[test]
+fn negative_ttl() {
+    let m = err(&GOOD.replace("max_entries = 10", "ttl_s = -1.0"));
+    assert!(m.contains("cache.ttl_s"), "{m}");
+}
+
+#[test]
+fn duplicates_more_distinct_than_requests() {
+    let text = GOOD.replace(
+        "kind = \"zipf\"\nuniverse = 1000\ntarget_hit_rate = 0.5\ncalibrated_exponent = 0.9",
+        "kind = \"duplicates\"\ndistinct = 101",
+    );
+    let m = err(&text);
+    assert!(m.contains("keys.distinct") && m.contains("101"), "{m}");
+}
+
+#[test]
+fn malformed_toml_names_the_line() {
+    let m = err("name = \"x\"\nrequests = = 3\n");
+    assert!(m.contains("line 2"), "{m}");
+}
+
+#[test]
+fn unknown_preset_lists_the_valid_names() {
+    let e = Workload::preset("typo").unwrap_err();
+    assert!(matches!(e, WorkloadError::UnknownPreset { .. }));
+    let m = e.to_string();
+    for name in [
+        "typical",
+        "busy",
+        "duplicate",
+        "cold",
+        "seed-example",
+        "burst",
+        "churn",
+        "ttl",
+    ] {
+        assert!(m.contains(name), "{m}");
+    }
+    assert!(Workload::resolve("typo").is_err());
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let e = Workload::from_path(std::path::Path::new("/nonexistent/w.toml")).unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/w.toml"), "{e}");
+}
+
+#[test]
+fn resolve_reads_a_user_file_and_round_trips_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    let w = Workload::preset("churn").unwrap();
+    std::fs::write(&path, w.to_toml_string().unwrap()).unwrap();
+    let back = Workload::resolve(path.to_str().unwrap()).unwrap();
+    assert_eq!(back, w);
+}
+
+#[test]
+fn a_workload_broken_in_code_is_rejected_by_trace() {
+    let mut w = Workload::preset("seed-example").unwrap();
+    w.requests = 10; // fewer than its 30 distinct keys
+    let m = w.trace().unwrap_err().to_string();
+    assert!(m.contains("keys.distinct"), "{m}");
+    w.requests = 0;
+    assert!(w.trace().is_err());
+}
