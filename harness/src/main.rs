@@ -1,4 +1,50 @@
 //! harness: replays workloads through the real gencache cache in front of a simulated slow
 //! generator and turns them into a verdict (speedup, hit rate, latency, memory overhead).
+//!
+//! Exit codes: 0 success; 1 a check failed (`gate`, `calibrate`); 2 unusable input (bad flag,
+//! unknown workload, unreadable trace, unwritable output, missing or corrupt gate baseline).
 
-fn main() {}
+use clap::Parser;
+use harness::cli::{Cli, Command};
+use harness::commands::{self, Status};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.quiet);
+    let quiet = cli.quiet;
+    let result = match &cli.command {
+        Command::Run(args) => commands::run(args, quiet),
+        Command::Replay(args) => commands::replay(args, quiet),
+        Command::Gen(args) => commands::gen_trace(&args.workload, &args.out, quiet),
+        Command::List => commands::list(&mut std::io::stdout()),
+        Command::Calibrate(args) => commands::calibrate(&args.workload, &mut std::io::stdout()),
+        Command::Report(args) => commands::report(&args.results, &args.out, quiet),
+        Command::Serve(args) => harness::serve::run(args).map(|()| Status::Passed),
+        Command::Gate(args) => commands::gate(
+            &args.baseline,
+            args.update_baseline,
+            args.out.as_deref(),
+            quiet,
+        ),
+    };
+    match result {
+        Ok(Status::Passed) => ExitCode::SUCCESS,
+        Ok(Status::Failed) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` selects them (default: warnings, errors only with --quiet).
+fn init_tracing(quiet: bool) {
+    let default = if quiet { "error" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

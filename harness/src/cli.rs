@@ -1,0 +1,335 @@
+//! The command line (clap derive). Every value is validated here, with an error naming the flag,
+//! so a bad input never reaches the engine.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Replays workloads through the gencache cache in front of a simulated slow generator (baseline
+/// vs cached, on a virtual clock) and checks the seed's speedup and memory claims.
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// No progress bar and no summary (errors are still printed).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay workloads baseline vs cached; print the summary and the verdict, write results.
+    Run(RunArgs),
+    /// Write a workload's trace to a CSV file (`time,key,size,cost`).
+    Gen(GenArgs),
+    /// Replay a real trace file (csv, oracleGeneral[.zst], cache2k .xz, text) through the cache.
+    Replay(ReplayArgs),
+    /// List the built-in workload presets, one line each.
+    List,
+    /// Calibrate a workload's Zipf exponent to its target hit rate and print the result.
+    Calibrate(CalibrateArgs),
+    /// Write the Markdown/HTML report (and charts) for one or more results directories.
+    Report(ReportArgs),
+    /// The CI gate: run the gate workloads and check deterministic results against limits and
+    /// the committed baseline. Exit 1 on a failed check, 2 on unusable input.
+    Gate(GateArgs),
+    /// Serve the cache over HTTP in front of the simulated generator, with the management API
+    /// (flags also from GENCACHE_* environment variables).
+    Serve(crate::serve::ServeArgs),
+}
+
+/// The simulation model's flags (shared by `run` and `replay`).
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Generator workers: how many generations run at once.
+    #[arg(long, value_name = "K", default_value = "1", value_parser = parse_workers, allow_negative_numbers = true)]
+    pub workers: u32,
+    /// Virtual time to answer a hit, seconds or a duration ("50ms"); 0 allowed. Default: the
+    /// workload's (0.05 s, the seed's measured cached-answer time).
+    #[arg(long, value_name = "S", value_parser = parse_hit_cost, allow_negative_numbers = true)]
+    pub hit_cost: Option<f64>,
+    /// Let concurrent duplicate misses each start their own generation (the seed's behaviour).
+    #[arg(long)]
+    pub no_single_flight: bool,
+    /// Closed loop with C clients, overriding the workload's arrival process.
+    #[arg(long, value_name = "C", value_parser = parse_clients, allow_negative_numbers = true)]
+    pub clients: Option<u32>,
+    /// Leave the measured wall-clock lookup time out of hit latencies (fully deterministic).
+    #[arg(long)]
+    pub no_lookup_time: bool,
+    /// Cache bounds.
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+/// Cache bound overrides.
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    /// Entry bound ("none" for unbounded).
+    #[arg(long, value_name = "N", value_parser = parse_limit, allow_negative_numbers = true)]
+    pub max_entries: Option<Limit>,
+    /// Byte budget: bytes, or with a unit (KiB, MiB, GiB; KB, MB, GB); "none" for unbounded.
+    #[arg(long, value_name = "BYTES", value_parser = parse_limit, allow_negative_numbers = true)]
+    pub max_bytes: Option<Limit>,
+    /// Default TTL: seconds or a duration ("24h", "90min"); "never" for no expiry.
+    #[arg(long, value_name = "TTL", value_parser = parse_ttl, allow_negative_numbers = true)]
+    pub ttl: Option<Ttl>,
+}
+
+/// `harness run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Preset name(s) or workload TOML path(s), comma-separated, or "all" for every preset.
+    #[arg(long, short, value_name = "NAME|PATH[,..]|all")]
+    pub workload: String,
+    /// Model flags.
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print the results as JSON on stdout (the summary goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Output directory (default: target/harness/<workload>, relative to the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Do not write the Markdown/HTML report.
+    #[arg(long)]
+    pub no_report: bool,
+    /// Skip the memory pass (real payloads, heap measured).
+    #[arg(long)]
+    pub no_memory: bool,
+    /// Live replay beside the simulation (`--live`, `--target URL`, `--time-scale`).
+    #[command(flatten)]
+    pub live: crate::live::LiveArgs,
+}
+
+/// `harness gen`.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Preset name or workload TOML path.
+    #[arg(long, short, value_name = "NAME|PATH")]
+    pub workload: String,
+    /// CSV file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `harness replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The trace file.
+    pub file: PathBuf,
+    /// Its format (csv, oracle-general, oracle-general-zst, cache2k-xz, text); detected when
+    /// absent.
+    #[arg(long, value_name = "F")]
+    pub format: Option<String>,
+    /// Workload giving sizes and costs for records without them.
+    #[arg(long, short, value_name = "NAME|PATH", default_value = "typical")]
+    pub workload: String,
+    /// Model flags (default cache for a trace: unbounded, no TTL).
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Use the file's timestamps (open loop) instead of one closed-loop client.
+    #[arg(long)]
+    pub open_loop: bool,
+    /// Also run the memory pass.
+    #[arg(long)]
+    pub memory: bool,
+    /// Print the results as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Write results.json, CSVs and the report here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// With --out: do not write the report.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+/// `harness calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Preset name(s) or workload TOML path(s), comma-separated, or "all".
+    #[arg(long, short, value_name = "NAME|PATH[,..]|all")]
+    pub workload: String,
+}
+
+/// `harness report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Results directories (or results.json files); two or more are compared.
+    #[arg(required = true, value_name = "RESULTS_DIR")]
+    pub results: Vec<PathBuf>,
+    /// Where to write the report.
+    #[arg(long, value_name = "DIR", default_value = "target/harness/report")]
+    pub out: PathBuf,
+}
+
+/// `harness gate`.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// The committed baseline.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "scripts/gate-baseline.json"
+    )]
+    pub baseline: PathBuf,
+    /// Rewrite the baseline from this run (deliberately; review the diff).
+    #[arg(long)]
+    pub update_baseline: bool,
+    /// Also write the gate runs' results and report here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// A bound given on the command line: a number, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(pub Option<u64>);
+
+/// A TTL given on the command line: a duration, or never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ttl(pub Option<Duration>);
+
+fn parse_positive(s: &str, what: &str) -> Result<u32, String> {
+    let n: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{what} must be a whole number of at least 1, got `{s}`"))?;
+    if n < 1 {
+        return Err(format!("{what} must be at least 1, got {n}"));
+    }
+    u32::try_from(n).map_err(|_| format!("{what} must be at most {}, got {n}", u32::MAX))
+}
+
+/// Parses `--workers`.
+pub fn parse_workers(s: &str) -> Result<u32, String> {
+    parse_positive(s, "the number of workers")
+}
+
+/// Parses `--clients`.
+pub fn parse_clients(s: &str) -> Result<u32, String> {
+    parse_positive(s, "the number of clients")
+}
+
+/// Parses a non-negative number of seconds or a humantime duration.
+fn parse_seconds(s: &str, what: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let secs = match t.parse::<f64>() {
+        Ok(v) => v,
+        Err(_) => humantime::parse_duration(t)
+            .map_err(|e| format!("{what} must be seconds or a duration like 50ms, got `{s}`: {e}"))?
+            .as_secs_f64(),
+    };
+    if !secs.is_finite() {
+        return Err(format!("{what} must be a finite number, got `{s}`"));
+    }
+    if secs < 0.0 {
+        return Err(format!("{what} cannot be negative, got {secs}"));
+    }
+    Ok(secs)
+}
+
+/// Parses `--hit-cost`: seconds (≥ 0, 0 allowed) or a duration.
+pub fn parse_hit_cost(s: &str) -> Result<f64, String> {
+    parse_seconds(s, "the hit cost")
+}
+
+/// Parses `--ttl`: seconds, a duration, or `never`/`none`.
+pub fn parse_ttl(s: &str) -> Result<Ttl, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "never" | "none" => Ok(Ttl(None)),
+        _ => {
+            let secs = parse_seconds(s, "the TTL")?;
+            if secs == 0.0 {
+                return Err("the TTL must be positive (use `never` for no expiry)".to_string());
+            }
+            Duration::try_from_secs_f64(secs)
+                .map(|d| Ttl(Some(d)))
+                .map_err(|e| format!("the TTL `{s}` is out of range: {e}"))
+        }
+    }
+}
+
+/// Parses `--max-entries` / `--max-bytes`: a count with an optional unit, or `none`.
+pub fn parse_limit(s: &str) -> Result<Limit, String> {
+    let t = s.trim();
+    if matches!(t.to_ascii_lowercase().as_str(), "none" | "unbounded") {
+        return Ok(Limit(None));
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '_'))
+        .unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("expected a non-negative whole number (or `none`), got `{s}`"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{s}` (use KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    n.checked_mul(factor)
+        .map(|v| Limit(Some(v)))
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_must_be_positive_whole_numbers() {
+        assert_eq!(parse_workers("4"), Ok(4));
+        assert!(parse_workers("0").is_err());
+        assert!(parse_workers("-1").unwrap_err().contains("at least 1"));
+        assert!(parse_workers("two").is_err());
+    }
+
+    #[test]
+    fn hit_cost_allows_zero_and_refuses_negative() {
+        assert_eq!(parse_hit_cost("0"), Ok(0.0));
+        assert_eq!(parse_hit_cost("0.05"), Ok(0.05));
+        assert_eq!(parse_hit_cost("50ms"), Ok(0.05));
+        assert!(parse_hit_cost("-0.1").unwrap_err().contains("negative"));
+        assert!(parse_hit_cost("NaN").is_err());
+    }
+
+    #[test]
+    fn ttl_accepts_seconds_durations_and_never() {
+        assert_eq!(parse_ttl("90"), Ok(Ttl(Some(Duration::from_secs(90)))));
+        assert_eq!(parse_ttl("24h"), Ok(Ttl(Some(Duration::from_secs(86_400)))));
+        assert_eq!(parse_ttl("never"), Ok(Ttl(None)));
+        assert!(parse_ttl("0").is_err());
+        assert!(parse_ttl("-5").is_err());
+    }
+
+    #[test]
+    fn limits_accept_units_and_none() {
+        assert_eq!(parse_limit("1000"), Ok(Limit(Some(1000))));
+        assert_eq!(parse_limit("1GiB"), Ok(Limit(Some(1 << 30))));
+        assert_eq!(parse_limit("64 MB"), Ok(Limit(Some(64_000_000))));
+        assert_eq!(parse_limit("none"), Ok(Limit(None)));
+        assert!(parse_limit("-3").is_err());
+        assert!(parse_limit("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,240 @@
+//! `harness run` and `harness replay`: replay, print the summary and verdict, write results.
+
+use super::{Status, workload_names};
+use crate::cli::{ModelArgs, ReplayArgs, RunArgs};
+use crate::output;
+use crate::run::{RunOptions, RunOutcome};
+use crate::source::Source;
+use crate::summary;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use reports::results::ResultsFile;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// Where `harness run` writes when `--out` is not given: `target/harness/<workloads>`.
+pub fn default_out_dir(names: &[String]) -> PathBuf {
+    let label = if names.len() > 4 {
+        "all".to_string()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                Path::new(n)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| n.clone())
+            })
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    Path::new("target")
+        .join("harness")
+        .join(output::slug(&label))
+}
+
+impl ModelArgs {
+    /// The run options these flags ask for.
+    pub fn options(&self) -> RunOptions {
+        RunOptions {
+            workers: self.workers,
+            hit_cost_s: self.hit_cost,
+            single_flight: !self.no_single_flight,
+            clients: self.clients,
+            max_entries: self.cache.max_entries.map(|l| l.0),
+            max_bytes: self.cache.max_bytes.map(|l| l.0),
+            ttl: self.cache.ttl.map(|t| t.0),
+            measure_lookups: !self.no_lookup_time,
+            ..RunOptions::default()
+        }
+    }
+}
+
+/// What to do with the outcomes.
+struct Presentation {
+    json: bool,
+    out: Option<PathBuf>,
+    report: bool,
+    quiet: bool,
+    sweep: bool,
+    live: Option<crate::live::LiveArgs>,
+}
+
+/// `harness run`.
+pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Status> {
+    let names = workload_names(&args.workload);
+    anyhow::ensure!(!names.is_empty(), "--workload names no workload");
+    let mut sources = Vec::new();
+    for name in &names {
+        let w = workloads::Workload::resolve(name)?;
+        sources.push(Source::Workload(w));
+    }
+    let mut options = args.model.options();
+    options.measure_memory = !args.no_memory;
+    let out = args.out.clone().unwrap_or_else(|| default_out_dir(&names));
+    let presentation = Presentation {
+        json: args.json,
+        out: Some(out),
+        report: !args.no_report,
+        quiet,
+        sweep: options.measure_memory,
+        live: args.live.requested().then(|| args.live.clone()),
+    };
+    execute(&sources, &options, &presentation)
+}
+
+/// `harness replay`.
+pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
+    let format = args
+        .format
+        .as_deref()
+        .map(str::parse::<workloads::tracefile::TraceFormat>)
+        .transpose()
+        .context("--format")?;
+    let defaults = workloads::Workload::resolve(&args.workload)?;
+    // Fail early, with the file name, if the trace cannot be opened at all.
+    workloads::tracefile::open(&args.file, format, &defaults)
+        .with_context(|| format!("cannot replay {}", args.file.display()))?;
+    let source = Source::TraceFile {
+        path: args.file.clone(),
+        format,
+        defaults,
+    };
+    let mut options = args.model.options();
+    options.open_loop_file = args.open_loop;
+    options.measure_memory = args.memory;
+    let presentation = Presentation {
+        json: args.json,
+        out: args.out.clone(),
+        report: !args.no_report,
+        quiet,
+        sweep: false,
+        live: None,
+    };
+    execute(&[source], &options, &presentation)
+}
+
+fn progress_bar(source: &Source, passes: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stdout().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = match source {
+        Source::Workload(w) => ProgressBar::new(w.requests.saturating_mul(passes)),
+        Source::TraceFile { .. } => ProgressBar::new_spinner(),
+    };
+    let style = ProgressStyle::with_template(
+        "{prefix} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_prefix(source.name());
+    bar
+}
+
+fn execute(
+    sources: &[Source],
+    options: &RunOptions,
+    presentation: &Presentation,
+) -> anyhow::Result<Status> {
+    if let Some(dir) = &presentation.out {
+        // Before minutes of replay, not after.
+        output::prepare_dir(dir)?;
+    }
+    let passes = if options.measure_memory { 3 } else { 2 };
+    let mut outcomes: Vec<RunOutcome> = Vec::new();
+    let mut live_texts: Vec<String> = Vec::new();
+    for source in sources {
+        let bar = progress_bar(source, passes, presentation.quiet);
+        let mut done_before = 0u64;
+        let mut last_pass = "";
+        let requests = match source {
+            Source::Workload(w) => w.requests,
+            Source::TraceFile { .. } => 0,
+        };
+        let outcome = crate::run::run(source, options, &mut |pass, n| {
+            if pass != last_pass {
+                if !last_pass.is_empty() {
+                    done_before += requests;
+                }
+                last_pass = pass;
+                bar.set_message(pass);
+            }
+            bar.set_position(done_before + n);
+        });
+        bar.finish_and_clear();
+        let mut outcome = outcome?;
+        if let Some(live) = &presentation.live {
+            let (comparison, text) = crate::live::run_for(source, options, &outcome.results, live)?;
+            outcome.results.live = Some(comparison);
+            live_texts.push(text);
+        }
+        tracing::info!(
+            workload = %outcome.results.workload.name,
+            speedup = outcome.results.speedup,
+            hit_rate = outcome.results.cache.hit_rate,
+            "replayed"
+        );
+        outcomes.push(outcome);
+    }
+
+    let file = ResultsFile {
+        schema_version: reports::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        runs: outcomes.iter().map(|o| o.results.clone()).collect(),
+    };
+
+    let mut text = String::new();
+    for o in &outcomes {
+        text.push_str(&summary::run_summary(o));
+        text.push('\n');
+    }
+    for live in &live_texts {
+        text.push_str(live);
+        text.push_str("\n\n");
+    }
+    if presentation.sweep {
+        text.push_str(&summary::sweep_summary(&crate::memory::sweep()));
+    }
+
+    if let Some(dir) = &presentation.out {
+        let results = reports::write_results(dir, &file)
+            .with_context(|| format!("writing results into {}", dir.display()))?;
+        for run in &file.runs {
+            output::write_run_csvs(dir, run)?;
+        }
+        let mut written = format!("results: {}", results.display());
+        if presentation.report {
+            let label = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "run".to_string());
+            let files = reports::write_report(
+                &[reports::ReportInput {
+                    label,
+                    results: file.clone(),
+                }],
+                dir,
+            )
+            .with_context(|| format!("writing the report into {}", dir.display()))?;
+            written.push_str(&format!(
+                "; report: {} and {}",
+                files.markdown.display(),
+                files.html.display()
+            ));
+        }
+        text.push_str(&format!(
+            "\noutput written to {} ({written})\n",
+            dir.display()
+        ));
+    }
+
+    if presentation.json {
+        println!("{}", serde_json::to_string_pretty(&file)?);
+        if !presentation.quiet {
+            eprint!("{text}");
+        }
+    } else if !presentation.quiet {
+        print!("{text}");
+    }
+    Ok(Status::Passed)
+}

@@ -1,0 +1,520 @@
+//! The discrete-event replay engine.
+//!
+//! One trace is replayed on a virtual clock in integer nanoseconds (exact and deterministic):
+//! - the generator has `workers` workers; a request that must generate queues FIFO for a free
+//!   worker and holds it for the request's cost, then the result is inserted into the cache;
+//! - a hit is answered after `hit_cost` plus, when [`EngineConfig::measure_lookups`] is on, the
+//!   real wall-clock time the cache lookup took;
+//! - with single-flight, a miss whose key is being generated waits for that generation
+//!   ("joined"); without, it starts its own generation;
+//! - arrivals are a closed loop of `clients` clients (each sends its next request when the
+//!   previous one is answered) or the trace's own open-loop timestamps.
+//!
+//! Ties are broken deterministically: events at the same instant run in the order they were
+//! scheduled, and in open loop an arrival runs after every event at or before its time (a
+//! request arriving exactly when a result lands sees it in the cache).
+//!
+//! The engine streams the trace (no request is stored), and allocates only per in-flight
+//! generation and per waiting request, from free lists reused across the run.
+
+mod latency;
+pub mod sim_cache;
+mod timeline;
+
+pub use latency::{CURVE_PERCENTILES, LatencyFigures, LatencyRecorder};
+pub use sim_cache::{CacheLimits, LruSim, MemorySim, NoCache, Occupancy, Payload, SimCache};
+pub use timeline::{WindowSample, window_bounds};
+
+use hashbrown::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::time::Instant;
+use workloads::Request;
+
+/// How requests arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrivalMode {
+    /// `clients` clients, each sending its next request when the previous one is answered.
+    Closed {
+        /// Number of concurrent clients (at least 1).
+        clients: u32,
+    },
+    /// Requests arrive at the trace's timestamps.
+    Open,
+}
+
+/// Parameters of one replay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EngineConfig {
+    /// Generator workers (at least 1).
+    pub workers: u32,
+    /// Virtual nanoseconds to answer a hit (before the measured lookup time).
+    pub hit_cost_ns: u64,
+    /// Whether a miss joins an in-flight generation of the same key.
+    pub single_flight: bool,
+    /// Arrival process.
+    pub arrival: ArrivalMode,
+    /// Add the measured wall-clock time of each cache lookup to the hit's virtual latency.
+    /// Off makes every figure deterministic (the gate runs this way).
+    pub measure_lookups: bool,
+    /// Number of timeline windows.
+    pub windows: u32,
+    /// Number of requests in the trace, if known (needed for the timeline windows).
+    pub expected_requests: Option<u64>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            hit_cost_ns: 50_000_000,
+            single_flight: true,
+            arrival: ArrivalMode::Closed { clients: 1 },
+            measure_lookups: true,
+            windows: 100,
+            expected_requests: None,
+        }
+    }
+}
+
+/// Everything one replay measured.
+#[derive(Debug, Clone)]
+pub struct SideOutcome {
+    /// Requests replayed.
+    pub requests: u64,
+    /// Answered from the cache.
+    pub hits: u64,
+    /// Not answered from the cache (including joined).
+    pub misses: u64,
+    /// Misses that waited on another request's generation.
+    pub joined: u64,
+    /// Generator invocations.
+    pub generations: u64,
+    /// Virtual time from the first arrival to the last answer, ns.
+    pub makespan_ns: u64,
+    /// Worker-nanoseconds spent generating.
+    pub generation_ns: u128,
+    /// Request-nanoseconds spent queued for a worker or waiting on a joined generation.
+    pub wait_ns: u128,
+    /// Request-nanoseconds spent answering hits (hit cost plus measured lookups).
+    pub hit_ns: u128,
+    /// Of `hit_ns`, the measured wall-clock part (0 when lookups are not measured).
+    pub lookup_ns: u128,
+    /// Sum of the trace's generation costs, seconds (for the mean miss cost).
+    pub cost_sum_s: f64,
+    /// Latency of every request.
+    pub latency: LatencyRecorder,
+    /// Per-window samples.
+    pub timeline: Vec<WindowSample>,
+    /// Arrivals whose timestamp went backwards and were taken as arriving "now".
+    pub reordered_arrivals: u64,
+}
+
+impl SideOutcome {
+    /// Mean generation cost over the trace, seconds.
+    pub fn mean_cost_s(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.cost_sum_s / self.requests as f64
+        }
+    }
+
+    /// `hits / requests`.
+    pub fn hit_rate(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.hits as f64 / self.requests as f64
+        }
+    }
+}
+
+/// Converts non-negative seconds to integer nanoseconds (rounded; negative or NaN give 0).
+pub fn secs_to_ns(s: f64) -> u64 {
+    if s.is_finite() && s > 0.0 {
+        let ns = (s * 1e9).round();
+        if ns >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            ns as u64
+        }
+    } else {
+        0
+    }
+}
+
+/// Converts nanoseconds to seconds.
+pub fn ns_to_secs(ns: impl Into<u128>) -> f64 {
+    ns.into() as f64 / 1e9
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum What {
+    /// A generation finished (job index).
+    Completion(u32),
+    /// A client is ready to send its next request.
+    ClientReady(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Event {
+    time: u64,
+    seq: u64,
+    what: What,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    key: u64,
+    size: u64,
+    cost_ns: u64,
+    arrival_ns: u64,
+    client: u32,
+    /// Head of this job's list of joined waiters in `Engine::waiters`.
+    waiters: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Waiter {
+    arrival_ns: u64,
+    client: u32,
+    next: u32,
+}
+
+/// One replay's state. Built per side by [`replay`].
+struct Engine<'c, C: SimCache> {
+    config: EngineConfig,
+    cache: &'c mut C,
+    events: BinaryHeap<Reverse<Event>>,
+    seq: u64,
+    free_workers: u32,
+    queue: VecDeque<u32>,
+    jobs: Vec<Job>,
+    free_jobs: Vec<u32>,
+    waiters: Vec<Waiter>,
+    free_waiters: Vec<u32>,
+    in_flight: HashMap<u64, u32>,
+    /// Whether two requests can ever be outstanding at once (not with one closed-loop client):
+    /// only then is the in-flight table kept, saving two hash operations per miss.
+    concurrent: bool,
+    first_arrival: Option<u64>,
+    last_answer: u64,
+    last_arrival: u64,
+    bounds: Vec<u64>,
+    next_bound: usize,
+    window_hits: u64,
+    window_requests: u64,
+    out: SideOutcome,
+}
+
+/// Replays `trace` through `cache` (use [`NoCache`] for the baseline) and returns what happened.
+///
+/// `progress` is called with the number of requests issued so far, every 65,536 requests.
+///
+/// ```
+/// use harness::engine::{replay, EngineConfig, NoCache};
+/// use workloads::Request;
+///
+/// let trace = (0..3).map(|k| Request { time: 0.0, key: k, size: 10, cost: 2.0 });
+/// let out = replay(trace, &mut NoCache, &EngineConfig::default(), &mut |_| {});
+/// assert_eq!(out.generations, 3);
+/// assert_eq!(out.makespan_ns, 6_000_000_000);
+/// ```
+pub fn replay<C: SimCache>(
+    trace: impl Iterator<Item = Request>,
+    cache: &mut C,
+    config: &EngineConfig,
+    progress: &mut dyn FnMut(u64),
+) -> SideOutcome {
+    let mut engine = Engine::new(*config, cache);
+    engine.run(trace, progress);
+    engine.finish()
+}
+
+impl<'c, C: SimCache> Engine<'c, C> {
+    fn new(config: EngineConfig, cache: &'c mut C) -> Self {
+        let bounds = config
+            .expected_requests
+            .map(|n| window_bounds(n, config.windows))
+            .unwrap_or_default();
+        Self {
+            config,
+            cache,
+            events: BinaryHeap::new(),
+            seq: 0,
+            free_workers: config.workers.max(1),
+            queue: VecDeque::new(),
+            jobs: Vec::new(),
+            free_jobs: Vec::new(),
+            waiters: Vec::new(),
+            free_waiters: Vec::new(),
+            in_flight: HashMap::new(),
+            concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
+            first_arrival: None,
+            last_answer: 0,
+            last_arrival: 0,
+            bounds,
+            next_bound: 0,
+            window_hits: 0,
+            window_requests: 0,
+            out: SideOutcome {
+                requests: 0,
+                hits: 0,
+                misses: 0,
+                joined: 0,
+                generations: 0,
+                makespan_ns: 0,
+                generation_ns: 0,
+                wait_ns: 0,
+                hit_ns: 0,
+                lookup_ns: 0,
+                cost_sum_s: 0.0,
+                latency: LatencyRecorder::new(),
+                timeline: Vec::new(),
+                reordered_arrivals: 0,
+            },
+        }
+    }
+
+    fn schedule(&mut self, time: u64, what: What) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.events.push(Reverse(Event { time, seq, what }));
+    }
+
+    fn run(&mut self, mut trace: impl Iterator<Item = Request>, progress: &mut dyn FnMut(u64)) {
+        match self.config.arrival {
+            ArrivalMode::Closed { clients } => {
+                // Every client sends its first request at time zero, in client order.
+                for client in 0..clients.max(1) {
+                    self.schedule(0, What::ClientReady(client));
+                }
+                let mut exhausted = false;
+                while let Some(Reverse(event)) = self.events.pop() {
+                    match event.what {
+                        What::Completion(job) => self.complete(job, event.time),
+                        What::ClientReady(client) => {
+                            if exhausted {
+                                continue;
+                            }
+                            match trace.next() {
+                                Some(request) => self.arrive(request, event.time, client, progress),
+                                None => exhausted = true,
+                            }
+                        }
+                    }
+                }
+            }
+            ArrivalMode::Open => {
+                for request in trace.by_ref() {
+                    let mut at = secs_to_ns(request.time);
+                    if at < self.last_arrival {
+                        self.out.reordered_arrivals += 1;
+                        at = self.last_arrival;
+                    }
+                    while let Some(Reverse(event)) = self.events.peek().copied() {
+                        if event.time > at {
+                            break;
+                        }
+                        self.events.pop();
+                        self.dispatch(event);
+                    }
+                    self.arrive(request, at, NONE, progress);
+                }
+                while let Some(Reverse(event)) = self.events.pop() {
+                    self.dispatch(event);
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event.what {
+            What::Completion(job) => self.complete(job, event.time),
+            // Open loop has no clients; nothing schedules this.
+            What::ClientReady(_) => {}
+        }
+    }
+
+    /// A request arrives at `now` from `client` (`NONE` in open loop).
+    fn arrive(&mut self, request: Request, now: u64, client: u32, progress: &mut dyn FnMut(u64)) {
+        self.out.requests += 1;
+        self.window_requests += 1;
+        self.out.cost_sum_s += request.cost;
+        self.first_arrival.get_or_insert(now);
+        self.last_arrival = now;
+        if self.out.requests & 0xFFFF == 0 {
+            progress(self.out.requests);
+        }
+
+        let hit = if self.cache.enabled() {
+            if self.config.measure_lookups {
+                let started = Instant::now();
+                let hit = self.cache.lookup(request.key, now);
+                let lookup = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                if hit {
+                    self.out.lookup_ns += u128::from(lookup);
+                    self.answer_hit(now, self.config.hit_cost_ns.saturating_add(lookup), client);
+                }
+                hit
+            } else {
+                let hit = self.cache.lookup(request.key, now);
+                if hit {
+                    self.answer_hit(now, self.config.hit_cost_ns, client);
+                }
+                hit
+            }
+        } else {
+            false
+        };
+
+        if !hit {
+            self.out.misses += 1;
+            self.miss(request, now, client);
+        }
+        self.end_of_request(now);
+    }
+
+    fn answer_hit(&mut self, now: u64, latency: u64, client: u32) {
+        self.out.hits += 1;
+        self.window_hits += 1;
+        self.out.hit_ns += u128::from(latency);
+        self.out.latency.record_ns(latency);
+        let at = now.saturating_add(latency);
+        self.last_answer = self.last_answer.max(at);
+        if client != NONE {
+            self.schedule(at, What::ClientReady(client));
+        }
+    }
+
+    fn miss(&mut self, request: Request, now: u64, client: u32) {
+        if self.config.single_flight
+            && !self.in_flight.is_empty()
+            && let Some(&job) = self.in_flight.get(&request.key)
+        {
+            self.out.joined += 1;
+            let waiter = Waiter {
+                arrival_ns: now,
+                client,
+                next: self.jobs[job as usize].waiters,
+            };
+            let index = match self.free_waiters.pop() {
+                Some(i) => {
+                    self.waiters[i as usize] = waiter;
+                    i
+                }
+                None => {
+                    self.waiters.push(waiter);
+                    (self.waiters.len() - 1) as u32
+                }
+            };
+            self.jobs[job as usize].waiters = index;
+            return;
+        }
+
+        let cost_ns = secs_to_ns(request.cost);
+        let job = Job {
+            key: request.key,
+            size: request.size,
+            cost_ns,
+            arrival_ns: now,
+            client,
+            waiters: NONE,
+        };
+        let index = match self.free_jobs.pop() {
+            Some(i) => {
+                self.jobs[i as usize] = job;
+                i
+            }
+            None => {
+                self.jobs.push(job);
+                (self.jobs.len() - 1) as u32
+            }
+        };
+        self.out.generations += 1;
+        self.out.generation_ns += u128::from(cost_ns);
+        if self.config.single_flight && self.concurrent {
+            self.in_flight.insert(request.key, index);
+        }
+        if self.free_workers > 0 {
+            self.free_workers -= 1;
+            self.schedule(now.saturating_add(cost_ns), What::Completion(index));
+        } else {
+            self.queue.push_back(index);
+        }
+    }
+
+    fn complete(&mut self, index: u32, now: u64) {
+        let job = self.jobs[index as usize];
+        self.cache.insert(job.key, job.size, now);
+        if self.config.single_flight
+            && self.concurrent
+            && self.in_flight.get(&job.key) == Some(&index)
+        {
+            self.in_flight.remove(&job.key);
+        }
+
+        // The request that started the generation: it queued, then generated.
+        let latency = now - job.arrival_ns;
+        self.out.wait_ns += u128::from(latency - job.cost_ns.min(latency));
+        self.answer_miss(now, latency, job.client);
+
+        // Everyone who joined it.
+        let mut w = job.waiters;
+        while w != NONE {
+            let waiter = self.waiters[w as usize];
+            let latency = now - waiter.arrival_ns;
+            self.out.wait_ns += u128::from(latency);
+            self.answer_miss(now, latency, waiter.client);
+            self.free_waiters.push(w);
+            w = waiter.next;
+        }
+        self.free_jobs.push(index);
+
+        // The worker takes the next queued generation, or becomes free.
+        match self.queue.pop_front() {
+            Some(next) => {
+                let cost = self.jobs[next as usize].cost_ns;
+                self.schedule(now.saturating_add(cost), What::Completion(next));
+            }
+            None => self.free_workers += 1,
+        }
+    }
+
+    fn answer_miss(&mut self, now: u64, latency: u64, client: u32) {
+        self.out.latency.record_ns(latency);
+        self.last_answer = self.last_answer.max(now);
+        if client != NONE {
+            self.schedule(now, What::ClientReady(client));
+        }
+    }
+
+    fn end_of_request(&mut self, now: u64) {
+        if self.bounds.get(self.next_bound) == Some(&self.out.requests) {
+            let occupancy = self.cache.occupancy();
+            self.out.timeline.push(WindowSample {
+                requests: self.out.requests,
+                time_ns: now,
+                window_requests: self.window_requests,
+                window_hits: self.window_hits,
+                cumulative_hits: self.out.hits,
+                occupancy,
+            });
+            self.window_hits = 0;
+            self.window_requests = 0;
+            self.next_bound += 1;
+        }
+    }
+
+    fn finish(mut self) -> SideOutcome {
+        let first = self.first_arrival.unwrap_or(0);
+        self.out.makespan_ns = self.last_answer.saturating_sub(first);
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests;

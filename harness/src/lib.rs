@@ -1,0 +1,29 @@
+//! harness: replays workloads through the real `gencache` cache in front of a simulated slow
+//! generator, baseline and cached side by side on a virtual clock, and turns the replay into a
+//! verdict on the seed's claims (speedup, hit rate, latency, memory overhead) and a CI gate.
+//!
+//! - [`engine`]: the discrete-event simulation (integer nanoseconds, streaming).
+//! - [`run`]: baseline, cached and memory passes of one source, assembled into the results schema.
+//! - [`verdict`]: the seed's claims against a run.
+//! - [`commands`]: `run`, `replay`, `gen`, `list`, `calibrate`, `report`, `gate`.
+//!
+//! The binary (`src/main.rs`) is a thin clap front end over [`cli`] and [`commands`].
+#![warn(missing_docs)]
+
+pub mod alloc;
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod live;
+pub mod memory;
+pub mod output;
+pub mod run;
+pub mod serve;
+pub mod source;
+pub mod summary;
+pub mod verdict;
+
+/// Every allocation of the harness (binary, tests, benches) goes through the counting allocator,
+/// so the cache's heap can be measured, not estimated.
+#[global_allocator]
+static GLOBAL: alloc::CountingAlloc = alloc::CountingAlloc;

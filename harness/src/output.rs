@@ -1,0 +1,165 @@
+//! Files a run writes besides `results.json`: the timeline and latency CSVs, each written
+//! atomically (a temporary file in the same directory, then a rename).
+
+use reports::results::RunResults;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Why an output file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct OutputError {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// The underlying error.
+    pub source: std::io::Error,
+}
+
+/// Creates `dir` (and parents) and checks that files can be created in it.
+pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
+    std::fs::create_dir_all(dir).map_err(|source| OutputError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let probe = dir.join(format!(".harness-write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|source| OutputError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Writes `contents` to `path` atomically: readers see the old file or the new one, never half.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
+    let err = |source| OutputError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_string());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(err)
+}
+
+/// File-name-safe form of a workload name.
+pub fn slug(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The timeline as CSV.
+pub fn timeline_csv(run: &RunResults) -> String {
+    let mut s = String::from(
+        "requests,time_s,window_hit_rate,cumulative_hit_rate,entries,payload_bytes,heap_bytes\n",
+    );
+    for w in &run.timeline {
+        let heap = w.heap_bytes.map(|h| h.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{}",
+            w.requests,
+            w.time_s,
+            w.window_hit_rate,
+            w.cumulative_hit_rate,
+            w.entries,
+            w.payload_bytes,
+            heap
+        );
+    }
+    s
+}
+
+/// A latency percentile curve as CSV (`percentile,latency_s`).
+pub fn latency_csv(curve: &[(f64, f64)]) -> String {
+    let mut s = String::from("percentile,latency_s\n");
+    for (p, l) in curve {
+        let _ = writeln!(s, "{p},{l}");
+    }
+    s
+}
+
+/// Writes `<name>.timeline.csv`, `<name>.latency-baseline.csv` and `<name>.latency-cached.csv`
+/// into `dir`; returns the paths.
+pub fn write_run_csvs(dir: &Path, run: &RunResults) -> Result<Vec<PathBuf>, OutputError> {
+    let name = slug(&run.workload.name);
+    let files = [
+        (format!("{name}.timeline.csv"), timeline_csv(run)),
+        (
+            format!("{name}.latency-baseline.csv"),
+            latency_csv(&run.baseline.latency_curve),
+        ),
+        (
+            format!("{name}.latency-cached.csv"),
+            latency_csv(&run.cached.latency_curve),
+        ),
+    ];
+    let mut written = Vec::new();
+    for (file, contents) in files {
+        let path = dir.join(file);
+        write_atomic(&path, contents.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let dir = dir
+            .as_ref()
+            .map(|d| d.path())
+            .unwrap_or(Path::new("/nonexistent"));
+        let path = dir.join("a.csv");
+        assert!(write_atomic(&path, b"one").is_ok());
+        assert!(write_atomic(&path, b"two").is_ok());
+        assert_eq!(std::fs::read(&path).ok().as_deref(), Some(&b"two"[..]));
+        let names: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn unwritable_directory_is_a_clear_error() {
+        let err = prepare_dir(Path::new("/proc/harness-cannot-write-here"));
+        let msg = err.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(msg.contains("/proc/harness-cannot-write-here"), "{msg}");
+    }
+
+    #[test]
+    fn slugs_are_file_name_safe() {
+        assert_eq!(slug("web07.trace.xz"), "web07.trace.xz");
+        assert_eq!(slug("a b/c"), "a_b_c");
+    }
+}

@@ -1,0 +1,375 @@
+//! One replay of one source, end to end: the baseline pass, the cached pass (timed: that is the
+//! replay speed reported), and the memory pass (real payloads, heap measured), assembled into the
+//! results schema the reports read.
+
+use crate::engine::{
+    self, ArrivalMode, CacheLimits, EngineConfig, LruSim, MemorySim, NoCache, SideOutcome,
+    SimCache, ns_to_secs, secs_to_ns,
+};
+use crate::source::{Source, SourceError};
+use crate::verdict::{self, RunFacts};
+use reports::results::{
+    CacheCounters, LatencySummary, MemoryReport, ModelParams, ReplaySpeed, RunResults, SideResult,
+    WindowPoint, WorkloadInfo,
+};
+use std::time::{Duration, Instant};
+use workloads::Arrival;
+
+/// Default number of timeline windows.
+pub const DEFAULT_WINDOWS: u32 = 100;
+
+/// How to replay, as the command line sets it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOptions {
+    /// Generator workers (≥ 1).
+    pub workers: u32,
+    /// Virtual seconds to answer a hit (≥ 0); `None`: the workload's (0.05 s by default).
+    pub hit_cost_s: Option<f64>,
+    /// Whether concurrent duplicate misses join one generation.
+    pub single_flight: bool,
+    /// Closed-loop clients, overriding the workload's arrivals.
+    pub clients: Option<u32>,
+    /// Replay a trace file with its own timestamps instead of closed loop.
+    pub open_loop_file: bool,
+    /// Cache bound overrides (`Some(None)` removes a bound).
+    pub max_entries: Option<Option<u64>>,
+    /// Byte budget override (`Some(None)` removes it).
+    pub max_bytes: Option<Option<u64>>,
+    /// TTL override (`Some(None)`: never expire).
+    pub ttl: Option<Option<Duration>>,
+    /// Add measured lookup times to hit latencies (off: fully deterministic figures).
+    pub measure_lookups: bool,
+    /// Run the memory pass (real payloads, heap measured).
+    pub measure_memory: bool,
+    /// Timeline windows.
+    pub windows: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            workers: 1,
+            hit_cost_s: None,
+            single_flight: true,
+            clients: None,
+            open_loop_file: false,
+            max_entries: None,
+            max_bytes: None,
+            ttl: None,
+            measure_lookups: true,
+            measure_memory: true,
+            windows: DEFAULT_WINDOWS,
+        }
+    }
+}
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The source could not be opened or read.
+    #[error("{name}: {source}")]
+    Source {
+        /// Workload or trace name.
+        name: String,
+        /// The underlying error.
+        source: SourceError,
+    },
+    /// The trace had no requests.
+    #[error("{name}: the trace has no requests")]
+    Empty {
+        /// Workload or trace name.
+        name: String,
+    },
+}
+
+/// A finished run: the results schema plus figures only the summary prints.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The results as written to `results.json`.
+    pub results: RunResults,
+    /// Measured wall-clock time of all cache lookups of the cached pass, seconds (the part of
+    /// the cached virtual time that is not deterministic; 0 with lookups unmeasured).
+    pub lookup_s: f64,
+    /// Open-loop arrivals whose timestamp went backwards (taken as arriving at the previous one).
+    pub reordered_arrivals: u64,
+    /// Peak RSS of the process after the run, bytes, if known.
+    pub peak_rss: Option<u64>,
+    /// CPU seconds of the cached pass (10 ms resolution), if known: unlike the wall clock, not
+    /// inflated by other processes on a shared machine.
+    pub cached_cpu_s: Option<f64>,
+}
+
+/// The cache bounds after applying overrides to the workload's.
+pub fn effective_limits(source: &Source, options: &RunOptions) -> CacheLimits {
+    let (entries, bytes, ttl) = match source {
+        Source::Workload(w) => (w.cache.max_entries, w.cache.max_bytes, w.cache.ttl()),
+        // A real trace replays against a plain LRU unless told otherwise: no byte budget and no
+        // TTL, so entry-capacity hit counts are comparable with reference tables.
+        Source::TraceFile { .. } => (None, None, None),
+    };
+    CacheLimits {
+        max_entries: options.max_entries.unwrap_or(entries),
+        max_bytes: options.max_bytes.unwrap_or(bytes),
+        ttl: options.ttl.unwrap_or(ttl),
+    }
+}
+
+/// The arrival process after applying overrides.
+pub fn effective_arrival(source: &Source, options: &RunOptions) -> ArrivalMode {
+    if let Some(clients) = options.clients {
+        return ArrivalMode::Closed { clients };
+    }
+    match source {
+        Source::Workload(w) => match w.arrival {
+            Arrival::Closed { clients } => ArrivalMode::Closed { clients },
+            _ => ArrivalMode::Open,
+        },
+        Source::TraceFile { .. } if options.open_loop_file => ArrivalMode::Open,
+        Source::TraceFile { .. } => ArrivalMode::Closed { clients: 1 },
+    }
+}
+
+fn arrival_description(source: &Source, options: &RunOptions, mode: ArrivalMode) -> String {
+    match (source, options.clients, mode) {
+        (Source::Workload(w), None, _) => w.arrival_description(),
+        (_, _, ArrivalMode::Closed { clients: 1 }) => "closed loop, 1 client".to_string(),
+        (_, _, ArrivalMode::Closed { clients }) => format!("closed loop, {clients} clients"),
+        (_, _, ArrivalMode::Open) => "open loop, trace timestamps".to_string(),
+    }
+}
+
+/// Replays `source` baseline then cached (then with real payloads for memory) and assembles the
+/// results. `progress(pass, requests_done)` is called every 65,536 requests of each pass.
+pub fn run(
+    source: &Source,
+    options: &RunOptions,
+    progress: &mut dyn FnMut(&'static str, u64),
+) -> Result<RunOutcome, RunError> {
+    let name = source.name();
+    let fail = |source| RunError::Source {
+        name: name.clone(),
+        source,
+    };
+    let limits = effective_limits(source, options);
+    let arrival = effective_arrival(source, options);
+    let hit_cost_s = options.hit_cost_s.unwrap_or(source.workload().hit_cost_s);
+    let base_config = EngineConfig {
+        workers: options.workers.max(1),
+        hit_cost_ns: secs_to_ns(hit_cost_s),
+        // The baseline has no cache and so no single-flight: every request generates.
+        single_flight: false,
+        arrival,
+        measure_lookups: options.measure_lookups,
+        windows: options.windows,
+        expected_requests: None,
+    };
+
+    // Pass 1: baseline (also counts requests and distinct keys for the windows).
+    let mut stream = source.open().map_err(fail)?.count_distinct();
+    let base = engine::replay(&mut stream, &mut NoCache, &base_config, &mut |n| {
+        progress("baseline", n)
+    });
+    let distinct_keys = stream.distinct_keys();
+    stream.finish().map_err(fail)?;
+    if base.requests == 0 {
+        return Err(RunError::Empty { name });
+    }
+
+    // Pass 2: the real cache, timed.
+    let cached_config = EngineConfig {
+        single_flight: options.single_flight,
+        expected_requests: Some(base.requests),
+        ..base_config
+    };
+    let mut cache = LruSim::new(&limits);
+    let mut stream = source.open().map_err(fail)?;
+    let started = Instant::now();
+    let cpu_before = crate::alloc::process_cpu_seconds();
+    let cached = engine::replay(&mut stream, &mut cache, &cached_config, &mut |n| {
+        progress("cached", n)
+    });
+    let wall_s = started.elapsed().as_secs_f64();
+    let cpu_s = cpu_before
+        .zip(crate::alloc::process_cpu_seconds())
+        .map(|(a, b)| b - a);
+    stream.finish().map_err(fail)?;
+    let stats = cache.stats();
+
+    // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
+    let memory = if options.measure_memory {
+        let memory_config = EngineConfig {
+            measure_lookups: false,
+            ..cached_config
+        };
+        let mut cache = MemorySim::new(&limits);
+        let mut stream = source.open().map_err(fail)?;
+        let outcome = engine::replay(&mut stream, &mut cache, &memory_config, &mut |n| {
+            progress("memory", n)
+        });
+        stream.finish().map_err(fail)?;
+        Some(outcome)
+    } else {
+        None
+    };
+
+    let speedup = ratio(base.makespan_ns as f64, cached.makespan_ns as f64);
+    let workload = source.workload();
+    let facts = RunFacts {
+        requests: cached.requests,
+        hits: cached.hits,
+        speedup,
+        t_miss: base.mean_cost_s(),
+        t_hit: hit_cost_s,
+        workers: options.workers,
+        open_loop: arrival == ArrivalMode::Open,
+        clients: match arrival {
+            ArrivalMode::Closed { clients } => clients,
+            ArrivalMode::Open => 0,
+        },
+        evicted: stats.evictions.capacity_entries + stats.evictions.capacity_bytes,
+        expired: stats.evictions.expired,
+    };
+
+    let results = RunResults {
+        workload: WorkloadInfo {
+            name: name.clone(),
+            seed: if source.path().is_some() {
+                0
+            } else {
+                workload.seed
+            },
+            requests: base.requests,
+            distinct_keys,
+            target_hit_rate: match source {
+                Source::Workload(w) => w.target_hit_rate(),
+                Source::TraceFile { .. } => None,
+            },
+            zipf_exponent: match source {
+                Source::Workload(w) => w.zipf_exponent(),
+                Source::TraceFile { .. } => None,
+            },
+            arrival: arrival_description(source, options, arrival),
+        },
+        model: ModelParams {
+            workers: options.workers,
+            hit_cost_s,
+            single_flight: options.single_flight,
+            mean_miss_cost_s: base.mean_cost_s(),
+            max_entries: limits.max_entries,
+            max_bytes: limits.max_bytes,
+            ttl_s: limits.ttl.map(|t| t.as_secs_f64()),
+        },
+        baseline: side_result(&base),
+        cached: side_result(&cached),
+        speedup,
+        cache: CacheCounters {
+            hits: cached.hits,
+            misses: cached.misses,
+            joined: cached.joined,
+            hit_rate: cached.hit_rate(),
+            evicted_entries: stats.evictions.capacity_entries,
+            evicted_bytes: stats.evictions.capacity_bytes,
+            expired: stats.evictions.expired,
+            refused_too_large: stats.refused_too_large,
+            peak_bytes: stats.peak_bytes,
+            peak_entries: stats.peak_entries,
+        },
+        memory: memory.as_ref().map(memory_report).unwrap_or(MemoryReport {
+            payload_bytes: 0,
+            heap_bytes: 0,
+            entries: 0,
+            overhead_pct: 0.0,
+            overhead_per_entry: 0.0,
+        }),
+        claims: verdict::verdicts(&facts),
+        timeline: timeline(&cached, memory.as_ref()),
+        replay: ReplaySpeed {
+            wall_s,
+            requests_per_s: ratio(cached.requests as f64, wall_s),
+        },
+        live: None,
+    };
+    Ok(RunOutcome {
+        results,
+        lookup_s: ns_to_secs(cached.lookup_ns),
+        reordered_arrivals: cached.reordered_arrivals,
+        peak_rss: crate::alloc::peak_rss_bytes(),
+        cached_cpu_s: cpu_s,
+    })
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+fn side_result(side: &SideOutcome) -> SideResult {
+    let makespan = ns_to_secs(side.makespan_ns);
+    let figures = side.latency.figures();
+    SideResult {
+        virtual_time_s: makespan,
+        generations: side.generations,
+        generation_time_s: ns_to_secs(side.generation_ns),
+        wait_time_s: ns_to_secs(side.wait_ns),
+        hit_time_s: ns_to_secs(side.hit_ns),
+        throughput_rps: ratio(side.requests as f64, makespan),
+        latency: LatencySummary {
+            mean: figures.mean,
+            p50: figures.p50,
+            p90: figures.p90,
+            p99: figures.p99,
+            max: figures.max,
+        },
+        latency_curve: side.latency.curve(),
+    }
+}
+
+/// The memory measurement point: the end of the replay, or — when the cache is empty there
+/// (everything expired) — the window where it held the most payload.
+fn memory_report(side: &SideOutcome) -> MemoryReport {
+    let end = side.timeline.last().map(|w| w.occupancy);
+    let point = match end {
+        Some(o) if o.payload_bytes > 0 => Some(o),
+        _ => side
+            .timeline
+            .iter()
+            .map(|w| w.occupancy)
+            .max_by_key(|o| o.payload_bytes),
+    }
+    .unwrap_or_default();
+    overhead(
+        point.payload_bytes,
+        point.heap_bytes.unwrap_or(0),
+        point.entries,
+    )
+}
+
+/// The overhead figures for `heap` bytes held for `payload` bytes in `entries` entries.
+pub fn overhead(payload: u64, heap: u64, entries: u64) -> MemoryReport {
+    let extra = heap as f64 - payload as f64;
+    MemoryReport {
+        payload_bytes: payload,
+        heap_bytes: heap,
+        entries,
+        overhead_pct: ratio(extra * 100.0, payload as f64),
+        overhead_per_entry: ratio(extra, entries as f64),
+    }
+}
+
+fn timeline(cached: &SideOutcome, memory: Option<&SideOutcome>) -> Vec<WindowPoint> {
+    cached
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WindowPoint {
+            requests: w.requests,
+            time_s: ns_to_secs(w.time_ns),
+            window_hit_rate: w.window_hit_rate(),
+            cumulative_hit_rate: w.cumulative_hit_rate(),
+            entries: w.occupancy.entries,
+            payload_bytes: w.occupancy.payload_bytes,
+            heap_bytes: memory
+                .and_then(|m| m.timeline.get(i))
+                .and_then(|m| m.occupancy.heap_bytes),
+        })
+        .collect()
+}

@@ -1,0 +1,268 @@
+//! A small blocking client of the service (ureq, no TLS): used by the live replay against a running
+//! `harness serve` (`--target`), by the load test and by the integration tests.
+
+use super::api::{
+    ClearResponse, ConfigResponse, ConfigUpdate, GenerateRequest, GenerateResponse, Health,
+    StatsResponse,
+};
+use super::error::ErrorBody;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// What went wrong talking to the service.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The base URL is not `http://host:port` (TLS is not supported on purpose: loopback tool).
+    #[error("bad target URL {url:?}: {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Transport failure (connection refused, timeout, ...).
+    #[error("{method} {url}: {source}")]
+    Transport {
+        /// HTTP method.
+        method: &'static str,
+        /// Full URL.
+        url: String,
+        /// The transport error.
+        source: Box<ureq::Error>,
+    },
+    /// The server answered with an error status.
+    #[error("{method} {url}: HTTP {status}: {body}")]
+    Status {
+        /// HTTP method.
+        method: &'static str,
+        /// Full URL.
+        url: String,
+        /// The status code.
+        status: u16,
+        /// The error body, if the server sent one.
+        body: String,
+    },
+    /// The answer was not the JSON expected.
+    #[error("{method} {url}: unexpected answer: {reason}")]
+    Decode {
+        /// HTTP method.
+        method: &'static str,
+        /// Full URL.
+        url: String,
+        /// What could not be decoded.
+        reason: String,
+    },
+}
+
+/// A raw answer: status code and body, for tests of error cases.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Selected headers (`x-gencache-status`, `x-gencache-time-ms`, `content-type`,
+    /// `www-authenticate`), lowercase names.
+    pub headers: Vec<(String, String)>,
+    /// Body text.
+    pub body: String,
+}
+
+impl RawResponse {
+    /// A header's value, if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The JSON error body, if this is one.
+    pub fn error(&self) -> Option<ErrorBody> {
+        serde_json::from_str(&self.body).ok()
+    }
+}
+
+/// A connection-pooling client; `Clone` shares the pool, and it is `Send + Sync`.
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    token: Option<String>,
+}
+
+const KEPT_HEADERS: [&str; 4] = [
+    "x-gencache-status",
+    "x-gencache-time-ms",
+    "content-type",
+    "www-authenticate",
+];
+
+impl Client {
+    /// A client of the service at `base_url` (`http://host:port`), sending `token` as bearer on
+    /// admin calls when given.
+    ///
+    /// ```
+    /// use harness::serve::client::Client;
+    /// assert!(Client::new("http://127.0.0.1:8080", None).is_ok());
+    /// assert!(Client::new("https://example.org", None).is_err());
+    /// ```
+    pub fn new(base_url: &str, token: Option<String>) -> Result<Self, ClientError> {
+        let base = base_url.trim_end_matches('/').to_owned();
+        let bad = |reason| ClientError::BadUrl {
+            url: base_url.to_owned(),
+            reason,
+        };
+        let rest = base
+            .strip_prefix("http://")
+            .ok_or_else(|| bad("must start with http:// (no TLS)"))?;
+        if rest.is_empty() || rest.contains('/') {
+            return Err(bad("expected http://HOST:PORT with no path"));
+        }
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(5)))
+            // Keep a connection per concurrent client instead of reconnecting per request.
+            .max_idle_connections(512)
+            .max_idle_connections_per_host(512)
+            .build()
+            .into();
+        Ok(Self { agent, base, token })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn finish(
+        method: &'static str,
+        url: &str,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<RawResponse, ClientError> {
+        let mut response = result.map_err(|source| ClientError::Transport {
+            method,
+            url: url.to_owned(),
+            source: Box::new(source),
+        })?;
+        let status = response.status().as_u16();
+        let headers = KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = response.headers().get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect();
+        let body = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| ClientError::Decode {
+                method,
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// `GET path` as a raw answer.
+    pub fn get_raw(&self, path: &str) -> Result<RawResponse, ClientError> {
+        let url = self.url(path);
+        Self::finish("GET", &url, self.agent.get(&url).call())
+    }
+
+    /// `POST path` with a raw body (and the admin token when `admin`), as a raw answer.
+    pub fn post_raw(
+        &self,
+        path: &str,
+        body: &str,
+        token: Option<&str>,
+    ) -> Result<RawResponse, ClientError> {
+        let url = self.url(path);
+        let mut request = self
+            .agent
+            .post(&url)
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", &format!("Bearer {token}"));
+        }
+        Self::finish("POST", &url, request.send(body))
+    }
+
+    fn decode<T: DeserializeOwned>(
+        method: &'static str,
+        url: String,
+        raw: RawResponse,
+    ) -> Result<T, ClientError> {
+        if !(200..300).contains(&raw.status) {
+            return Err(ClientError::Status {
+                method,
+                url,
+                status: raw.status,
+                body: raw.body,
+            });
+        }
+        serde_json::from_str(&raw.body).map_err(|e| ClientError::Decode {
+            method,
+            url,
+            reason: e.to_string(),
+        })
+    }
+
+    fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let raw = self.get_raw(path)?;
+        Self::decode("GET", self.url(path), raw)
+    }
+
+    fn post_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        admin: bool,
+    ) -> Result<T, ClientError> {
+        let text = serde_json::to_string(body).map_err(|e| ClientError::Decode {
+            method: "POST",
+            url: self.url(path),
+            reason: e.to_string(),
+        })?;
+        let token = if admin { self.token.as_deref() } else { None };
+        let raw = self.post_raw(path, &text, token)?;
+        Self::decode("POST", self.url(path), raw)
+    }
+
+    /// `POST /api/generate`.
+    pub fn generate(&self, request: &GenerateRequest) -> Result<GenerateResponse, ClientError> {
+        self.post_json("/api/generate", request, false)
+    }
+
+    /// `GET /api/cache/stats`.
+    pub fn stats(&self) -> Result<StatsResponse, ClientError> {
+        self.get_json("/api/cache/stats")
+    }
+
+    /// `GET /api/cache/config`.
+    pub fn config(&self) -> Result<ConfigResponse, ClientError> {
+        self.get_json("/api/cache/config")
+    }
+
+    /// `POST /api/cache/config` (admin).
+    pub fn set_config(&self, update: &ConfigUpdate) -> Result<ConfigResponse, ClientError> {
+        self.post_json("/api/cache/config", update, true)
+    }
+
+    /// `POST /api/cache/clear` (admin).
+    pub fn clear(&self) -> Result<ClearResponse, ClientError> {
+        self.post_json("/api/cache/clear", &serde_json::json!({}), true)
+    }
+
+    /// `GET /healthz`.
+    pub fn health(&self) -> Result<Health, ClientError> {
+        self.get_json("/healthz")
+    }
+}

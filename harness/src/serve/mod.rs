@@ -1,0 +1,58 @@
+//! `harness serve`: the cache as a real HTTP generation service, with the seed's management API.
+//!
+//! `POST /api/generate` answers from the [`gencache::Cache`] or runs a simulated generator (K
+//! workers sleeping `cost × time_scale`), single-flight, so concurrent identical requests generate
+//! once. Endpoints:
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | POST | `/api/generate` | `{prompt, parameters}` or `{key}`, optional `size`, `cost`, `ttl_s`, `bypass_cache` |
+//! | GET | `/api/cache/stats` | cache counters, generations, requests by outcome |
+//! | GET | `/api/cache/config` | bounds, TTL, enabled flag, limits, generator settings |
+//! | POST | `/api/cache/config` | change `max_entries`, `max_bytes`, `default_ttl_s`, `enabled` (admin) |
+//! | POST | `/api/cache/clear` | drop every entry (admin) |
+//! | GET | `/api/cache/entries` | `offset`, `limit` (≤ 1000), most recently used first |
+//! | GET | `/metrics` | Prometheus text format |
+//! | GET | `/healthz` | liveness |
+//!
+//! "Admin" endpoints need `Authorization: Bearer <token>` when a token is configured; a
+//! non-loopback bind address requires one. Every error is a JSON body naming the field at fault.
+//! All times in the API are virtual seconds (wall seconds / `time_scale`), like the simulation's.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), harness::serve::ServeError> {
+//! use harness::serve::{ServeArgs, start};
+//!
+//! let args = ServeArgs { bind: "127.0.0.1:0".parse().unwrap(), ..ServeArgs::default() };
+//! let server = start(args.validate()?).await?;
+//! println!("listening on {}", server.url());
+//! server.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+mod auth;
+pub mod client;
+mod config;
+mod error;
+mod extract;
+pub mod fingerprint;
+mod generator;
+pub mod load;
+mod metrics;
+mod routes;
+mod server;
+mod state;
+pub mod timing;
+
+pub use config::{
+    ConfigError, DEFAULT_ENTRIES_PAGE, MAX_BYTES_LIMIT, MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE,
+    MAX_TTL_S, ServeArgs, ServeConfig, parse_ttl,
+};
+pub use error::{ApiError, ErrorBody};
+pub use extract::{StrictJson, parse_json};
+pub use generator::{Payload, SimGenerator};
+pub use metrics::{LATENCY_BUCKETS_S, Metrics, Outcome};
+pub use routes::{EntriesQuery, router};
+pub use server::{RunningServer, ServeError, run, shutdown_signal, start};
+pub use state::{AppState, ServiceCache};

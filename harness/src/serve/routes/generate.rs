@@ -1,0 +1,175 @@
+//! `POST /api/generate`: answer from the cache or run the simulated generator, single-flight.
+
+use crate::serve::api::{GenerateRequest, GenerateResponse};
+use crate::serve::config::MAX_TTL_S;
+use crate::serve::error::ApiError;
+use crate::serve::extract::StrictJson;
+use crate::serve::fingerprint::{explicit_key, prompt_key, to_hex};
+use crate::serve::metrics::Outcome;
+use crate::serve::state::AppState;
+use crate::serve::timing::{scaled, sleep_precise};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use gencache::{LoadOptions, LoadStatus};
+use std::time::{Duration, Instant};
+
+/// A request checked against the server's limits.
+#[derive(Debug, Clone, PartialEq)]
+struct Job {
+    key: u128,
+    size: u64,
+    cost_s: f64,
+    ttl: Option<Duration>,
+    use_cache: bool,
+}
+
+fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError> {
+    let config = state.config();
+    let key = match (&request.prompt, &request.key) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid_field(
+                "key",
+                "give either `prompt` or `key`, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(ApiError::invalid_field(
+                "prompt",
+                "missing: give `prompt` (with optional `parameters`) or an explicit `key`",
+            ));
+        }
+        (Some(prompt), None) => {
+            if prompt.trim().is_empty() {
+                return Err(ApiError::invalid_field("prompt", "must not be empty"));
+            }
+            let parameters = request.parameters.unwrap_or(serde_json::Value::Null);
+            prompt_key(prompt, &parameters)
+        }
+        (None, Some(key)) => {
+            if request.parameters.is_some() {
+                return Err(ApiError::invalid_field(
+                    "parameters",
+                    "only allowed with `prompt`; an explicit `key` already names the result",
+                ));
+            }
+            let text = key.as_text();
+            if text.is_empty() {
+                return Err(ApiError::invalid_field("key", "must not be empty"));
+            }
+            explicit_key(&text)
+        }
+    };
+    let size = request.size.unwrap_or(config.default_size);
+    if size > config.max_size {
+        return Err(ApiError::invalid_field(
+            "size",
+            format!(
+                "{size} bytes is above the maximum {} bytes",
+                config.max_size
+            ),
+        ));
+    }
+    let cost_s = request.cost.unwrap_or(config.default_cost_s);
+    if !(0.0..=config.max_cost_s).contains(&cost_s) {
+        return Err(ApiError::invalid_field(
+            "cost",
+            format!(
+                "{cost_s} must be between 0 and {} virtual seconds",
+                config.max_cost_s
+            ),
+        ));
+    }
+    let ttl = match request.ttl_s {
+        None => None,
+        Some(t) if t > 0.0 && t <= MAX_TTL_S => Some(Duration::from_secs_f64(t)),
+        Some(t) => {
+            return Err(ApiError::invalid_field(
+                "ttl_s",
+                format!("{t} must be above 0 and at most {MAX_TTL_S} virtual seconds"),
+            ));
+        }
+    };
+    Ok(Job {
+        key,
+        size,
+        cost_s,
+        ttl,
+        use_cache: state.enabled() && !request.bypass_cache,
+    })
+}
+
+/// Runs the job to completion in its own task, so a client that hangs up neither cancels a
+/// generation other callers joined nor leaves the single-flight slot half-done.
+async fn run(state: AppState, job: Job) -> Result<(Outcome, u64), ApiError> {
+    let generator = state.generator();
+    if !job.use_cache {
+        let payload = generator.generate(job.key, job.size, job.cost_s).await?;
+        return Ok((Outcome::Miss, payload.len() as u64));
+    }
+    let options = match job.ttl {
+        Some(ttl) => LoadOptions::default().ttl(Some(ttl)),
+        None => LoadOptions::default(),
+    };
+    let loaded = state
+        .cache()
+        .load_async(
+            job.key,
+            options,
+            generator.generate(job.key, job.size, job.cost_s),
+        )
+        .await?;
+    let outcome = match loaded.status {
+        LoadStatus::Hit => Outcome::Hit,
+        LoadStatus::Loaded => Outcome::Miss,
+        LoadStatus::Joined => Outcome::Joined,
+    };
+    if outcome == Outcome::Hit {
+        // The seed's measured cost of answering from the cache (0.05 s), scaled like everything.
+        let config = state.config();
+        sleep_precise(scaled(config.hit_cost_s, config.time_scale)).await;
+    }
+    Ok((outcome, loaded.value.len() as u64))
+}
+
+/// The handler.
+pub async fn generate(
+    State(state): State<AppState>,
+    body: Result<StrictJson<GenerateRequest>, ApiError>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let job = body
+        .and_then(|StrictJson(request)| validate(request, &state))
+        .inspect_err(|_| state.metrics().record_rejected())?;
+    let key = job.key;
+    let use_cache = job.use_cache;
+    let (outcome, size) = tokio::spawn(run(state.clone(), job))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "generate task failed");
+            ApiError::internal("the generation task failed")
+        })
+        .and_then(|result| result)
+        .inspect_err(|_| state.metrics().record_rejected())?;
+    let elapsed = started.elapsed();
+    state.metrics().record(outcome, elapsed);
+    let time_ms = elapsed.as_secs_f64() * 1e3;
+    let response = GenerateResponse {
+        key: to_hex(key),
+        status: outcome,
+        cache_used: use_cache,
+        size,
+        time_ms,
+        virtual_time_s: elapsed.as_secs_f64() / state.config().time_scale,
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "x-gencache-status",
+        HeaderValue::from_static(outcome.as_str()),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("{time_ms:.3}")) {
+        headers.insert("x-gencache-time-ms", value);
+    }
+    Ok((headers, Json(response)).into_response())
+}

@@ -1,0 +1,78 @@
+//! What every handler shares: the cache, the generator, the metrics and the settings.
+
+use super::config::ServeConfig;
+use super::generator::{Payload, SimGenerator};
+use super::metrics::Metrics;
+use super::timing::ScaledClock;
+use gencache::Cache;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The cache of the service: 128-bit request fingerprints to shared payloads, weighed by payload
+/// length (the size the request asked for).
+pub type ServiceCache = Cache<u128, Payload>;
+
+/// Shared state of the service (cheap to clone: everything is behind an `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    cache: ServiceCache,
+    enabled: AtomicBool,
+    generator: SimGenerator,
+    metrics: Metrics,
+    config: ServeConfig,
+}
+
+impl AppState {
+    /// Builds the cache (on a clock scaled like the generator, so TTLs are in virtual time) and the
+    /// generator from a validated configuration.
+    pub fn new(config: ServeConfig) -> Self {
+        let cache = Cache::builder()
+            .config(config.cache)
+            .clock(ScaledClock::new(config.time_scale))
+            .weigher(|_key: &u128, value: &Payload| value.len())
+            .build();
+        Self {
+            inner: Arc::new(Inner {
+                cache,
+                enabled: AtomicBool::new(config.enabled),
+                generator: SimGenerator::new(config.workers, config.time_scale),
+                metrics: Metrics::default(),
+                config,
+            }),
+        }
+    }
+
+    /// The cache (used even when disabled, so management endpoints keep working).
+    pub fn cache(&self) -> &ServiceCache {
+        &self.inner.cache
+    }
+
+    /// Whether requests go through the cache.
+    pub fn enabled(&self) -> bool {
+        self.inner.enabled.load(Ordering::Acquire)
+    }
+
+    /// Turns the cache on or off at runtime.
+    pub fn set_enabled(&self, enabled: bool) {
+        self.inner.enabled.store(enabled, Ordering::Release);
+    }
+
+    /// The simulated generator.
+    pub fn generator(&self) -> &SimGenerator {
+        &self.inner.generator
+    }
+
+    /// Request metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Start-up configuration (the cache's current bounds are `cache().config()`).
+    pub fn config(&self) -> &ServeConfig {
+        &self.inner.config
+    }
+}

@@ -1,0 +1,114 @@
+//! The other subcommands end to end: list, gen + replay round trip, run's output directory.
+
+mod common;
+use common::{harness, stderr, stdout, tempdir};
+
+#[test]
+fn list_prints_every_preset_on_one_line() {
+    let o = harness(&["list"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for name in [
+        "typical",
+        "busy",
+        "duplicate",
+        "cold",
+        "seed-example",
+        "burst",
+        "churn",
+        "ttl",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "{name} missing: {text}"
+        );
+    }
+    assert_eq!(text.lines().count(), 8);
+}
+
+#[test]
+fn generated_trace_replays_to_the_same_hits_as_the_workload() {
+    let dir = tempdir();
+    let csv = dir.path().join("seed.csv");
+    let o = harness(&[
+        "gen",
+        "--workload",
+        "seed-example",
+        "--out",
+        &csv.to_string_lossy(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = harness(&["replay", &csv.to_string_lossy(), "--json", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let results: reports::ResultsFile = match serde_json::from_str(&stdout(&o)) {
+        Ok(r) => r,
+        Err(e) => panic!("replay --json: {e}"),
+    };
+    assert_eq!(results.runs[0].workload.requests, 100);
+    assert_eq!(results.runs[0].cache.hits, 70);
+    assert_eq!(results.runs[0].cached.generations, 30);
+}
+
+#[test]
+fn run_writes_results_csvs_and_report_into_out() {
+    let dir = tempdir();
+    let out = dir.path().join("typical-run");
+    let o = harness(&[
+        "run",
+        "--workload",
+        "seed-example",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "speedup",
+        "verdict",
+        "100 requests with 70 duplicates -> 3.3x",
+        "memory (measured)",
+        "output written to",
+    ] {
+        assert!(text.contains(needle), "summary lacks `{needle}`:\n{text}");
+    }
+    for file in [
+        "results.json",
+        "seed-example.timeline.csv",
+        "seed-example.latency-baseline.csv",
+        "seed-example.latency-cached.csv",
+        "report.md",
+        "report.html",
+    ] {
+        assert!(out.join(file).is_file(), "{file} not written");
+    }
+    let results = match reports::read_results(&out) {
+        Ok(r) => r,
+        Err(e) => panic!("results.json unreadable: {e}"),
+    };
+    let run = &results.runs[0];
+    assert_eq!(run.timeline.len(), 100);
+    assert!(run.timeline.iter().all(|w| w.heap_bytes.is_some()));
+    let timeline =
+        std::fs::read_to_string(out.join("seed-example.timeline.csv")).unwrap_or_default();
+    assert_eq!(timeline.lines().count(), 101, "header + 100 windows");
+
+    // `harness report` on the same directory works too.
+    let report_dir = dir.path().join("report");
+    let o = harness(&[
+        "report",
+        &out.to_string_lossy(),
+        "--out",
+        &report_dir.to_string_lossy(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(report_dir.join("report.html").is_file());
+}
+
+#[test]
+fn calibrate_prints_the_exponent_and_hit_rates() {
+    let o = harness(&["calibrate", "--workload", "seed-example"]);
+    // seed-example has no target hit rate: reported plainly, exit 1.
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("cannot calibrate"), "{}", stdout(&o));
+}

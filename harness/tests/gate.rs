@@ -1,0 +1,64 @@
+//! The CI gate: a baseline the current code beats passes; a doctored baseline fails with exit 1
+//! naming the metric; a corrupt or missing baseline exits 2.
+
+mod common;
+use common::{harness, stderr, stdout, tempdir};
+
+#[test]
+fn gate_passes_fails_and_refuses_as_documented() {
+    let dir = tempdir();
+    let baseline = dir.path().join("gate-baseline.json");
+    let b = baseline.to_string_lossy().to_string();
+
+    // Missing baseline: unusable input.
+    let o = harness(&["gate", "--baseline", &b]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gate-baseline.json"), "{}", stderr(&o));
+
+    // Written from the current code, then checked: passes (the figures are deterministic).
+    let o = harness(&["gate", "--baseline", &b, "--update-baseline"]);
+    assert!(baseline.is_file(), "{}{}", stdout(&o), stderr(&o));
+    let o = harness(&["gate", "--baseline", &b]);
+    let table = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{table}{}", stderr(&o));
+    for metric in [
+        "typical.speedup",
+        "busy.speedup",
+        "burst.joined",
+        "seed-example.memory_overhead_pct",
+    ] {
+        assert!(
+            table.contains(metric),
+            "{metric} not in the table:\n{table}"
+        );
+    }
+    assert!(table.contains("gate: PASS"));
+
+    // Doctored: a speedup the code cannot reach.
+    let text = std::fs::read_to_string(&baseline).unwrap_or_default();
+    let mut json: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => panic!("baseline is not JSON: {e}"),
+    };
+    json["metrics"]["seed-example.speedup"] = serde_json::json!(100.0);
+    std::fs::write(&baseline, json.to_string()).ok();
+    let o = harness(&["gate", "--baseline", &b]);
+    assert_eq!(o.status.code(), Some(1));
+    let table = stdout(&o);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("seed-example.speedup") && l.contains("FAIL")),
+        "{table}"
+    );
+    assert!(
+        table.contains("gate: FAIL (seed-example.speedup)"),
+        "{table}"
+    );
+
+    // Corrupt: unusable input.
+    std::fs::write(&baseline, "{\"schema_version\": 1, \"metrics\": ").ok();
+    let o = harness(&["gate", "--baseline", &b]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not valid"), "{}", stderr(&o));
+}

@@ -1,0 +1,681 @@
+//! Integration tests of `harness serve`: a real server on 127.0.0.1:0 in-process (tokio), a real
+//! HTTP client (ureq, no TLS), every endpoint and every bad-input case of issue 7.
+
+use harness::serve::api::{ConfigUpdate, GenerateRequest, KeyField, StatsResponse};
+use harness::serve::client::{Client, RawResponse};
+use harness::serve::{ConfigError, Outcome, RunningServer, ServeArgs, ServeError, start};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+const TOKEN: &str = "test-token-123";
+
+/// A server in its own runtime; the test thread talks to it with blocking HTTP.
+struct TestServer {
+    runtime: tokio::runtime::Runtime,
+    server: Option<RunningServer>,
+    client: Client,
+}
+
+impl TestServer {
+    fn start(args: ServeArgs) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let config = args.validate().expect("valid test configuration");
+        let token = config.admin_token.clone();
+        let server = runtime.block_on(start(config)).expect("server starts");
+        let client = Client::new(&server.url(), token).expect("client");
+        Self {
+            runtime,
+            server: Some(server),
+            client,
+        }
+    }
+
+    fn server(&self) -> &RunningServer {
+        self.server.as_ref().expect("running")
+    }
+
+    fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime
+                .block_on(server.shutdown())
+                .expect("clean shutdown");
+        }
+    }
+
+    fn post(&self, path: &str, body: &str, token: Option<&str>) -> RawResponse {
+        self.client
+            .post_raw(path, body, token)
+            .expect("HTTP exchange")
+    }
+
+    fn get(&self, path: &str) -> RawResponse {
+        self.client.get_raw(path).expect("HTTP exchange")
+    }
+
+    fn stats(&self) -> StatsResponse {
+        self.client.stats().expect("stats")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Loopback, port 0, 1000x time compression, small defaults so tests run in milliseconds.
+fn args() -> ServeArgs {
+    ServeArgs {
+        bind: "127.0.0.1:0".parse().expect("addr"),
+        time_scale: 0.001,
+        default_cost: 5.0,
+        default_size: 1024,
+        max_size: 1 << 20,
+        workers: 4,
+        body_limit: 4096,
+        ..ServeArgs::default()
+    }
+}
+
+fn with_token() -> ServeArgs {
+    ServeArgs {
+        admin_token: Some(TOKEN.to_owned()),
+        ..args()
+    }
+}
+
+/// Asserts a JSON error with the given status and field.
+fn assert_error(response: &RawResponse, status: u16, field: Option<&str>) {
+    assert_eq!(response.status, status, "body: {}", response.body);
+    let body = response
+        .error()
+        .unwrap_or_else(|| panic!("not a JSON error body: {}", response.body));
+    assert_eq!(body.field.as_deref(), field, "body: {}", response.body);
+    assert!(!body.message.is_empty());
+    assert!(
+        response
+            .header("content-type")
+            .is_some_and(|v| v.starts_with("application/json")),
+        "{response:?}"
+    );
+}
+
+fn generate_key(client: &Client, key: u64) -> Outcome {
+    client
+        .generate(&GenerateRequest {
+            key: Some(KeyField::Number(key)),
+            ..GenerateRequest::default()
+        })
+        .expect("generate")
+        .status
+}
+
+#[test]
+fn healthz_answers() {
+    let s = TestServer::start(args());
+    let health = s.client.health().expect("healthz");
+    assert_eq!(health.status, "ok");
+    assert!(health.cache_enabled);
+}
+
+#[test]
+fn generate_misses_then_hits_with_headers_and_stable_fingerprint() {
+    let s = TestServer::start(args());
+    let first = s.post(
+        "/api/generate",
+        r#"{"prompt": "a red cube", "parameters": {"steps": 30, "seed": 7}, "size": 2048}"#,
+        None,
+    );
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.header("x-gencache-status"), Some("miss"));
+    let ms: f64 = first
+        .header("x-gencache-time-ms")
+        .expect("time header")
+        .parse()
+        .expect("numeric time header");
+    assert!(ms > 0.0);
+    let first: serde_json::Value = serde_json::from_str(&first.body).expect("json");
+    assert_eq!(first["status"], "miss");
+    assert_eq!(first["size"], 2048);
+    assert_eq!(first["cache_used"], true);
+
+    // Same prompt, parameters in another order and other whitespace: the same key, a hit.
+    let second = s.post(
+        "/api/generate",
+        r#"{"parameters":{"seed":7,"steps":30},"prompt":"a red cube","size":2048}"#,
+        None,
+    );
+    assert_eq!(second.header("x-gencache-status"), Some("hit"));
+    let second: serde_json::Value = serde_json::from_str(&second.body).expect("json");
+    assert_eq!(second["key"], first["key"]);
+
+    let stats = s.stats();
+    assert_eq!(stats.generations, 1);
+    assert_eq!(stats.cache.hits, 1);
+    assert_eq!(stats.cache.entries, 1);
+    assert_eq!(stats.cache.bytes, 2048);
+    assert_eq!(stats.requests.hit, 1);
+    assert_eq!(stats.requests.miss, 1);
+}
+
+#[test]
+fn explicit_integer_and_string_keys_are_the_same_entry() {
+    let s = TestServer::start(args());
+    assert_eq!(
+        s.post("/api/generate", r#"{"key": 42}"#, None)
+            .header("x-gencache-status"),
+        Some("miss")
+    );
+    assert_eq!(
+        s.post("/api/generate", r#"{"key": "42"}"#, None)
+            .header("x-gencache-status"),
+        Some("hit")
+    );
+    assert_eq!(s.stats().generations, 1);
+}
+
+#[test]
+fn two_hundred_concurrent_identical_requests_generate_once() {
+    // A generation of 2,000 virtual s = 2 s wall: far longer than it takes 200 released threads
+    // to send, so every request but the first finds the generation in flight.
+    let s = TestServer::start(ServeArgs {
+        workers: 1,
+        ..args()
+    });
+    let clients = 200;
+    let barrier = Arc::new(Barrier::new(clients));
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let barrier = Arc::clone(&barrier);
+                let client = s.client.clone();
+                scope.spawn(move || {
+                    barrier.wait();
+                    client
+                        .generate(&GenerateRequest {
+                            prompt: Some("the same prompt".into()),
+                            cost: Some(2000.0),
+                            ..GenerateRequest::default()
+                        })
+                        .expect("generate")
+                        .status
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("client thread"))
+            .collect()
+    });
+    let stats = s.stats();
+    assert_eq!(stats.generations, 1, "single-flight must generate once");
+    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Miss).count(), 1);
+    assert_eq!(outcomes.len(), clients);
+    assert_eq!(stats.cache.loads_started, 1);
+    assert_eq!(
+        stats.cache.loads_joined + stats.cache.hits,
+        (clients - 1) as u64
+    );
+}
+
+#[test]
+fn disabled_cache_falls_back_to_the_generator() {
+    let s = TestServer::start(ServeArgs {
+        enabled: false,
+        ..args()
+    });
+    for _ in 0..2 {
+        let r = s.post("/api/generate", r#"{"prompt": "p"}"#, None);
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("x-gencache-status"), Some("miss"));
+        let body: serde_json::Value = serde_json::from_str(&r.body).expect("json");
+        assert_eq!(body["cache_used"], false);
+    }
+    let stats = s.stats();
+    assert!(!stats.enabled);
+    assert_eq!(stats.generations, 2);
+    assert_eq!(stats.cache.entries, 0);
+    assert!(!s.client.health().expect("health").cache_enabled);
+}
+
+#[test]
+fn bypass_cache_skips_lookup_and_insert() {
+    let s = TestServer::start(args());
+    let r = s.post("/api/generate", r#"{"key": 1, "bypass_cache": true}"#, None);
+    assert_eq!(r.header("x-gencache-status"), Some("miss"));
+    assert_eq!(generate_key(&s.client, 1), Outcome::Miss);
+    assert_eq!(s.stats().generations, 2);
+}
+
+#[test]
+fn enabling_and_disabling_at_runtime() {
+    let s = TestServer::start(with_token());
+    let off = s.post("/api/cache/config", r#"{"enabled": false}"#, Some(TOKEN));
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(generate_key(&s.client, 9), Outcome::Miss);
+    assert_eq!(generate_key(&s.client, 9), Outcome::Miss);
+    s.post("/api/cache/config", r#"{"enabled": true}"#, Some(TOKEN));
+    assert_eq!(generate_key(&s.client, 9), Outcome::Miss);
+    assert_eq!(generate_key(&s.client, 9), Outcome::Hit);
+}
+
+#[test]
+fn config_reads_and_changes_at_runtime() {
+    let s = TestServer::start(with_token());
+    let config = s.client.config().expect("config");
+    assert_eq!(config.default_ttl_s, Some(24.0 * 3600.0));
+    assert_eq!(config.max_entries, None);
+    assert_eq!(config.generator.workers, 4);
+
+    for key in 0..5 {
+        generate_key(&s.client, key);
+    }
+    assert_eq!(s.stats().cache.entries, 5);
+    // Shrinking evicts at once, least recently used first.
+    let changed = s
+        .client
+        .set_config(&ConfigUpdate {
+            max_entries: Some(Some(2)),
+            max_bytes: Some(Some(1 << 20)),
+            default_ttl_s: Some(Some(60.0)),
+            enabled: None,
+        })
+        .expect("set config");
+    assert_eq!(changed.max_entries, Some(2));
+    assert_eq!(changed.max_bytes, Some(1 << 20));
+    assert_eq!(changed.default_ttl_s, Some(60.0));
+    let stats = s.stats();
+    assert_eq!(stats.cache.entries, 2);
+    assert_eq!(stats.cache.evictions.capacity_entries, 3);
+    assert_eq!(generate_key(&s.client, 4), Outcome::Hit);
+    assert_eq!(generate_key(&s.client, 0), Outcome::Miss);
+
+    // null lifts a bound; absent fields stay.
+    let lifted = s.post("/api/cache/config", r#"{"max_entries": null}"#, Some(TOKEN));
+    assert_eq!(lifted.status, 200, "{}", lifted.body);
+    let config = s.client.config().expect("config");
+    assert_eq!(config.max_entries, None);
+    assert_eq!(config.max_bytes, Some(1 << 20));
+}
+
+#[test]
+fn config_rejects_bad_values_naming_the_field() {
+    let s = TestServer::start(with_token());
+    let cases = [
+        (r#"{"max_entries": 100000000000}"#, 422, Some("max_entries")),
+        (r#"{"max_entries": -1}"#, 422, Some("max_entries")),
+        (r#"{"max_bytes": 2000000000000000}"#, 422, Some("max_bytes")),
+        (r#"{"max_bytes": "lots"}"#, 422, Some("max_bytes")),
+        (r#"{"default_ttl_s": -5}"#, 422, Some("default_ttl_s")),
+        (r#"{"default_ttl_s": 0}"#, 422, Some("default_ttl_s")),
+        (r#"{"default_ttl_s": 1e12}"#, 422, Some("default_ttl_s")),
+        (r#"{"enabled": "yes"}"#, 422, Some("enabled")),
+        (r#"{"max_entrees": 5}"#, 422, Some("max_entrees")),
+        (r#"{"max_entries": 5"#, 400, None),
+        (r#"[1, 2]"#, 400, None),
+    ];
+    let before = s.client.config().expect("config");
+    for (body, status, field) in cases {
+        let r = s.post("/api/cache/config", body, Some(TOKEN));
+        assert_error(&r, status, field);
+    }
+    // Nothing was applied by any refused request.
+    assert_eq!(s.client.config().expect("config"), before);
+}
+
+#[test]
+fn mutating_endpoints_require_the_token() {
+    let s = TestServer::start(with_token());
+    for path in ["/api/cache/config", "/api/cache/clear"] {
+        let none = s.post(path, "{}", None);
+        assert_error(&none, 401, None);
+        assert!(none.header("www-authenticate").is_some());
+        assert_error(&s.post(path, "{}", Some("wrong")), 401, None);
+        assert_eq!(s.post(path, "{}", Some(TOKEN)).status, 200, "{path}");
+    }
+    // Unauthenticated callers are refused before their body is even looked at.
+    assert_error(&s.post("/api/cache/config", "{not json", None), 401, None);
+    // Reading needs no token.
+    for path in [
+        "/api/cache/stats",
+        "/api/cache/config",
+        "/api/cache/entries",
+        "/metrics",
+        "/healthz",
+    ] {
+        assert_eq!(s.get(path).status, 200, "{path}");
+    }
+}
+
+#[test]
+fn without_a_token_mutations_are_open_on_loopback() {
+    let s = TestServer::start(args());
+    assert_eq!(s.post("/api/cache/clear", "", None).status, 200);
+    assert_eq!(
+        s.post("/api/cache/config", r#"{"max_entries": 3}"#, None)
+            .status,
+        200
+    );
+}
+
+#[test]
+fn non_loopback_bind_is_refused_without_a_token() {
+    let open = ServeArgs {
+        bind: "0.0.0.0:0".parse().expect("addr"),
+        ..args()
+    };
+    assert!(matches!(
+        open.validate(),
+        Err(ConfigError::NonLoopbackWithoutToken(_))
+    ));
+    // `start` checks again, for configurations built by hand.
+    let mut config = args().validate().expect("valid");
+    config.bind = "0.0.0.0:0".parse().expect("addr");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let refused = runtime.block_on(start(config));
+    assert!(matches!(
+        refused,
+        Err(ServeError::Config(ConfigError::NonLoopbackWithoutToken(_)))
+    ));
+}
+
+#[test]
+fn clear_drops_everything() {
+    let s = TestServer::start(with_token());
+    for key in 0..3 {
+        generate_key(&s.client, key);
+    }
+    let cleared = s.client.clear().expect("clear");
+    assert_eq!(cleared.cleared_entries, 3);
+    assert_eq!(cleared.cleared_bytes, 3 * 1024);
+    let stats = s.stats();
+    assert_eq!(stats.cache.entries, 0);
+    assert_eq!(stats.cache.bytes, 0);
+    assert_eq!(generate_key(&s.client, 0), Outcome::Miss);
+}
+
+#[test]
+fn entries_are_paginated_most_recent_first() {
+    let s = TestServer::start(args());
+    let mut keys = Vec::new();
+    for key in 0..5u64 {
+        let r = s
+            .client
+            .generate(&GenerateRequest {
+                key: Some(KeyField::Number(key)),
+                size: Some(100 + key),
+                ..GenerateRequest::default()
+            })
+            .expect("generate");
+        keys.push(r.key);
+    }
+    let page: serde_json::Value =
+        serde_json::from_str(&s.get("/api/cache/entries?limit=2").body).expect("json");
+    assert_eq!(page["total"], 5);
+    assert_eq!(page["limit"], 2);
+    let entries = page["entries"].as_array().expect("array");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["key"], keys[4].as_str());
+    assert_eq!(entries[0]["weight"], 104);
+    assert_eq!(entries[1]["key"], keys[3].as_str());
+    assert!(entries[0]["expires_in_s"].as_f64().expect("ttl") > 0.0);
+
+    let tail: serde_json::Value =
+        serde_json::from_str(&s.get("/api/cache/entries?offset=4&limit=2").body).expect("json");
+    let tail = tail["entries"].as_array().expect("array");
+    assert_eq!(tail.len(), 1);
+    assert_eq!(tail[0]["key"], keys[0].as_str());
+
+    for (query, field) in [
+        ("limit=1001", "limit"),
+        ("limit=0", "limit"),
+        ("offset=-3", "offset"),
+        ("limit=many", "limit"),
+        ("sort=asc", "sort"),
+    ] {
+        assert_error(
+            &s.get(&format!("/api/cache/entries?{query}")),
+            422,
+            Some(field),
+        );
+    }
+}
+
+#[test]
+fn generate_rejects_bad_input_naming_the_field() {
+    let s = TestServer::start(args());
+    let cases: Vec<(String, u16, Option<&str>)> = vec![
+        (r#"{"prompt": "p""#.into(), 400, None),
+        ("not json at all".into(), 400, None),
+        ("".into(), 400, None),
+        (r#"{"prompt": "p"} {"prompt": "q"}"#.into(), 400, None),
+        (r#"{"prompt": 5}"#.into(), 422, Some("prompt")),
+        (
+            r#"{"prompt": "p", "size": "big"}"#.into(),
+            422,
+            Some("size"),
+        ),
+        (r#"{"prompt": "p", "size": -1}"#.into(), 422, Some("size")),
+        (r#"{"prompt": "p", "size": 1.5}"#.into(), 422, Some("size")),
+        (
+            r#"{"prompt": "p", "size": 99999999999999999999999}"#.into(),
+            422,
+            Some("size"),
+        ),
+        (
+            r#"{"prompt": "p", "size": 2000000}"#.into(),
+            422,
+            Some("size"),
+        ),
+        (r#"{"prompt": "p", "cost": -1}"#.into(), 422, Some("cost")),
+        (r#"{"prompt": "p", "cost": 1e9}"#.into(), 422, Some("cost")),
+        (
+            r#"{"prompt": "p", "cost": "slow"}"#.into(),
+            422,
+            Some("cost"),
+        ),
+        (r#"{"prompt": "p", "ttl_s": 0}"#.into(), 422, Some("ttl_s")),
+        (r#"{"prompt": "p", "ttl_s": -1}"#.into(), 422, Some("ttl_s")),
+        (
+            r#"{"prompt": "p", "colour": "red"}"#.into(),
+            422,
+            Some("colour"),
+        ),
+        (r#"{"size": 10}"#.into(), 422, Some("prompt")),
+        (r#"{"prompt": "  "}"#.into(), 422, Some("prompt")),
+        (r#"{"prompt": "p", "key": 1}"#.into(), 422, Some("key")),
+        (r#"{"key": -4}"#.into(), 422, Some("key")),
+        (
+            r#"{"key": 1, "parameters": {}}"#.into(),
+            422,
+            Some("parameters"),
+        ),
+        (
+            r#"{"prompt": "p", "bypass_cache": 1}"#.into(),
+            422,
+            Some("bypass_cache"),
+        ),
+    ];
+    for (body, status, field) in &cases {
+        let r = s.post("/api/generate", body, None);
+        assert_error(&r, *status, *field);
+    }
+    // Over the body limit (4 KiB here): a JSON 413.
+    let huge = format!(r#"{{"prompt": "{}"}}"#, "x".repeat(10_000));
+    assert_error(&s.post("/api/generate", &huge, None), 413, None);
+    // Nothing was generated, every refusal was counted, and the server still serves.
+    assert_eq!(s.stats().generations, 0);
+    let metrics = s.get("/metrics").body;
+    assert!(
+        metrics.contains(&format!(
+            "gencache_requests_rejected_total {}\n",
+            cases.len() + 1
+        )),
+        "{metrics}"
+    );
+    assert_eq!(generate_key(&s.client, 1), Outcome::Miss);
+}
+
+#[test]
+fn unknown_paths_and_methods_are_refused() {
+    let s = TestServer::start(args());
+    assert_error(&s.get("/api/nope"), 404, None);
+    assert_eq!(s.get("/api/generate").status, 405);
+}
+
+#[test]
+fn per_request_ttl_expires_in_virtual_time() {
+    let s = TestServer::start(args());
+    let body = r#"{"key": "short-lived", "ttl_s": 1}"#;
+    assert_eq!(
+        s.post("/api/generate", body, None)
+            .header("x-gencache-status"),
+        Some("miss")
+    );
+    // 30 ms of wall time is 30 virtual seconds at time scale 0.001: well past the 1 s TTL.
+    std::thread::sleep(Duration::from_millis(30));
+    assert_eq!(
+        s.post("/api/generate", body, None)
+            .header("x-gencache-status"),
+        Some("miss")
+    );
+    assert_eq!(s.stats().cache.evictions.expired, 1);
+}
+
+#[test]
+fn metrics_expose_cache_counters_and_latency_histogram() {
+    let s = TestServer::start(args());
+    generate_key(&s.client, 1);
+    generate_key(&s.client, 1);
+    generate_key(&s.client, 2);
+    let r = s.get("/metrics");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("content-type")
+            .is_some_and(|v| v.starts_with("text/plain; version=0.0.4"))
+    );
+    let text = r.body;
+    for line in [
+        "gencache_hits_total 1\n",
+        "gencache_misses_total 2\n",
+        "gencache_entries 2\n",
+        "gencache_bytes 2048\n",
+        "gencache_loads_joined_total 0\n",
+        "gencache_generations_total 2\n",
+        "gencache_evictions_total{cause=\"capacity_bytes\"} 0\n",
+        "gencache_evictions_total{cause=\"expired\"} 0\n",
+        "gencache_request_duration_seconds_count{outcome=\"hit\"} 1\n",
+        "gencache_request_duration_seconds_count{outcome=\"miss\"} 2\n",
+        "gencache_request_duration_seconds_bucket{outcome=\"miss\",le=\"+Inf\"} 2\n",
+        "# TYPE gencache_request_duration_seconds histogram\n",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+}
+
+#[test]
+fn graceful_shutdown_finishes_in_flight_requests() {
+    let mut s = TestServer::start(args());
+    let client = s.client.clone();
+    // 1,000 virtual s = 1 s wall: the request is surely in flight when shutdown starts.
+    let in_flight = std::thread::spawn(move || {
+        client.generate(&GenerateRequest {
+            key: Some(KeyField::Text("slow".into())),
+            cost: Some(1000.0),
+            ..GenerateRequest::default()
+        })
+    });
+    let state = s.server().state().clone();
+    while state.generator().generations() == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let url = s.server().url();
+    s.stop();
+    let answer = in_flight
+        .join()
+        .expect("client thread")
+        .expect("in-flight request completed");
+    assert_eq!(answer.status, Outcome::Miss);
+    // After shutdown nobody listens any more.
+    let after = Client::new(&url, None).expect("client").health();
+    assert!(after.is_err(), "server still answering after shutdown");
+}
+
+/// `harness serve` as a process: flags and environment, the printed URL, SIGTERM shutdown.
+mod binary {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    #[test]
+    fn refuses_a_public_bind_without_a_token() {
+        let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["serve", "--bind", "0.0.0.0:0"])
+            .env_remove("GENCACHE_ADMIN_TOKEN")
+            .output()
+            .expect("run harness serve");
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("refusing to bind non-loopback address"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_environment_values_naming_the_flag() {
+        let output = Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("GENCACHE_TTL", "soon")
+            .output()
+            .expect("run harness serve");
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("--ttl"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn serves_with_environment_config_and_stops_on_sigterm() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("GENCACHE_ENABLED", "false")
+            .env("GENCACHE_MAX_ENTRIES", "7")
+            .env("GENCACHE_TTL", "90s")
+            .env("GENCACHE_TIME_SCALE", "0.001")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn harness serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let banner = lines.next().expect("a banner line").expect("readable");
+        let url = banner
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {banner:?}"))
+            .to_owned();
+        let client = Client::new(&url, None).expect("client");
+        let config = client.config().expect("config");
+        assert!(!config.enabled);
+        assert_eq!(config.max_entries, Some(7));
+        assert_eq!(config.default_ttl_s, Some(90.0));
+        assert_eq!(config.generator.time_scale, 0.001);
+
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("send SIGTERM");
+        assert!(status.success());
+        let exit = child.wait().expect("wait for the server");
+        assert!(exit.success(), "exit status {exit:?}");
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
+    }
+}
