@@ -6,15 +6,18 @@
 #   scripts/report.sh OUT_DIR             # somewhere else
 #   scripts/report.sh OUT_DIR main_dir    # also compare against an earlier results directory
 #   WORKLOAD=typical,busy scripts/report.sh
+#   LABEL=branch scripts/report.sh target/report-branch target/report/current
 #
-# Results land in OUT_DIR/results (results.json, CSVs, histograms), the report in OUT_DIR.
+# Results land in OUT_DIR/LABEL (results.json, CSVs, histograms; LABEL defaults to "current"
+# and names this run in the report), the report in OUT_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out="${1:-target/report}"
 compare_with="${2:-}"
 workload="${WORKLOAD:-all}"
-results="$out/results"
+label="${LABEL:-current}"
+results="$out/$label"
 
 if [[ -n "$compare_with" && ! -e "$compare_with" ]]; then
     echo "report.sh: results to compare with not found: $compare_with" >&2
