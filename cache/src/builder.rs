@@ -9,6 +9,22 @@ use std::time::Duration;
 ///
 /// Defaults: no entry or byte limit, `default_ttl` = 24 h, [`SystemClock`], weight =
 /// `key.weight() + value.weight()` ([`crate::Weigh`]).
+///
+/// ```
+/// use gencache::{CacheBuilder, ManualClock};
+/// use std::time::Duration;
+///
+/// let clock = ManualClock::new();
+/// let cache = CacheBuilder::<u64, Vec<u8>>::new()
+///     .max_entries(10_000)
+///     .max_bytes(64 << 20)
+///     .default_ttl(Some(Duration::from_secs(3600)))
+///     .clock(clock.clone())
+///     .weigher(|_key: &u64, value: &Vec<u8>| value.len()) // count payload bytes only
+///     .build();
+/// cache.insert(1, vec![0; 4096]);
+/// assert_eq!(cache.weight(), 4096);
+/// ```
 pub struct CacheBuilder<K, V, W = WeighBoth> {
     pub(crate) config: CacheConfig,
     pub(crate) clock: Arc<dyn Clock>,
@@ -67,7 +83,9 @@ impl<K, V, W> CacheBuilder<K, V, W> {
         self
     }
 
-    /// Number of shards of the thread-safe cache (rounded up to a power of two).
+    /// Number of shards of the thread-safe cache's single-flight table (rounded up to a power of
+    /// two; default 4 × the number of cores). Entries themselves live in one exact-LRU core with
+    /// one global budget (see the crate documentation), so this only spreads concurrent loads.
     pub fn shards(mut self, n: usize) -> Self {
         self.shards = Some(n);
         self

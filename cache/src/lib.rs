@@ -1,11 +1,148 @@
 //! gencache: a thread-safe exact-LRU result cache for expensive generators.
 //!
-//! (Crate documentation: policy, concurrency model, memory cost formula — to be written.)
+//! Put a [`Cache`] in front of something slow (a two-minute GPU job, an LLM call) so that repeated
+//! requests are answered from memory, within a memory budget you set, and so that concurrent
+//! requests for the same missing result run the generator **once**.
+//!
+//! ```
+//! use gencache::{Cache, LoadStatus, LoadOptions};
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! // Values are cloned out on every hit: wrap large results in `Arc` so a hit costs a refcount.
+//! let cache: Cache<String, Arc<Vec<u8>>> = Cache::builder()
+//!     .max_bytes(512 * 1024 * 1024)        // one global byte budget
+//!     .max_entries(100_000)
+//!     .default_ttl(Some(Duration::from_secs(24 * 60 * 60)))
+//!     .build();
+//!
+//! let render = |prompt: &str| Arc::new(prompt.as_bytes().to_vec()); // the expensive generator
+//! let image = cache.get_or_insert_with("a red fox".to_string(), || render("a red fox"));
+//! assert_eq!(image.len(), 9);
+//!
+//! // `load` says how the value was obtained and takes per-load options.
+//! let again = cache
+//!     .load("a red fox".to_string(), LoadOptions::default(), || Ok::<_, String>(render("?")))
+//!     .unwrap();
+//! assert_eq!(again.status, LoadStatus::Hit);
+//! assert_eq!(cache.stats().hit_rate(), 0.5);
+//! ```
+//!
+//! # Policy
+//!
+//! * **Exact LRU.** [`Cache::get`], a successful `get_or_*`/`load*` and [`Cache::insert`] make an
+//!   entry the most recently used; [`Cache::peek`] and [`Cache::contains`] do not. When a bound is
+//!   exceeded, the least recently used entries are evicted, first to respect `max_entries`, then
+//!   `max_bytes`. The order is exact (a doubly-linked list), not an approximation such as CLOCK or
+//!   sampled LRU: replaying a trace reproduces the textbook LRU hit count to the request.
+//! * **Byte budget.** Each entry weighs `weigher(key, value)` bytes, by default
+//!   `key.weight() + value.weight()` ([`Weigh`]: inline size plus owned heap), or a closure given to
+//!   [`CacheBuilder::weigher`]. The cache's own bookkeeping (below) is *not* charged to the budget.
+//! * **Refusal of oversize entries.** An entry heavier than `max_bytes` on its own (or any entry when
+//!   `max_entries` is 0) is refused: [`InsertOutcome::Refused`] is returned, `refused_too_large` is
+//!   counted, and no other entry is evicted for it. A previous value of the same key is dropped (the
+//!   caller superseded it). An entry that fits the budget is always accepted, evicting as needed.
+//! * **TTL.** Every entry has a deadline `inserted_at + ttl` (`default_ttl`, 24 h unless configured;
+//!   or per insert with [`Cache::insert_with_ttl`]; or per load with [`LoadOptions::ttl`]; `None` =
+//!   never). An entry is **expired when `now >= inserted_at + ttl`**: a TTL of 10 s means the entry
+//!   is served at 9.999999999 s and not at 10 s. Expired entries are never returned. Their memory is
+//!   reclaimed without any lookup of their key: an expiry queue ordered by deadline is drained on
+//!   every write (insert, reconfigure) and by [`Cache::purge_expired`]. The queue is an intrusive
+//!   FIFO for entries arriving in deadline order (all entries sharing one TTL: O(1) to add, remove
+//!   or expire) plus a min-heap for the others (O(log n)). Until then they count in `len()`/`weight()`. Updating a key restarts its
+//!   TTL. Changing `default_ttl` by [`Cache::reconfigure`] affects later inserts only.
+//! * **Time** comes from a [`Clock`]: [`SystemClock`] (monotonic) by default, [`ManualClock`] for
+//!   tests and simulations (the replay harness runs 24 virtual hours in seconds), [`CoarseClock`]
+//!   when reading the system clock on every hit costs too much (one atomic load per read).
+//! * **Statistics** ([`CacheStats`]): hits, misses, inserts, updates, evictions by cause, refusals,
+//!   current and peak bytes and entries, and single-flight counters. The hit rate is derived.
+//!
+//! # Concurrency model
+//!
+//! [`Cache`] is `Send + Sync` and `Clone` (an `Arc` handle). Its entries live in **one**
+//! single-threaded core ([`unsync::Cache`]) behind a `parking_lot::Mutex`.
+//!
+//! Why not per-shard LRU lists, as quick_cache and moka do? Exact LRU makes every hit a write (the
+//! entry moves to the front of one global order), and the issue asks for one global byte budget
+//! in which any entry that fits the budget fits the cache. Sharded designs either split the
+//! budget per shard (quick_cache: an entry heavier than `budget / shards` is refused although it
+//! fits the budget) or keep per-shard lists stamped with a global counter and must, on every
+//! eviction, find the globally oldest tail across all shards — taking several locks and still only
+//! approximating the order under concurrency. One lock gives exact order and exact global budgets
+//! trivially; the cost is that operations on different keys serialize. The critical section is kept
+//! short instead: the key is hashed, the entry weighed and the clock read *before* the lock is
+//! taken; a hit is then a table probe plus four link updates and a clone of `V` (an `Arc` for large
+//! values), and nothing allocates per operation.
+//! On the 2-core machine this project targets, a short uncontended-most-of-the-time mutex is
+//! competitive with sharding; on many cores a sharded design would scale further at the price of
+//! exactness (see the benchmarks in `cache/benches/`).
+//!
+//! Single-flight coordination does **not** use that lock: in-flight loads are registered in a
+//! separate table sharded by key hash (`CacheBuilder::shards`, default 4 × cores), and the
+//! single-flight counters are atomics.
+//!
+//! [`Cache::entries`] copies at most a few hundred entries per lock hold and releases the lock in
+//! between, so listing a big cache does not stall the callers; under concurrent writes the listing
+//! is therefore not an atomic snapshot.
+//!
+//! # Single-flight loading
+//!
+//! [`Cache::get_or_insert_with`], [`Cache::get_or_try_insert_with`], [`Cache::load`] and their async
+//! counterparts ([`Cache::get_or_insert_async`], [`Cache::get_or_try_insert_async`],
+//! [`Cache::load_async`]):
+//!
+//! * A hit returns the cached value ([`LoadStatus::Hit`]).
+//! * On a miss, if no load of that key is in flight, this caller becomes the *leader*: it runs its
+//!   `init`, stores an `Ok` value (with the load's TTL) and hands it to every waiter
+//!   ([`LoadStatus::Loaded`]). However many callers miss the same key at once, one computation runs.
+//! * Otherwise the caller waits for the leader and gets a clone of its value
+//!   ([`LoadStatus::Joined`]) **or of its error**: errors go to every waiter and are not cached
+//!   (`E: Clone`; the next caller after a failure tries again).
+//! * If the leader panics (sync) or its future is dropped (async cancellation), the load is
+//!   abandoned and waiters are released: the first of them becomes the new leader and runs *its own*
+//!   `init`; the others wait for it. Nobody is stuck.
+//! * Sync and async callers share flights. The async side needs no particular runtime (it uses
+//!   wakers only), so it works under tokio, async-std or a hand-written executor.
+//! * Counters: `loads_started` (computations run), `loads_joined` (callers served by another's
+//!   load), `load_failures` (loads that returned an error, panicked or were cancelled).
+//! * Caveats: a sync `load` blocks its thread while waiting (do not call it on an async worker thread
+//!   where the leader may be a task on that same thread; use `load_async`), and an `init` must not
+//!   load its own key.
+//!
+//! # Memory cost per entry
+//!
+//! Beyond the key and the value themselves, each entry costs:
+//!
+//! ```text
+//! per_entry = slot_overhead + table + heap
+//!   slot_overhead = round_up(size_of::<K>() + size_of::<V>() + 40, align) - size_of::<K>() - size_of::<V>()
+//!                   (40 = u64 deadline + 8 × u32: LRU prev/next, expiry prev/next, weight,
+//!                    inserted-at, last-access, hit count; align = max(8, align of K and V))
+//!   table         = 5 × buckets / n   (a u32 index + 1 control byte per bucket; hashbrown keeps
+//!                   buckets a power of two at most 7/8 full: between 5.7 and 11.4 bytes)
+//!   heap          = 4 bytes (plus Vec slack) only for entries whose deadline arrives out of order
+//!                   (a per-entry TTL shorter than the others'); 0 for a single shared TTL
+//! ```
+//!
+//! The key is stored once (the table holds slot indices, not keys); slots live in one dense `Vec`
+//! (no per-entry allocation, no free list), which grows by doubling but, when `max_entries` is set,
+//! never past it (no growth slack in a full bounded cache). Timestamps for listings are whole seconds
+//! (`u32`, 136 years of range); deadlines are exact nanoseconds. Example: `K = u64, V = u64` with
+//! the default TTL: 40 + 6.6 = 46.6 bytes at 100,000 entries (131,072 buckets); at 1,000,000 entries
+//! the table happens to sit at its emptiest point (2,097,152 buckets, 48 % load) and the sum is
+//! 40 + 10.5 = 50.5 bytes. Weights of 4 GiB or more are kept exactly in a small side table.
 #![warn(missing_docs)]
 
 mod builder;
 mod clock;
 mod config;
+#[cfg(feature = "get-size2")]
+mod deep_size;
+mod expiry;
+mod linked_slab;
+mod lock;
+mod memo;
+mod single_flight;
 mod stats;
 mod sync;
 mod types;
@@ -13,12 +150,40 @@ pub mod unsync;
 mod weigh;
 
 pub use builder::CacheBuilder;
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
 pub use config::{CacheConfig, DEFAULT_TTL};
+#[cfg(feature = "get-size2")]
+pub use deep_size::GetSizeWeigher;
+#[doc(hidden)]
+pub use memo::__private;
+pub use memo::{CacheKind, Fingerprinter, MemoizedFunction, memoized};
 pub use stats::{CacheStats, Evictions};
 pub use sync::Cache;
 pub use types::{EntryInfo, InsertOutcome, LoadOptions, LoadStatus, Loaded};
 pub use weigh::{Weigh, WeighBoth, Weigher};
 
+/// Caches a function's results in a [`Cache`] keyed by a 128-bit fingerprint of its arguments
+/// (feature `macros`, on by default). Statistics: the generated `<name>_cache()` accessor, or
+/// [`memoized`] for every memoized function.
+///
+/// ```
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// static GENERATIONS: AtomicU32 = AtomicU32::new(0);
+///
+/// #[gencache::memoize(ttl = "1h", skip(verbose))]
+/// fn generate(prompt: &str, verbose: bool) -> Result<String, String> {
+///     GENERATIONS.fetch_add(1, Ordering::SeqCst);
+///     if verbose {
+///         println!("generating {prompt}");
+///     }
+///     Ok(format!("model of {prompt}"))
+/// }
+///
+/// assert_eq!(generate("a chair", true).as_deref(), Ok("model of a chair"));
+/// assert_eq!(generate("a chair", false).as_deref(), Ok("model of a chair"));
+/// assert_eq!(GENERATIONS.load(Ordering::SeqCst), 1);
+/// assert_eq!(generate_cache().stats().hits, 1);
+/// ```
 #[cfg(feature = "macros")]
 pub use gencache_macros::memoize;

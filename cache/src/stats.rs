@@ -67,6 +67,10 @@ impl CacheStats {
     /// `hits / (hits + misses)`, or 0 when there were no lookups. Derived, never stored.
     pub fn hit_rate(&self) -> f64 {
         let n = self.lookups();
-        if n == 0 { 0.0 } else { self.hits as f64 / n as f64 }
+        if n == 0 {
+            0.0
+        } else {
+            self.hits as f64 / n as f64
+        }
     }
 }

@@ -1,29 +1,91 @@
 //! The thread-safe cache: shared by reference or cloned as a cheap handle.
 //!
-//! CONTRACT: signatures are fixed; bodies to be implemented.
-#![allow(unused_variables)]
+//! One [`unsync::Cache`](crate::unsync::Cache) core behind a `parking_lot::Mutex` holds the entries,
+//! the recency list and the budgets, so LRU order is exact and budgets are global (see the crate
+//! documentation for the trade-off). Keys are hashed, entries weighed and the clock read before the
+//! lock is taken, so the critical section is a table probe plus a few pointer updates. Single-flight loads are coordinated outside that lock,
+//! in a table sharded by key hash (`single_flight`), and their counters are atomics.
 
+use crate::lock::Mutex;
+use crate::single_flight::{Flight, Flights, Outcome, Resolved};
+use crate::unsync::{self, ListCursor, WeighFn, nanos};
 use crate::{
-    CacheBuilder, CacheConfig, CacheStats, EntryInfo, InsertOutcome, LoadOptions, Loaded, Weigher,
+    CacheBuilder, CacheConfig, CacheStats, Clock, EntryInfo, InsertOutcome, LoadOptions,
+    LoadStatus, Loaded, Weigher,
 };
+use hashbrown::DefaultHashBuilder;
 use std::borrow::Borrow;
+use std::convert::Infallible;
 use std::future::Future;
-use std::hash::Hash;
-use std::marker::PhantomData;
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+/// Entries copied per lock hold by [`Cache::entries`].
+const LIST_CHUNK: usize = 512;
+
 /// A thread-safe exact-LRU cache. `Clone` gives another handle to the same cache.
+///
+/// ```
+/// use gencache::Cache;
+/// use std::sync::Arc;
+///
+/// let cache: Cache<String, Arc<Vec<u8>>> = Cache::builder().max_bytes(1 << 20).build();
+/// let handle = cache.clone();
+/// std::thread::spawn(move || {
+///     handle.insert("a".to_string(), Arc::new(vec![1, 2, 3]));
+/// })
+/// .join()
+/// .unwrap();
+/// assert_eq!(cache.get("a").as_deref(), Some(&vec![1, 2, 3]));
+/// ```
 pub struct Cache<K, V> {
-    _todo: Arc<PhantomData<(K, V)>>,
+    inner: Arc<Inner<K, V>>,
+}
+
+struct Inner<K, V> {
+    core: Mutex<unsync::Cache<K, V>>,
+    /// The core's clock and weigher, used before taking the lock to keep critical sections short.
+    clock: Arc<dyn Clock>,
+    weigher: WeighFn<K, V>,
+    /// Same seed as the core's, so a hash computed outside the lock is the core's hash.
+    hasher: DefaultHashBuilder,
+    flights: Flights<K, V>,
+    loads: LoadCounters,
+}
+
+#[derive(Default)]
+struct LoadCounters {
+    started: AtomicU64,
+    joined: AtomicU64,
+    failures: AtomicU64,
 }
 
 impl<K, V> Clone for Cache<K, V> {
     fn clone(&self) -> Self {
         Self {
-            _todo: Arc::clone(&self._todo),
+            inner: Arc::clone(&self.inner),
         }
     }
+}
+
+impl<K, V> std::fmt::Debug for Cache<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("core", &*self.inner.core.lock())
+            .finish_non_exhaustive()
+    }
+}
+
+fn default_shards() -> usize {
+    let cores = std::thread::available_parallelism().map_or(4, |n| n.get());
+    (cores * 4).next_power_of_two()
 }
 
 impl<K, V, W> CacheBuilder<K, V, W>
@@ -34,7 +96,23 @@ where
 {
     /// Builds the thread-safe cache.
     pub fn build(self) -> Cache<K, V> {
-        todo!()
+        let hasher = DefaultHashBuilder::default();
+        let core = unsync::Cache::with_parts(
+            self.config,
+            self.clock,
+            unsync::weigh_fn(self.weigher),
+            hasher,
+        );
+        Cache {
+            inner: Arc::new(Inner {
+                clock: Arc::clone(core.clock()),
+                weigher: Arc::clone(core.weigher()),
+                core: Mutex::new(core),
+                hasher,
+                flights: Flights::new(self.shards.unwrap_or_else(default_shards)),
+                loads: LoadCounters::default(),
+            }),
+        }
     }
 }
 
@@ -47,118 +125,356 @@ where
     pub fn builder() -> CacheBuilder<K, V> {
         CacheBuilder::new()
     }
+
+    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.inner.hasher.hash_one(key)
+    }
+
+    fn now(&self) -> u64 {
+        nanos(self.inner.clock.now())
+    }
+
+    /// Looks up with the hash and the clock read before the lock is taken.
+    fn get_hashed<Q>(&self, hash: u64, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let now = self.now();
+        self.inner.core.lock().get_hashed_at(hash, key, Some(now))
+    }
+
+    /// Inserts with the hash, the weight and the clock computed before the lock is taken (the
+    /// weigher is user code and may be slow); `ttl: None` means the default TTL.
+    fn insert_outside_lock(
+        &self,
+        hash: u64,
+        key: K,
+        value: V,
+        ttl: Option<Option<Duration>>,
+    ) -> InsertOutcome {
+        let weight = (self.inner.weigher)(&key, &value) as u64;
+        let now = self.now();
+        let mut core = self.inner.core.lock();
+        let ttl = ttl.unwrap_or(core.config().default_ttl);
+        core.insert_prepared(hash, key, value, weight, ttl, now)
+    }
+
     /// See [`crate::unsync::Cache::get`].
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        self.get_hashed(self.hash(key), key)
     }
+
     /// See [`crate::unsync::Cache::peek`].
     pub fn peek<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        let hash = self.hash(key);
+        self.inner.core.lock().peek_hashed(hash, key)
     }
+
     /// See [`crate::unsync::Cache::contains`].
     pub fn contains<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        let hash = self.hash(key);
+        self.inner.core.lock().contains_hashed(hash, key)
     }
-    /// Inserts with the default TTL.
+
+    /// Inserts with the default TTL. See [`crate::unsync::Cache::insert_with_ttl`].
+    ///
+    /// ```
+    /// use gencache::{Cache, InsertOutcome};
+    ///
+    /// let cache: Cache<u32, String> = Cache::builder()
+    ///     .max_bytes(64)
+    ///     .weigher(|_: &u32, v: &String| v.len())
+    ///     .build();
+    /// assert_eq!(cache.insert(1, "a".repeat(10)), InsertOutcome::Inserted);
+    /// assert_eq!(cache.insert(1, "b".repeat(10)), InsertOutcome::Updated);
+    /// // Heavier than the whole budget: refused, nothing evicted for it.
+    /// assert_eq!(
+    ///     cache.insert(2, "c".repeat(100)),
+    ///     InsertOutcome::Refused { weight: 100, max_bytes: 64 }
+    /// );
+    /// assert_eq!(cache.get(&1).unwrap(), "b".repeat(10));
+    /// ```
     pub fn insert(&self, key: K, value: V) -> InsertOutcome {
-        todo!()
+        let hash = self.hash(&key);
+        self.insert_outside_lock(hash, key, value, None)
     }
+
     /// Inserts with an explicit TTL (`None` = never expires).
     pub fn insert_with_ttl(&self, key: K, value: V, ttl: Option<Duration>) -> InsertOutcome {
-        todo!()
+        let hash = self.hash(&key);
+        self.insert_outside_lock(hash, key, value, Some(ttl))
     }
+
     /// Removes the entry, returning its value if it was live.
     pub fn remove<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        let hash = self.hash(key);
+        self.inner.core.lock().remove_hashed(hash, key)
     }
+
     /// Removes every entry.
     pub fn clear(&self) {
-        todo!()
+        self.inner.core.lock().clear();
     }
-    /// Number of entries.
+
+    /// Number of entries (may include expired entries not yet reclaimed).
     pub fn len(&self) -> usize {
-        todo!()
+        self.inner.core.lock().len()
     }
+
     /// `len() == 0`.
     pub fn is_empty(&self) -> bool {
-        todo!()
+        self.inner.core.lock().is_empty()
     }
+
     /// Total weight in bytes.
     pub fn weight(&self) -> u64 {
-        todo!()
+        self.inner.core.lock().weight()
     }
-    /// Statistics snapshot.
+
+    /// Statistics snapshot (entry statistics are consistent with each other; load counters are
+    /// read just after).
+    ///
+    /// ```
+    /// use gencache::Cache;
+    ///
+    /// let cache: Cache<u32, u32> = Cache::builder().max_entries(1).build();
+    /// cache.insert(1, 1);
+    /// cache.get(&1);
+    /// cache.get(&2);
+    /// cache.insert(2, 2); // evicts 1
+    /// let s = cache.stats();
+    /// assert_eq!((s.hits, s.misses, s.inserts), (1, 1, 2));
+    /// assert_eq!(s.evictions.capacity_entries, 1);
+    /// assert_eq!(s.hit_rate(), 0.5);
+    /// println!("{}", serde_json::to_string(&s).unwrap()); // serializable for dashboards
+    /// ```
     pub fn stats(&self) -> CacheStats {
-        todo!()
+        let mut s = self.inner.core.lock().stats();
+        let loads = &self.inner.loads;
+        s.loads_started = loads.started.load(Ordering::Relaxed);
+        s.loads_joined = loads.joined.load(Ordering::Relaxed);
+        s.load_failures = loads.failures.load(Ordering::Relaxed);
+        s
     }
-    /// Resets counters.
+
+    /// Resets counters (not current bytes/entries; peaks restart from the current values).
     pub fn reset_stats(&self) {
-        todo!()
+        self.inner.core.lock().reset_stats();
+        let loads = &self.inner.loads;
+        loads.started.store(0, Ordering::Relaxed);
+        loads.joined.store(0, Ordering::Relaxed);
+        loads.failures.store(0, Ordering::Relaxed);
     }
+
     /// Current bounds.
     pub fn config(&self) -> CacheConfig {
-        todo!()
+        self.inner.core.lock().config()
     }
+
     /// Changes bounds at runtime; shrinking evicts at once in LRU order.
+    ///
+    /// ```
+    /// use gencache::{Cache, CacheConfig};
+    ///
+    /// let cache: Cache<u32, u32> = Cache::builder().build();
+    /// for k in 0..10 {
+    ///     cache.insert(k, k);
+    /// }
+    /// cache.reconfigure(CacheConfig { max_entries: Some(3), ..cache.config() });
+    /// assert_eq!(cache.len(), 3);
+    /// assert!(cache.contains(&9) && !cache.contains(&6)); // the least recent went first
+    /// ```
     pub fn reconfigure(&self, config: CacheConfig) {
-        todo!()
+        self.inner.core.lock().reconfigure(config);
     }
-    /// Entries from most to least recently used, paginated.
+
+    /// Reclaims every expired entry now; returns how many.
+    pub fn purge_expired(&self) -> usize {
+        self.inner.core.lock().purge_expired()
+    }
+
+    /// Live entries from most to least recently used, `offset`..`offset + limit`.
+    ///
+    /// The lock is taken for at most a few hundred entries at a time and released in between, so
+    /// listing a big cache does not stall other callers. The price: under concurrent writes the
+    /// listing is not an atomic snapshot (an entry touched while the walk is under way may be
+    /// listed twice or not at all).
+    ///
+    /// ```
+    /// use gencache::Cache;
+    ///
+    /// let cache: Cache<&str, u32> = Cache::builder().build();
+    /// cache.insert("old", 1);
+    /// cache.insert("new", 2);
+    /// let page = cache.entries(0, 10);
+    /// assert_eq!(page[0].key, "new"); // most recently used first
+    /// assert_eq!(page[1].access_count, 0);
+    /// assert!(page[1].expires_in.is_some()); // the 24 h default TTL
+    /// ```
     pub fn entries(&self, offset: usize, limit: usize) -> Vec<EntryInfo<K>> {
-        todo!()
+        let mut cursor = ListCursor::new();
+        let mut out = Vec::new();
+        // A walk whose next entry keeps jumping to the front could chase it forever: after this
+        // many holds, finish in one.
+        let max_holds = self.len() / LIST_CHUNK * 4 + 8;
+        let mut holds = 0;
+        while !cursor.is_done() {
+            let steps = if holds < max_holds {
+                LIST_CHUNK
+            } else {
+                usize::MAX
+            };
+            self.inner
+                .core
+                .lock()
+                .list_step(&mut cursor, offset, limit, steps, &mut out);
+            holds += 1;
+        }
+        out
     }
+
     /// Single-flight: returns the cached value or runs `init` once for all concurrent callers.
+    ///
+    /// ```
+    /// use gencache::Cache;
+    ///
+    /// let cache: Cache<u32, String> = Cache::builder().build();
+    /// let v = cache.get_or_insert_with(7, || "seven".to_string());
+    /// assert_eq!(v, "seven");
+    /// // Now cached: the closure does not run.
+    /// assert_eq!(cache.get_or_insert_with(7, || unreachable!()), "seven");
+    /// ```
     pub fn get_or_insert_with<F: FnOnce() -> V>(&self, key: K, init: F) -> V {
-        todo!()
+        match self.load(key, LoadOptions::default(), || Ok::<V, Infallible>(init())) {
+            Ok(loaded) => loaded.value,
+            Err(never) => match never {},
+        }
     }
+
     /// Single-flight with errors: an `Err` goes to every waiter and is not cached.
+    ///
+    /// `E` must be `Send + 'static` because the error travels, type-erased, from the leader's thread
+    /// to its waiters (who may call with a different error type for the same key; such a waiter
+    /// runs its own `init` instead).
     pub fn get_or_try_insert_with<F, E>(&self, key: K, init: F) -> Result<V, E>
     where
         F: FnOnce() -> Result<V, E>,
-        E: Clone,
+        E: Clone + Send + 'static,
     {
-        todo!()
+        self.load(key, LoadOptions::default(), init)
+            .map(|l| l.value)
     }
+
     /// General sync form: per-load options, and how the value was obtained.
+    ///
+    /// A hit returns at once ([`LoadStatus::Hit`]). On a miss, if another caller is already
+    /// loading the key, this call blocks until that load finishes and shares its value or error
+    /// ([`LoadStatus::Joined`]); otherwise it runs `init`, stores an `Ok` value (with
+    /// `options`' TTL, else the default TTL) and wakes the waiters ([`LoadStatus::Loaded`]). If
+    /// `init` panics, the panic propagates to this caller and one waiter takes over. A value the
+    /// cache refuses (heavier than `max_bytes`) still reaches this caller and its waiters; it is
+    /// just not stored.
+    ///
+    /// Do not call from inside an async runtime's worker thread while an async load of the same
+    /// key may run on that thread (use [`Cache::load_async`] there), and do not load a key from
+    /// inside its own `init` (it would wait for itself).
+    ///
+    /// ```
+    /// use gencache::{Cache, LoadOptions, LoadStatus};
+    /// use std::time::Duration;
+    ///
+    /// let cache: Cache<&'static str, u64> = Cache::builder().build();
+    /// let opts = LoadOptions::default().ttl(Some(Duration::from_secs(60)));
+    /// let first = cache.load("k", opts, || Ok::<_, String>(42)).unwrap();
+    /// assert_eq!(first.status, LoadStatus::Loaded);
+    /// let again = cache.load("k", opts, || Err("not called".to_string())).unwrap();
+    /// assert_eq!((again.value, again.status), (42, LoadStatus::Hit));
+    /// let failed = cache.load("other", opts, || Err::<u64, _>("boom".to_string()));
+    /// assert_eq!(failed.unwrap_err(), "boom");
+    /// assert!(!cache.contains("other")); // errors are not cached
+    /// ```
     pub fn load<F, E>(&self, key: K, options: LoadOptions, init: F) -> Result<Loaded<V>, E>
     where
         F: FnOnce() -> Result<V, E>,
-        E: Clone,
+        E: Clone + Send + 'static,
     {
-        todo!()
+        let hash = self.hash(&key);
+        if let Some(value) = self.get_hashed(hash, &key) {
+            return Ok(Loaded {
+                value,
+                status: LoadStatus::Hit,
+            });
+        }
+        let guard = loop {
+            match self.claim(hash, &key) {
+                Ok(guard) => break guard,
+                Err(flight) => {
+                    if let Some(done) = self.resolve(flight.wait_blocking::<E>()) {
+                        return done;
+                    }
+                }
+            }
+        };
+        self.lead(guard, key, options, init())
     }
+
     /// Async single-flight (usable from tokio; runtime-agnostic).
+    ///
+    /// `init` is only polled if this caller leads the load; otherwise it is dropped unpolled.
     pub async fn get_or_insert_async<Fut>(&self, key: K, init: Fut) -> V
     where
         Fut: Future<Output = V>,
     {
-        todo!()
+        let init = async { Ok::<V, Infallible>(init.await) };
+        match self.load_async(key, LoadOptions::default(), init).await {
+            Ok(loaded) => loaded.value,
+            Err(never) => match never {},
+        }
     }
-    /// Async single-flight with errors.
+
+    /// Async single-flight with errors (see [`Cache::get_or_try_insert_with`]).
     pub async fn get_or_try_insert_async<Fut, E>(&self, key: K, init: Fut) -> Result<V, E>
     where
         Fut: Future<Output = Result<V, E>>,
-        E: Clone,
+        E: Clone + Send + 'static,
     {
-        todo!()
+        self.load_async(key, LoadOptions::default(), init)
+            .await
+            .map(|l| l.value)
     }
-    /// General async form.
+
+    /// General async form (see [`Cache::load`]). If this caller leads and its future is dropped
+    /// before `init` completes, the load is abandoned and one waiter takes over.
+    ///
+    /// ```
+    /// use gencache::{Cache, LoadOptions, LoadStatus};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let cache: Cache<u32, u32> = Cache::builder().build();
+    /// let got = cache
+    ///     .load_async(1, LoadOptions::default(), async { Ok::<_, ()>(10) })
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!((got.value, got.status), (10, LoadStatus::Loaded));
+    /// # });
+    /// ```
     pub async fn load_async<Fut, E>(
         &self,
         key: K,
@@ -167,8 +483,137 @@ where
     ) -> Result<Loaded<V>, E>
     where
         Fut: Future<Output = Result<V, E>>,
-        E: Clone,
+        E: Clone + Send + 'static,
     {
-        todo!()
+        let hash = self.hash(&key);
+        let hit = self.get_hashed(hash, &key);
+        if let Some(value) = hit {
+            return Ok(Loaded {
+                value,
+                status: LoadStatus::Hit,
+            });
+        }
+        let guard = loop {
+            let claim = self.claim(hash, &key);
+            match claim {
+                Ok(guard) => break guard,
+                Err(flight) => {
+                    let resolved = flight.wait_async::<E>().await;
+                    if let Some(done) = self.resolve(resolved) {
+                        return done;
+                    }
+                }
+            }
+        };
+        // If this future is dropped during the await, `guard` is dropped: the load is abandoned.
+        let result = init.await;
+        self.lead(guard, key, options, result)
+    }
+
+    /// After a miss: joins the flight in progress for `key` (`Err(flight)`), or finds the value
+    /// a just-finished flight stored, or registers this caller as the leader (`Ok(guard)`).
+    fn claim(&self, hash: u64, key: &K) -> Result<LeaderGuard<'_, K, V>, Arc<Flight<V>>> {
+        let mut shard = self.inner.flights.lock(hash);
+        if let Some(flight) = Flights::find(&shard, hash, key) {
+            return Err(flight);
+        }
+        // A leader stores its value before unregistering, both under this shard lock, so a value
+        // that a load stored between our miss and now is visible here. Serve it as a join: the
+        // lookup already counted its miss.
+        if let Some(value) = self.inner.core.lock().get_untracked_hashed(hash, key) {
+            let flight = Arc::new(Flight::new());
+            flight.publish(Outcome::Value(value));
+            return Err(flight);
+        }
+        let flight = Flights::start(&mut shard, hash, key);
+        self.inner.loads.started.fetch_add(1, Ordering::Relaxed);
+        Ok(LeaderGuard {
+            inner: &self.inner,
+            hash,
+            flight,
+            finished: false,
+        })
+    }
+
+    /// Turns a waiter's view of a finished flight into its result, or `None` to claim again.
+    fn resolve<E>(&self, resolved: Resolved<V, E>) -> Option<Result<Loaded<V>, E>> {
+        let result = match resolved {
+            Resolved::Value(value) => Ok(Loaded {
+                value,
+                status: LoadStatus::Joined,
+            }),
+            Resolved::Error(e) => Err(e),
+            Resolved::Retry => return None,
+        };
+        self.inner.loads.joined.fetch_add(1, Ordering::Relaxed);
+        Some(result)
+    }
+
+    /// Publishes the leader's result: an `Ok` value is stored (under the flight shard lock, before
+    /// the flight is unregistered) and shared; an `Err` is shared, counted and not stored.
+    fn lead<E>(
+        &self,
+        mut guard: LeaderGuard<'_, K, V>,
+        key: K,
+        options: LoadOptions,
+        result: Result<V, E>,
+    ) -> Result<Loaded<V>, E>
+    where
+        E: Clone + Send + 'static,
+    {
+        let hash = guard.hash;
+        let weight = match &result {
+            Ok(value) => (self.inner.weigher)(&key, value) as u64,
+            Err(_) => 0,
+        };
+        let now = self.now();
+        let outcome = {
+            let mut shard = self.inner.flights.lock(hash);
+            let outcome = match &result {
+                Ok(value) => {
+                    let mut core = self.inner.core.lock();
+                    let ttl = options.ttl.unwrap_or(core.config().default_ttl);
+                    core.insert_prepared(hash, key, value.clone(), weight, ttl, now);
+                    Outcome::Value(value.clone())
+                }
+                Err(e) => {
+                    self.inner.loads.failures.fetch_add(1, Ordering::Relaxed);
+                    Outcome::Error(Box::new(e.clone()))
+                }
+            };
+            Flights::finish(&mut shard, hash, &guard.flight);
+            outcome
+        };
+        guard.finished = true;
+        guard.flight.publish(outcome);
+        result.map(|value| Loaded {
+            value,
+            status: LoadStatus::Loaded,
+        })
+    }
+}
+
+/// Owns a flight registration; abandons the flight if the leader unwinds or is cancelled.
+struct LeaderGuard<'a, K, V> {
+    inner: &'a Inner<K, V>,
+    hash: u64,
+    flight: Arc<Flight<V>>,
+    finished: bool,
+}
+
+impl<K, V> Drop for LeaderGuard<'_, K, V> {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.inner.loads.failures.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            "single-flight load abandoned (leader panicked or was cancelled); a waiter takes over"
+        );
+        {
+            let mut shard = self.inner.flights.lock(self.hash);
+            Flights::finish(&mut shard, self.hash, &self.flight);
+        }
+        self.flight.publish(Outcome::Abandoned);
     }
 }

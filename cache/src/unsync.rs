@@ -1,17 +1,131 @@
 //! The single-threaded core: exact LRU, byte budget, TTL with an expiry queue, statistics.
 //!
-//! CONTRACT: signatures are fixed; bodies to be implemented.
-#![allow(unused_variables)]
+//! Layout: a [`hashbrown::HashTable`] of `u32` slot indices (the key is stored once, in the slot), a
+//! dense slab of slots threaded on a doubly-linked recency list (`linked_slab`), and an indexed
+//! deadline queue (`expiry`: an intrusive FIFO for in-order deadlines plus a min-heap for the
+//! rest). Every operation is O(1), except that entries whose deadline arrives out of order (a
+//! shorter per-entry TTL) cost O(log n) in the heap.
+//!
+//! ```
+//! use gencache::{CacheBuilder, ManualClock};
+//! use std::time::Duration;
+//!
+//! let clock = ManualClock::new();
+//! let mut cache = CacheBuilder::<u64, String>::new()
+//!     .max_entries(2)
+//!     .default_ttl(Some(Duration::from_secs(60)))
+//!     .clock(clock.clone())
+//!     .build_unsync();
+//! cache.insert(1, "one".to_string());
+//! cache.insert(2, "two".to_string());
+//! assert_eq!(cache.get(&1).as_deref(), Some("one")); // 1 is now most recently used
+//! cache.insert(3, "three".to_string()); // evicts 2, the least recently used
+//! assert!(!cache.contains(&2));
+//! clock.advance(Duration::from_secs(60)); // expiry is exactly at inserted_at + ttl
+//! assert_eq!(cache.get(&1), None);
+//! assert_eq!(cache.stats().hits, 1);
+//! ```
 
-use crate::{CacheBuilder, CacheConfig, CacheStats, EntryInfo, InsertOutcome, Weigher};
+use crate::expiry::ExpiryQueue;
+use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, Slot};
+use crate::{CacheBuilder, CacheConfig, CacheStats, Clock, EntryInfo, InsertOutcome, Weigher};
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use std::borrow::Borrow;
-use std::hash::Hash;
-use std::marker::PhantomData;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(test)]
+mod tests;
+
+/// The entry weigher, type-erased (a closure rather than `dyn Weigher` so that `K` and `V` need
+/// not be `'static`).
+/// Shared so that the thread-safe cache can weigh an entry before taking its lock.
+pub(crate) type WeighFn<K, V> = Arc<dyn Fn(&K, &V) -> usize + Send + Sync>;
+
+/// Erases a weigher's type.
+pub(crate) fn weigh_fn<K, V, W: Weigher<K, V>>(weigher: W) -> WeighFn<K, V> {
+    Arc::new(move |k: &K, v: &V| weigher.weigh(k, v))
+}
+
+/// The largest number of entries the core holds (indices are `u32`, `NIL` is reserved).
+const MAX_SLOTS: usize = (NIL - 1) as usize;
+
 /// A single-threaded exact-LRU cache (`&mut self`). [`crate::Cache`] is built from these.
+///
+/// See the [crate documentation](crate) for the policy; the short version: `get` and `insert` make
+/// an entry most recently used, the least recently used entries are evicted to respect
+/// `max_entries` then `max_bytes`, an entry is expired once `now >= inserted_at + ttl`, and expired
+/// entries are never returned.
 pub struct Cache<K, V> {
-    _todo: PhantomData<(K, V)>,
+    table: HashTable<u32>,
+    slab: LinkedSlab<K, V>,
+    expiry: ExpiryQueue,
+    /// Exact weights of the (rare) entries weighing `u32::MAX` bytes or more, by slot index.
+    heavy: HashMap<u32, u64>,
+    hasher: DefaultHashBuilder,
+    weigher: WeighFn<K, V>,
+    clock: Arc<dyn Clock>,
+    config: CacheConfig,
+    bytes: u64,
+    counters: Counters,
+}
+
+/// Counters that `reset_stats` zeroes (peaks restart from the current values).
+#[derive(Debug, Default, Clone, Copy)]
+struct Counters {
+    hits: u64,
+    misses: u64,
+    inserts: u64,
+    updates: u64,
+    evictions: crate::Evictions,
+    refused_too_large: u64,
+    peak_bytes: u64,
+    peak_entries: u64,
+}
+
+/// Why an entry leaves the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cause {
+    CapacityEntries,
+    CapacityBytes,
+    Expired,
+    Removed,
+}
+
+/// Where a paginated walk of the recency list stands between two lock holds (used by
+/// [`crate::Cache::entries`]).
+#[derive(Debug)]
+pub(crate) struct ListCursor<K> {
+    /// Next slot to visit, with its key to detect that the slab changed meanwhile.
+    next: Option<(u32, K)>,
+    /// Live entries passed so far (skipped or emitted).
+    position: usize,
+    /// Whether the walk reached the end of the list.
+    done: bool,
+}
+
+impl<K> ListCursor<K> {
+    pub(crate) fn new() -> Self {
+        Self {
+            next: None,
+            position: 0,
+            done: false,
+        }
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+}
+
+/// A duration in whole nanoseconds, saturating (584 years).
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn secs_u32(nanos: u64) -> u32 {
+    u32::try_from(nanos / 1_000_000_000).unwrap_or(u32::MAX)
 }
 
 impl<K, V, W> CacheBuilder<K, V, W>
@@ -22,89 +136,635 @@ where
 {
     /// Builds the single-threaded core.
     pub fn build_unsync(self) -> Cache<K, V> {
-        todo!()
+        Cache::with_parts(
+            self.config,
+            self.clock,
+            weigh_fn(self.weigher),
+            DefaultHashBuilder::default(),
+        )
     }
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
+    pub(crate) fn with_parts(
+        config: CacheConfig,
+        clock: Arc<dyn Clock>,
+        weigher: WeighFn<K, V>,
+        hasher: DefaultHashBuilder,
+    ) -> Self {
+        let mut slab = LinkedSlab::new();
+        slab.set_growth_cap(config.max_entries);
+        Self {
+            table: HashTable::new(),
+            slab,
+            expiry: ExpiryQueue::new(),
+            heavy: HashMap::new(),
+            hasher,
+            weigher,
+            clock,
+            config,
+            bytes: 0,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The hash the table uses for `key`.
+    pub(crate) fn hash_of<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn now_nanos(&self) -> u64 {
+        nanos(self.clock.now())
+    }
+
+    fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let slots = self.slab.slots();
+        self.table
+            .find(hash, |&i| slots[i as usize].key.borrow() == key)
+            .copied()
+    }
+
+    fn slot_weight(&self, i: u32) -> u64 {
+        match self.slab.get(i).weight {
+            HEAVY => self.heavy.get(&i).copied().unwrap_or(u64::from(HEAVY)),
+            w => u64::from(w),
+        }
+    }
+
+    fn set_slot_weight(&mut self, i: u32, weight: u64) {
+        match u32::try_from(weight) {
+            Ok(w) if w != HEAVY => {
+                self.slab.get_mut(i).weight = w;
+                self.heavy.remove(&i);
+            }
+            _ => {
+                self.slab.get_mut(i).weight = HEAVY;
+                self.heavy.insert(i, weight);
+            }
+        }
+    }
+
     /// Returns a clone of the live value and marks it most recently used (counts a hit or a miss).
+    ///
+    /// An expired entry found here is dropped at once (counted in `evictions.expired`) and the
+    /// lookup counts as a miss.
     pub fn get<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        let hash = self.hash_of(key);
+        self.get_hashed(hash, key)
     }
+
+    pub(crate) fn get_hashed<Q>(&mut self, hash: u64, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.get_hashed_at(hash, key, None)
+    }
+
+    /// `get` with the hash, and optionally "now" (nanoseconds), computed by the caller; without
+    /// `now` the clock is read only when the key is found.
+    pub(crate) fn get_hashed_at<Q>(&mut self, hash: u64, key: &Q, now: Option<u64>) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let Some(i) = self.find(hash, key) else {
+            self.counters.misses += 1;
+            return None;
+        };
+        let now = now.unwrap_or_else(|| self.now_nanos());
+        if self.slab.get(i).expires_at <= now {
+            self.remove_index(i, hash, Cause::Expired);
+            self.counters.misses += 1;
+            return None;
+        }
+        self.counters.hits += 1;
+        self.slab.move_to_front(i);
+        let slot = self.slab.get_mut(i);
+        slot.hits = slot.hits.saturating_add(1);
+        slot.accessed_secs = secs_u32(now);
+        Some(slot.value.clone())
+    }
+
+    /// Like `get_hashed` (recency update, expired entries dropped) but counts neither hit nor miss:
+    /// for a second look whose lookup was already counted.
+    pub(crate) fn get_untracked_hashed<Q>(&mut self, hash: u64, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let (hits, misses) = (self.counters.hits, self.counters.misses);
+        let found = self.get_hashed(hash, key);
+        self.counters.hits = hits;
+        self.counters.misses = misses;
+        found
+    }
+
     /// Like `get` but no recency update and no statistics.
     pub fn peek<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        self.peek_hashed(self.hash_of(key), key)
     }
+
+    pub(crate) fn peek_hashed<Q>(&self, hash: u64, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let i = self.find(hash, key)?;
+        let slot = self.slab.get(i);
+        (slot.expires_at > self.now_nanos()).then(|| slot.value.clone())
+    }
+
     /// Whether a live entry exists (no recency update, no statistics).
     pub fn contains<Q>(&self, key: &Q) -> bool
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        self.contains_hashed(self.hash_of(key), key)
     }
+
+    pub(crate) fn contains_hashed<Q>(&self, hash: u64, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        self.find(hash, key)
+            .is_some_and(|i| self.slab.get(i).expires_at > self.now_nanos())
+    }
+
     /// Inserts with the default TTL.
     pub fn insert(&mut self, key: K, value: V) -> InsertOutcome {
-        todo!()
+        let ttl = self.config.default_ttl;
+        self.insert_with_ttl(key, value, ttl)
     }
+
     /// Inserts with an explicit TTL (`None` = never expires).
+    ///
+    /// First reclaims every expired entry (the expiry queue is drained on writes), then stores the
+    /// entry as most recently used and evicts least recently used entries until `max_entries`
+    /// and then `max_bytes` hold. An entry heavier than `max_bytes` (or any entry when
+    /// `max_entries` is 0) is refused: nothing is stored and no other entry is evicted, but a
+    /// previous value of the same key is dropped (counted in `evictions.removed`) so that a
+    /// superseded value is never served.
     pub fn insert_with_ttl(&mut self, key: K, value: V, ttl: Option<Duration>) -> InsertOutcome {
-        todo!()
+        let hash = self.hash_of(&key);
+        self.insert_hashed(hash, key, value, ttl)
     }
+
+    pub(crate) fn insert_hashed(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        ttl: Option<Duration>,
+    ) -> InsertOutcome {
+        let now = self.now_nanos();
+        let weight = (self.weigher)(&key, &value) as u64;
+        self.insert_prepared(hash, key, value, weight, ttl, now)
+    }
+
+    /// The weigher (shared with the thread-safe cache, which weighs before locking).
+    pub(crate) fn weigher(&self) -> &WeighFn<K, V> {
+        &self.weigher
+    }
+
+    /// The clock (shared with the thread-safe cache, which reads it before locking).
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Insert with the key's hash, the entry's weight and "now" (nanoseconds) already computed.
+    pub(crate) fn insert_prepared(
+        &mut self,
+        hash: u64,
+        key: K,
+        value: V,
+        weight: u64,
+        ttl: Option<Duration>,
+        now: u64,
+    ) -> InsertOutcome {
+        self.drain_expired(now);
+        let existing = self.find(hash, &key);
+
+        let refuse_bytes = self.config.max_bytes.filter(|&max| weight > max);
+        if refuse_bytes.is_some() || self.config.max_entries == Some(0) {
+            if let Some(i) = existing {
+                self.remove_index(i, hash, Cause::Removed);
+            }
+            self.counters.refused_too_large += 1;
+            tracing::debug!(
+                weight,
+                max_bytes = ?self.config.max_bytes,
+                max_entries = ?self.config.max_entries,
+                "cache refused an entry that cannot fit its bounds on its own"
+            );
+            return InsertOutcome::Refused {
+                weight,
+                max_bytes: self.config.max_bytes.unwrap_or(u64::MAX),
+            };
+        }
+
+        let expires_at = ttl.map_or(NEVER, |t| now.saturating_add(nanos(t)));
+        let now_secs = secs_u32(now);
+        let outcome = match existing {
+            Some(i) => {
+                self.bytes -= self.slot_weight(i);
+                self.bytes += weight;
+                self.set_slot_weight(i, weight);
+                if self.slab.get(i).expires_at != expires_at {
+                    self.expiry.remove(self.slab.slots_mut(), i);
+                    self.slab.get_mut(i).expires_at = expires_at;
+                    if expires_at != NEVER {
+                        self.expiry.push(self.slab.slots_mut(), i);
+                    }
+                }
+                let slot = self.slab.get_mut(i);
+                slot.value = value;
+                slot.inserted_secs = now_secs;
+                slot.accessed_secs = now_secs;
+                slot.hits = 0;
+                self.slab.move_to_front(i);
+                self.counters.updates += 1;
+                InsertOutcome::Updated
+            }
+            None => {
+                let slot = Slot {
+                    key,
+                    value,
+                    expires_at,
+                    prev: NIL,
+                    next: NIL,
+                    exp_prev: NIL,
+                    exp_next: NIL,
+                    weight: 0,
+                    inserted_secs: now_secs,
+                    accessed_secs: now_secs,
+                    hits: 0,
+                };
+                // At the entry bound, the least recently used entry makes room: evicting it first
+                // (same outcome as inserting then evicting) lets the new entry reuse its slot, and
+                // the table never grows past the bound.
+                let cap = self.config.max_entries.unwrap_or(MAX_SLOTS).min(MAX_SLOTS);
+                while self.slab.len() > cap {
+                    self.evict_lru(Cause::CapacityEntries);
+                }
+                let i = if self.slab.len() == cap {
+                    self.replace_lru(slot)
+                } else {
+                    self.slab.push_front(slot)
+                };
+                self.set_slot_weight(i, weight);
+                self.bytes += weight;
+                let slots = self.slab.slots();
+                self.table
+                    .insert_unique(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
+                if expires_at != NEVER {
+                    self.expiry.push(self.slab.slots_mut(), i);
+                }
+                self.counters.inserts += 1;
+                InsertOutcome::Inserted
+            }
+        };
+        self.enforce_bounds();
+        self.note_peaks();
+        outcome
+    }
+
     /// Removes the entry, returning its value if it was live.
+    ///
+    /// An expired entry is removed too (counted as expired) but its value is not returned.
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        todo!()
+        let hash = self.hash_of(key);
+        self.remove_hashed(hash, key)
     }
+
+    pub(crate) fn remove_hashed<Q>(&mut self, hash: u64, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let i = self.find(hash, key)?;
+        if self.slab.get(i).expires_at <= self.now_nanos() {
+            self.remove_index(i, hash, Cause::Expired);
+            return None;
+        }
+        Some(self.remove_index(i, hash, Cause::Removed).value)
+    }
+
     /// Removes every entry.
     pub fn clear(&mut self) {
-        todo!()
+        self.counters.evictions.cleared += self.slab.len() as u64;
+        self.table.clear();
+        self.slab.clear();
+        self.expiry.clear();
+        self.heavy.clear();
+        self.bytes = 0;
     }
+
     /// Number of entries held (may include expired entries not yet reclaimed).
     pub fn len(&self) -> usize {
-        todo!()
+        self.slab.len()
     }
+
     /// `len() == 0`.
     pub fn is_empty(&self) -> bool {
-        todo!()
+        self.slab.len() == 0
     }
+
     /// Total weight in bytes of the entries held.
     pub fn weight(&self) -> u64 {
-        todo!()
+        self.bytes
     }
+
     /// Statistics snapshot.
     pub fn stats(&self) -> CacheStats {
-        todo!()
+        let c = &self.counters;
+        CacheStats {
+            hits: c.hits,
+            misses: c.misses,
+            inserts: c.inserts,
+            updates: c.updates,
+            evictions: c.evictions,
+            refused_too_large: c.refused_too_large,
+            bytes: self.bytes,
+            entries: self.slab.len() as u64,
+            peak_bytes: c.peak_bytes,
+            peak_entries: c.peak_entries,
+            loads_started: 0,
+            loads_joined: 0,
+            load_failures: 0,
+        }
     }
-    /// Resets counters (not current bytes/entries).
+
+    /// Resets counters (not current bytes/entries; peaks restart from the current values).
     pub fn reset_stats(&mut self) {
-        todo!()
+        self.counters = Counters {
+            peak_bytes: self.bytes,
+            peak_entries: self.slab.len() as u64,
+            ..Counters::default()
+        };
     }
+
     /// Current bounds.
     pub fn config(&self) -> CacheConfig {
-        todo!()
+        self.config
     }
+
     /// Changes bounds; shrinking evicts at once in LRU order.
+    ///
+    /// Expired entries are reclaimed first. A new `default_ttl` applies to later inserts only;
+    /// entries already stored keep their deadline.
     pub fn reconfigure(&mut self, config: CacheConfig) {
-        todo!()
+        self.config = config;
+        self.slab.set_growth_cap(config.max_entries);
+        let now = self.now_nanos();
+        self.drain_expired(now);
+        self.enforce_bounds();
     }
-    /// Reclaims every expired entry now.
+
+    /// Reclaims every expired entry now; returns how many.
     pub fn purge_expired(&mut self) -> usize {
-        todo!()
+        let now = self.now_nanos();
+        self.drain_expired(now)
     }
-    /// Entries from most to least recently used, `offset`..`offset + limit`.
+
+    /// Live entries from most to least recently used, `offset`..`offset + limit`.
+    ///
+    /// `age` and `idle` have one-second resolution; `expires_in` is exact. Expired entries not yet
+    /// reclaimed are skipped (they are never returned).
     pub fn entries(&self, offset: usize, limit: usize) -> Vec<EntryInfo<K>> {
-        todo!()
+        let mut cursor = ListCursor::new();
+        let mut out = Vec::new();
+        self.list_step(&mut cursor, offset, limit, usize::MAX, &mut out);
+        out
+    }
+
+    /// Continues a paginated walk for at most `max_steps` slots; appends to `out` the live entries
+    /// at positions `offset..offset + limit`.
+    pub(crate) fn list_step(
+        &self,
+        cursor: &mut ListCursor<K>,
+        offset: usize,
+        limit: usize,
+        max_steps: usize,
+        out: &mut Vec<EntryInfo<K>>,
+    ) {
+        let now = self.now_nanos();
+        let now_secs = secs_u32(now);
+        let mut cur = match cursor.next.take() {
+            None => self.slab.head(),
+            Some((i, key)) => {
+                let still_there = (i as usize) < self.slab.len() && self.slab.get(i).key == key;
+                if still_there {
+                    i
+                } else if let Some(j) = self.find(self.hash_of(&key), &key) {
+                    // The slab moved it; it may also have moved in recency order, but continuing
+                    // from it is the best a lock-free-between-pages walk can do.
+                    j
+                } else {
+                    // Gone: start again from the most recent end, skipping as many live entries
+                    // as were already passed.
+                    let already = cursor.position;
+                    cursor.position = 0;
+                    let mut c = self.slab.head();
+                    while c != NIL && cursor.position < already {
+                        if self.slab.get(c).expires_at > now {
+                            cursor.position += 1;
+                        }
+                        c = self.slab.get(c).next;
+                    }
+                    c
+                }
+            }
+        };
+        let end = offset.saturating_add(limit);
+        let mut steps = 0;
+        while cur != NIL && cursor.position < end {
+            if steps == max_steps {
+                cursor.next = Some((cur, self.slab.get(cur).key.clone()));
+                return;
+            }
+            steps += 1;
+            let slot = self.slab.get(cur);
+            if slot.expires_at > now {
+                if cursor.position >= offset {
+                    out.push(EntryInfo {
+                        key: slot.key.clone(),
+                        weight: self.slot_weight(cur),
+                        age: Duration::from_secs(u64::from(
+                            now_secs.saturating_sub(slot.inserted_secs),
+                        )),
+                        idle: Duration::from_secs(u64::from(
+                            now_secs.saturating_sub(slot.accessed_secs),
+                        )),
+                        access_count: u64::from(slot.hits),
+                        expires_in: (slot.expires_at != NEVER)
+                            .then(|| Duration::from_nanos(slot.expires_at - now)),
+                    });
+                }
+                cursor.position += 1;
+            }
+            cur = slot.next;
+        }
+        cursor.done = true;
+    }
+
+    /// Removes every entry whose deadline has passed; returns how many.
+    fn drain_expired(&mut self, now: u64) -> usize {
+        let mut n = 0;
+        while let Some((i, deadline)) = self.expiry.peek(self.slab.slots()) {
+            if deadline > now {
+                break;
+            }
+            let hash = self.hash_of(&self.slab.get(i).key);
+            self.remove_index(i, hash, Cause::Expired);
+            n += 1;
+        }
+        n
+    }
+
+    fn enforce_bounds(&mut self) {
+        if let Some(max) = self.config.max_entries {
+            while self.slab.len() > max {
+                self.evict_lru(Cause::CapacityEntries);
+            }
+        }
+        if let Some(max) = self.config.max_bytes {
+            while self.bytes > max && self.slab.tail() != NIL {
+                self.evict_lru(Cause::CapacityBytes);
+            }
+        }
+    }
+
+    fn evict_lru(&mut self, cause: Cause) {
+        let i = self.slab.tail();
+        if i == NIL {
+            return;
+        }
+        let hash = self.hash_of(&self.slab.get(i).key);
+        self.remove_index(i, hash, cause);
+    }
+
+    /// Evicts the least recently used entry (counted as `capacity_entries`) and stores `slot` in
+    /// its place as the most recently used; returns the index. The cache must not be empty.
+    fn replace_lru(&mut self, slot: Slot<K, V>) -> u32 {
+        let i = self.slab.tail();
+        let old_hash = self.hash_of(&self.slab.get(i).key);
+        if let Ok(entry) = self.table.find_entry(old_hash, |&j| j == i) {
+            entry.remove();
+        }
+        self.expiry.remove(self.slab.slots_mut(), i);
+        self.bytes -= self.slot_weight(i);
+        if self.slab.get(i).weight == HEAVY {
+            self.heavy.remove(&i);
+        }
+        self.counters.evictions.capacity_entries += 1;
+        drop(self.slab.replace(i, slot));
+        i
+    }
+
+    fn note_peaks(&mut self) {
+        let c = &mut self.counters;
+        c.peak_bytes = c.peak_bytes.max(self.bytes);
+        c.peak_entries = c.peak_entries.max(self.slab.len() as u64);
+    }
+
+    /// Removes slot `i` (whose key hashes to `hash`) from every structure and counts `cause`.
+    fn remove_index(&mut self, i: u32, hash: u64, cause: Cause) -> Slot<K, V> {
+        let weight = self.slot_weight(i);
+        self.bytes -= weight;
+        if let Ok(entry) = self.table.find_entry(hash, |&j| j == i) {
+            entry.remove();
+        }
+        self.expiry.remove(self.slab.slots_mut(), i);
+        if self.slab.get(i).weight == HEAVY {
+            self.heavy.remove(&i);
+        }
+        let (removed, moved) = self.slab.swap_remove(i);
+        if let Some(from) = moved {
+            // The former last slot now lives at `i`: re-point the table, heap and side table.
+            let moved_hash = self.hasher.hash_one(&self.slab.get(i).key);
+            if let Some(idx) = self.table.find_mut(moved_hash, |&j| j == from) {
+                *idx = i;
+            }
+            self.expiry.relocate(self.slab.slots_mut(), i);
+            if self.slab.get(i).weight == HEAVY {
+                if let Some(w) = self.heavy.remove(&from) {
+                    self.heavy.insert(i, w);
+                }
+            }
+        }
+        let ev = &mut self.counters.evictions;
+        match cause {
+            Cause::CapacityEntries => ev.capacity_entries += 1,
+            Cause::CapacityBytes => ev.capacity_bytes += 1,
+            Cause::Expired => ev.expired += 1,
+            Cause::Removed => ev.removed += 1,
+        }
+        removed
+    }
+
+    /// Checks every internal invariant (tests only).
+    #[cfg(test)]
+    pub(crate) fn assert_invariants(&self) {
+        let n = self.slab.len();
+        assert_eq!(self.table.len(), n, "table and slab disagree");
+        let order: Vec<u32> = self.slab.iter_from(self.slab.head()).collect();
+        assert_eq!(order.len(), n, "recency list does not cover the slab");
+        let mut total = 0;
+        for (i, slot) in self.slab.slots().iter().enumerate() {
+            let i = i as u32;
+            assert_eq!(self.find(self.hash_of(&slot.key), &slot.key), Some(i));
+            if slot.expires_at == NEVER {
+                assert_eq!((slot.exp_prev, slot.exp_next), (NIL, NIL));
+            }
+            total += self.slot_weight(i);
+        }
+        assert_eq!(total, self.bytes, "byte count drifted");
+        self.expiry.assert_valid(self.slab.slots());
+        let queued = self
+            .slab
+            .slots()
+            .iter()
+            .filter(|s| s.expires_at != NEVER)
+            .count();
+        assert_eq!(
+            self.expiry.len(self.slab.slots()),
+            queued,
+            "expiry queue size"
+        );
+        if let Some(max) = self.config.max_entries {
+            assert!(n <= max);
+        }
+        if let Some(max) = self.config.max_bytes {
+            assert!(self.bytes <= max);
+        }
+    }
+}
+
+impl<K, V> std::fmt::Debug for Cache<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("unsync::Cache")
+            .field("entries", &self.slab.len())
+            .field("bytes", &self.bytes)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }

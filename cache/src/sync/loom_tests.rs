@@ -1,0 +1,119 @@
+//! Model checks of the single-flight protocol with `loom` (every interleaving of the locks, up to a
+//! preemption bound). Run with:
+//! `RUSTFLAGS="--cfg loom" cargo test -p gencache --release --lib loom`
+//! (a separate `CARGO_TARGET_DIR` avoids rebuilding the shared one).
+
+use crate::{Cache, LoadOptions, LoadStatus};
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use std::sync::Arc;
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(f);
+}
+
+fn new_cache() -> Cache<u32, u32> {
+    Cache::builder().shards(1).build()
+}
+
+#[test]
+fn loom_two_loaders_run_one_computation() {
+    model(|| {
+        let cache = new_cache();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let other = {
+            let (cache, runs) = (cache.clone(), Arc::clone(&runs));
+            thread::spawn(move || {
+                cache.get_or_insert_with(1, || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    7
+                })
+            })
+        };
+        let mine = cache.get_or_insert_with(1, || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            7
+        });
+        assert_eq!((mine, other.join().unwrap()), (7, 7));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.inner.flights.in_flight(), 0);
+    });
+}
+
+#[test]
+fn loom_abandoned_leader_never_strands_a_waiter() {
+    model(|| {
+        let cache = new_cache();
+        let quitter = {
+            let cache = cache.clone();
+            thread::spawn(move || {
+                let hash = cache.hash(&1);
+                // Lead and give up, as a panicking or cancelled leader does.
+                if let Ok(guard) = cache.claim(hash, &1) {
+                    drop(guard);
+                }
+            })
+        };
+        let got = cache
+            .load(1, LoadOptions::default(), || Ok::<_, ()>(7))
+            .unwrap();
+        quitter.join().unwrap();
+        assert_eq!(got.value, 7);
+        assert_ne!(got.status, LoadStatus::Hit);
+        assert_eq!(cache.inner.flights.in_flight(), 0);
+        assert_eq!(cache.peek(&1), Some(7));
+    });
+}
+
+#[test]
+fn loom_error_reaches_a_waiter_or_the_waiter_loads() {
+    model(|| {
+        let cache = new_cache();
+        let failing = {
+            let cache = cache.clone();
+            thread::spawn(move || cache.get_or_try_insert_with(1, || Err::<u32, u8>(9)))
+        };
+        let own_runs = Arc::new(AtomicUsize::new(0));
+        let runs = Arc::clone(&own_runs);
+        let mine = cache.get_or_try_insert_with(1, move || {
+            runs.fetch_add(1, Ordering::SeqCst);
+            Ok::<u32, u8>(5)
+        });
+        let theirs = failing.join().unwrap();
+        // Either we joined the failing load (and share its error) or we ran our own init.
+        match mine {
+            Err(9) => assert_eq!(own_runs.load(Ordering::SeqCst), 0),
+            Ok(5) => assert_eq!(own_runs.load(Ordering::SeqCst), 1),
+            other => panic!("unexpected result {other:?}"),
+        }
+        // The failing caller either ran its init or joined ours.
+        assert!(matches!(theirs, Err(9) | Ok(5)));
+        assert_eq!(cache.inner.flights.in_flight(), 0);
+    });
+}
+
+#[test]
+fn loom_async_waiter_is_woken_by_a_sync_leader() {
+    model(|| {
+        let cache = new_cache();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let leader = {
+            let (cache, runs) = (cache.clone(), Arc::clone(&runs));
+            thread::spawn(move || {
+                cache.get_or_insert_with(1, || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    7
+                })
+            })
+        };
+        let runs2 = Arc::clone(&runs);
+        let got = loom::future::block_on(cache.get_or_insert_async(1, async move {
+            runs2.fetch_add(1, Ordering::SeqCst);
+            7
+        }));
+        assert_eq!((got, leader.join().unwrap()), (7, 7));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    });
+}

@@ -1,0 +1,249 @@
+//! Unit tests of the thread-safe cache: operations, statistics, single-flight statuses.
+
+use crate::{Cache, CacheConfig, InsertOutcome, LoadOptions, LoadStatus, ManualClock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+fn cache(config: CacheConfig) -> (Cache<u32, u64>, ManualClock) {
+    let clock = ManualClock::new();
+    let c = Cache::builder()
+        .config(config)
+        .clock(clock.clone())
+        .weigher(|_: &u32, v: &u64| *v as usize)
+        .shards(4)
+        .build();
+    (c, clock)
+}
+
+fn keys(c: &Cache<u32, u64>) -> Vec<u32> {
+    c.entries(0, usize::MAX)
+        .into_iter()
+        .map(|e| e.key)
+        .collect()
+}
+
+#[test]
+fn is_send_sync_and_clone_shares_state() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Cache<String, Arc<Vec<u8>>>>();
+    let (c, _) = cache(CacheConfig::default());
+    let h = c.clone();
+    h.insert(1, 5);
+    assert_eq!(c.get(&1), Some(5));
+    assert_eq!(c.len(), 1);
+    assert!(!c.is_empty());
+    assert_eq!(c.weight(), 5);
+}
+
+#[test]
+fn operations_follow_exact_lru_single_threaded() {
+    let (c, _) = cache(CacheConfig {
+        max_entries: Some(3),
+        max_bytes: Some(100),
+        default_ttl: None,
+    });
+    for k in 1..=3 {
+        assert_eq!(c.insert(k, 10), InsertOutcome::Inserted);
+    }
+    assert_eq!(c.get(&1), Some(10));
+    c.insert(4, 10);
+    assert_eq!(keys(&c), vec![4, 1, 3]);
+    assert_eq!(c.peek(&3), Some(10));
+    assert!(c.contains(&3));
+    assert_eq!(c.remove(&3), Some(10));
+    assert!(matches!(c.insert(9, 101), InsertOutcome::Refused { .. }));
+    c.insert(5, 90); // 110 bytes: evicts 1, the least recently used
+    assert_eq!(keys(&c), vec![5, 4]);
+    let s = c.stats();
+    assert_eq!(s.hits, 1);
+    assert_eq!(s.evictions.capacity_entries, 1);
+    assert_eq!(s.evictions.capacity_bytes, 1);
+    assert_eq!(s.evictions.removed, 1);
+    assert_eq!(s.refused_too_large, 1);
+    c.clear();
+    assert_eq!(c.stats().evictions.cleared, 2);
+    c.reset_stats();
+    assert_eq!(c.stats().evictions.total(), 0);
+}
+
+#[test]
+fn ttl_reconfigure_and_purge() {
+    let (c, clock) = cache(CacheConfig {
+        default_ttl: Some(Duration::from_secs(10)),
+        ..CacheConfig::default()
+    });
+    c.insert(1, 1);
+    c.insert_with_ttl(2, 1, None);
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(c.get(&1), None);
+    c.insert(3, 1);
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(c.purge_expired(), 1);
+    c.reconfigure(CacheConfig {
+        max_entries: Some(0),
+        ..c.config()
+    });
+    assert!(c.is_empty());
+}
+
+#[test]
+fn big_listing_is_complete_and_ordered() {
+    let (c, _) = cache(CacheConfig::default());
+    for k in 0..2_000 {
+        c.insert(k, 1);
+    }
+    let all = keys(&c);
+    assert_eq!(all.len(), 2_000);
+    assert!(all.iter().rev().copied().eq(0..2_000));
+    let page: Vec<u32> = c.entries(1_500, 600).into_iter().map(|e| e.key).collect();
+    assert!(page.iter().rev().copied().eq(0..500));
+}
+
+#[test]
+fn load_reports_loaded_hit_and_uses_the_load_ttl() {
+    let (c, clock) = cache(CacheConfig::default());
+    let opts = LoadOptions::default().ttl(Some(Duration::from_secs(5)));
+    let first = c.load(1, opts, || Ok::<_, ()>(11)).unwrap();
+    assert_eq!((first.value, first.status), (11, LoadStatus::Loaded));
+    let again = c.load(1, opts, || Ok::<_, ()>(99)).unwrap();
+    assert_eq!((again.value, again.status), (11, LoadStatus::Hit));
+    assert_eq!(c.entries(0, 1)[0].expires_in, Some(Duration::from_secs(5)));
+    clock.advance(Duration::from_secs(5));
+    assert!(!c.contains(&1));
+    let s = c.stats();
+    assert_eq!(
+        (s.loads_started, s.loads_joined, s.load_failures),
+        (1, 0, 0)
+    );
+    assert_eq!((s.hits, s.misses), (1, 1));
+}
+
+#[test]
+fn failed_load_is_not_cached_and_counted() {
+    let (c, _) = cache(CacheConfig::default());
+    let r = c.get_or_try_insert_with(1, || Err::<u64, _>("boom".to_string()));
+    assert_eq!(r, Err("boom".to_string()));
+    assert!(!c.contains(&1));
+    assert_eq!(c.get_or_try_insert_with(1, || Ok::<_, String>(3)), Ok(3));
+    let s = c.stats();
+    assert_eq!((s.loads_started, s.load_failures), (2, 1));
+    assert_eq!(c.get_or_insert_with(1, || 4), 3);
+}
+
+#[test]
+fn waiters_share_the_leaders_error() {
+    let (c, _) = cache(CacheConfig::default());
+    let n = 8;
+    let barrier = Arc::new(Barrier::new(n));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let (c, barrier, runs) = (c.clone(), Arc::clone(&barrier), Arc::clone(&runs));
+            std::thread::spawn(move || {
+                barrier.wait();
+                c.load(7, LoadOptions::default(), || {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(50));
+                    Err::<u64, _>(String::from("generator down"))
+                })
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), Err("generator down".to_string()));
+    }
+    // Every caller got the error; callers arriving after a failure retry on their own, so the
+    // number of computations equals the number of failures, and everyone else joined one.
+    let s = c.stats();
+    let runs = runs.load(Ordering::SeqCst) as u64;
+    assert_eq!(s.loads_started, runs);
+    assert_eq!(s.load_failures, runs);
+    assert_eq!(s.loads_joined, n as u64 - runs);
+    assert!(!c.contains(&7));
+}
+
+#[test]
+fn leader_panic_hands_the_load_to_a_waiter() {
+    let (c, _) = cache(CacheConfig::default());
+    let started = Arc::new(Barrier::new(2));
+    let leader = {
+        let (c, started) = (c.clone(), Arc::clone(&started));
+        std::thread::spawn(move || {
+            c.get_or_insert_with(1, || {
+                started.wait();
+                std::thread::sleep(Duration::from_millis(50));
+                panic!("leader dies");
+            })
+        })
+    };
+    started.wait();
+    let got = c
+        .load(1, LoadOptions::default(), || Ok::<_, ()>(42))
+        .unwrap();
+    assert!(leader.join().is_err());
+    assert_eq!(got.value, 42);
+    // The waiter either joined and then took over (Loaded) or arrived after the abandonment.
+    assert_eq!(got.status, LoadStatus::Loaded);
+    assert_eq!(c.get(&1), Some(42));
+    let s = c.stats();
+    assert_eq!((s.loads_started, s.load_failures), (2, 1));
+    assert_eq!(c.inner.flights.in_flight(), 0);
+}
+
+#[test]
+fn error_of_another_type_makes_the_waiter_run_its_own_init() {
+    let (c, _) = cache(CacheConfig::default());
+    let started = Arc::new(Barrier::new(2));
+    let leader = {
+        let (c, started) = (c.clone(), Arc::clone(&started));
+        std::thread::spawn(move || {
+            c.get_or_try_insert_with(1, || {
+                started.wait();
+                std::thread::sleep(Duration::from_millis(30));
+                Err::<u64, u8>(1)
+            })
+        })
+    };
+    started.wait();
+    let got = c.get_or_try_insert_with(1, || Ok::<_, String>(5));
+    assert_eq!(leader.join().unwrap(), Err(1));
+    assert_eq!(got, Ok(5));
+}
+
+#[test]
+fn async_load_statuses_and_cancelled_leader() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (c, _) = cache(CacheConfig::default());
+        assert_eq!(c.get_or_insert_async(1, async { 10 }).await, 10);
+        assert_eq!(c.get_or_insert_async(1, async { 20 }).await, 10);
+        // A leader whose future is dropped mid-load abandons it.
+        let leader = c.get_or_insert_async(2, async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            1
+        });
+        let mut leader = Box::pin(leader);
+        assert!(futures_poll_once(leader.as_mut()).await.is_none());
+        assert_eq!(c.inner.flights.in_flight(), 1);
+        drop(leader);
+        assert_eq!(c.inner.flights.in_flight(), 0);
+        assert_eq!(c.stats().load_failures, 1);
+        let r = c.get_or_try_insert_async(2, async { Ok::<_, ()>(2) }).await;
+        assert_eq!(r, Ok(2));
+    });
+}
+
+/// Polls a future once; `Some(output)` if it completed.
+async fn futures_poll_once<F: std::future::Future + Unpin>(mut f: F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut f).poll(cx) {
+            std::task::Poll::Ready(v) => Some(v),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
