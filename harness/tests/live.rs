@@ -15,9 +15,10 @@ use workloads::Workload;
 /// example (baseline + cached) takes about 8 s of wall time.
 const TIME_SCALE: f64 = 0.0005;
 
-/// Over HTTP each request also pays a loopback round trip (about 0.3 ms idle, a few ms on a
-/// loaded 2-core machine); a larger scale keeps that small against the scaled costs.
-const HTTP_TIME_SCALE: f64 = 0.001;
+/// Over HTTP each request also pays a loopback round trip (about 0.4 ms idle in a debug build,
+/// up to 3 ms on a loaded 2-core machine); a larger scale keeps that small against the scaled
+/// costs (a generation sleeps 249 ms; the replay takes about 32 s).
+const HTTP_TIME_SCALE: f64 = 0.002;
 
 /// The live replays of this file run one at a time: on a 2-core machine, two replays sleeping
 /// and spinning side by side would each measure the other's CPU use as generator time.

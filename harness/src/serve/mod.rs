@@ -15,6 +15,23 @@
 //! | GET | `/metrics` | Prometheus text format |
 //! | GET | `/healthz` | liveness |
 //!
+//! Configuration (flag, or environment variable; flags win):
+//!
+//! | flag | env | default |
+//! |---|---|---|
+//! | `--bind` | `GENCACHE_BIND` | `127.0.0.1:8080` |
+//! | `--max-bytes` | `GENCACHE_MAX_BYTES` | unlimited |
+//! | `--max-entries` | `GENCACHE_MAX_ENTRIES` | unlimited |
+//! | `--ttl` | `GENCACHE_TTL` | `24h` (`none` = never) |
+//! | `--cache-enabled` | `GENCACHE_ENABLED` | `true` |
+//! | `--admin-token` | `GENCACHE_ADMIN_TOKEN` | none |
+//! | `--time-scale` | `GENCACHE_TIME_SCALE` | `0.001` |
+//! | `--workers` | `GENCACHE_WORKERS` | `1` |
+//! | `--hit-cost` | `GENCACHE_HIT_COST` | `0.05` s |
+//! | `--default-cost` / `--default-size` | `GENCACHE_DEFAULT_COST` / `_SIZE` | 124.6 s / 256 KiB |
+//! | `--max-cost` / `--max-size` | `GENCACHE_MAX_COST` / `_SIZE` | 3600 s / 64 MiB |
+//! | `--body-limit` | `GENCACHE_BODY_LIMIT` | 64 KiB |
+//!
 //! "Admin" endpoints need `Authorization: Bearer <token>` when a token is configured; a
 //! non-loopback bind address requires one. Every error is a JSON body naming the field at fault.
 //! All times in the API are virtual seconds (wall seconds / `time_scale`), like the simulation's.

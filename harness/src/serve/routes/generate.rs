@@ -154,6 +154,7 @@ pub async fn generate(
         .inspect_err(|_| state.metrics().record_rejected())?;
     let elapsed = started.elapsed();
     state.metrics().record(outcome, elapsed);
+    tracing::debug!(key = %to_hex(key), outcome = outcome.as_str(), size, ?elapsed, "generate");
     let time_ms = elapsed.as_secs_f64() * 1e3;
     let response = GenerateResponse {
         key: to_hex(key),
