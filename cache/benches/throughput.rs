@@ -2,7 +2,7 @@
 //! `moka::sync`, side by side in ONE run and in the same criterion groups, so that the ratios are
 //! meaningful on a small, noisy machine (absolute ns/op drift between runs; ratios much less).
 //!
-//! Run it once, in release (about 3 minutes):
+//! Run it once, in release (about 2 minutes after the build):
 //!
 //! ```text
 //! cargo bench -p gencache --bench throughput
