@@ -31,6 +31,29 @@ fn stored_exponents_still_hit_their_targets() {
     }
 }
 
+/// The example user workload in `workloads/examples/` is calibrated like a preset (its arrivals are
+/// open loop, so the replay's clock follows the trace times).
+#[test]
+fn example_workload_files_still_hit_their_targets() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let path = dir.join("typical-open-loop.toml");
+    let w = Workload::from_path(&path).unwrap();
+    let target = w.target_hit_rate().unwrap();
+    let r = calibrate::replay(&w, w.zipf_exponent().unwrap()).unwrap();
+    println!(
+        "{}: {:.3} % (target {:.1} %)",
+        path.display(),
+        r.hit_rate() * 100.0,
+        target * 100.0
+    );
+    assert!(
+        (r.hit_rate() - target).abs() <= TOLERANCE,
+        "{}: recalibrate with `harness calibrate --workload {}`",
+        path.display(),
+        path.display()
+    );
+}
+
 fn check_calibration(name: &str) {
     let w = Workload::preset(name).unwrap();
     let c = calibrate::calibrate(&w).unwrap();
