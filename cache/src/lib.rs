@@ -70,9 +70,14 @@
 //! eviction, find the globally oldest tail across all shards — taking several locks and still only
 //! approximating the order under concurrency. One lock gives exact order and exact global budgets
 //! trivially; the cost is that operations on different keys serialize. The critical section is kept
-//! short instead: the key is hashed, the entry weighed and the clock read *before* the lock is
-//! taken; a hit is then a table probe plus four link updates and a clone of `V` (an `Arc` for large
-//! values), and nothing allocates per operation.
+//! short instead: the key is hashed, and for writes the entry weighed and the clock read, *before*
+//! the lock is taken; a hit is then a table probe, one clock read (issued after the probe so that
+//! it overlaps the wait for the entry's cache line, and skipped on a miss), four link updates and a
+//! clone of `V` (an `Arc` for large values), and nothing allocates per operation. In each slot
+//! what a hit touches (key, value, deadline, links, last access, hit count) comes first: 40 of
+//! the 56 bytes of a `u64 → u64` slot, so most hits touch one cache line of the slot, not two.
+//! (Putting the lock byte in the same line as the recency ends and counters was tried and made
+//! two threads slower: a waiter spinning on the lock then steals the line the holder writes.)
 //! On the 2-core machine this project targets, a short uncontended-most-of-the-time mutex is
 //! competitive with sharding; on many cores a sharded design would scale further at the price of
 //! exactness (see the benchmarks in `cache/benches/`).

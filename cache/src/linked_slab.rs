@@ -19,7 +19,15 @@ pub(crate) const HEAVY: u32 = u32::MAX;
 /// Bookkeeping is 40 bytes: one `u64` deadline (exact, nanoseconds) and eight `u32`s. Timestamps for
 /// the listing (inserted, last access) are whole seconds since the clock's origin: they only feed
 /// `EntryInfo::age`/`idle`, while expiry uses the exact deadline.
+///
+/// The field order is fixed (`repr(C)`) so that everything a hit reads or writes comes first and
+/// is contiguous: key (compared), value (cloned), deadline (checked), recency links (relinked),
+/// last access and hit count (updated). For `u64 → u64` that is the first 40 of 56 bytes, so a hit
+/// touches one cache line for most slots instead of two; the fields only writes and listings use
+/// (expiry links, weight, insertion time) come last. With `K` and `V` aligned to at most 8 bytes
+/// this order adds no padding over the compiler's own layout (`slot_layout_*` tests).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct Slot<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
@@ -29,6 +37,10 @@ pub(crate) struct Slot<K, V> {
     pub(crate) prev: u32,
     /// Towards the least recently used end.
     pub(crate) next: u32,
+    /// Seconds since the clock origin of the last read or write.
+    pub(crate) accessed_secs: u32,
+    /// Hits since insertion (saturating).
+    pub(crate) hits: u32,
     /// Expiry queue link to the previous (earlier) entry, `NIL`, or `expiry::IN_HEAP`.
     pub(crate) exp_prev: u32,
     /// Expiry queue link to the next (later) entry, `NIL`, or the heap position when in the heap.
@@ -37,10 +49,6 @@ pub(crate) struct Slot<K, V> {
     pub(crate) weight: u32,
     /// Seconds since the clock origin when the entry was inserted or last updated.
     pub(crate) inserted_secs: u32,
-    /// Seconds since the clock origin of the last read or write.
-    pub(crate) accessed_secs: u32,
-    /// Hits since insertion (saturating).
-    pub(crate) hits: u32,
 }
 
 /// The slab plus the ends of its recency list.
@@ -82,14 +90,17 @@ impl<K, V> LinkedSlab<K, V> {
         self.growth_cap = cap;
     }
 
+    #[inline]
     pub(crate) fn get(&self, i: u32) -> &Slot<K, V> {
         &self.slots[i as usize]
     }
 
+    #[inline]
     pub(crate) fn get_mut(&mut self, i: u32) -> &mut Slot<K, V> {
         &mut self.slots[i as usize]
     }
 
+    #[inline]
     pub(crate) fn slots(&self) -> &[Slot<K, V>] {
         &self.slots
     }
@@ -141,6 +152,7 @@ impl<K, V> LinkedSlab<K, V> {
     }
 
     /// Marks `i` most recently used.
+    #[inline]
     pub(crate) fn move_to_front(&mut self, i: u32) {
         if self.head == i {
             return;
@@ -149,6 +161,7 @@ impl<K, V> LinkedSlab<K, V> {
         self.link_front(i);
     }
 
+    #[inline]
     fn unlink(&mut self, i: u32) {
         let (prev, next) = {
             let s = &self.slots[i as usize];
@@ -166,6 +179,7 @@ impl<K, V> LinkedSlab<K, V> {
         }
     }
 
+    #[inline]
     fn link_front(&mut self, i: u32) {
         let old_head = self.head;
         {
@@ -317,6 +331,57 @@ mod tests {
             size_of::<Slot<String, std::sync::Arc<[u8]>>>(),
             24 + 16 + 40
         );
+        assert_eq!(size_of::<Slot<u8, u64>>(), 56); // 1 + 7 padding + 8 + 40
+        assert_eq!(size_of::<Slot<u64, u8>>(), 56); // 8 + 1 + 7 padding + 40
+    }
+
+    /// What a hit touches (key, value, deadline, links, last access, hit count) is one contiguous
+    /// block at the start of the slot: the first 40 bytes for `u64 → u64`.
+    #[test]
+    fn slot_layout_puts_what_a_hit_touches_first() {
+        use std::mem::offset_of;
+        type S = Slot<u64, u64>;
+        let hot_end = offset_of!(S, hits) + 4;
+        assert_eq!(hot_end, 40);
+        for cold in [
+            offset_of!(S, exp_prev),
+            offset_of!(S, exp_next),
+            offset_of!(S, weight),
+            offset_of!(S, inserted_secs),
+        ] {
+            assert!(cold >= hot_end);
+        }
+        for hot in [
+            offset_of!(S, key),
+            offset_of!(S, value),
+            offset_of!(S, expires_at),
+            offset_of!(S, prev),
+            offset_of!(S, next),
+            offset_of!(S, accessed_secs),
+        ] {
+            assert!(hot < hot_end);
+        }
+    }
+
+    /// `repr(C)` costs no padding over the crate-doc formula `round_up(K + V + 40, align)` for the
+    /// key and value types of the tests and benches.
+    #[test]
+    fn slot_layout_matches_the_memory_formula() {
+        use std::mem::{align_of, size_of};
+        fn formula<K, V>() -> usize {
+            let align = align_of::<K>().max(align_of::<V>()).max(8);
+            (size_of::<K>() + size_of::<V>() + 40).div_ceil(align) * align
+        }
+        assert_eq!(size_of::<Slot<u64, u64>>(), formula::<u64, u64>());
+        assert_eq!(size_of::<Slot<u32, u32>>(), formula::<u32, u32>());
+        assert_eq!(size_of::<Slot<u8, u16>>(), formula::<u8, u16>());
+        assert_eq!(size_of::<Slot<u16, u64>>(), formula::<u16, u64>());
+        assert_eq!(size_of::<Slot<[u8; 9], u64>>(), formula::<[u8; 9], u64>());
+        assert_eq!(
+            size_of::<Slot<String, Vec<u8>>>(),
+            formula::<String, Vec<u8>>()
+        );
+        assert_eq!(size_of::<Slot<u128, u128>>(), formula::<u128, u128>());
     }
 
     #[test]

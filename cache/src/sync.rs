@@ -2,13 +2,15 @@
 //!
 //! One [`unsync::Cache`](crate::unsync::Cache) core behind a `parking_lot::Mutex` holds the entries,
 //! the recency list and the budgets, so LRU order is exact and budgets are global (see the crate
-//! documentation for the trade-off). Keys are hashed, entries weighed and the clock read before the
-//! lock is taken, so the critical section is a table probe plus a few pointer updates. Single-flight loads are coordinated outside that lock,
-//! in a table sharded by key hash (`single_flight`), and their counters are atomics.
+//! documentation for the trade-off). Keys are hashed before the lock is taken, and for writes the
+//! entry is weighed and the clock read before it too, so the critical section is a table probe plus
+//! a few pointer updates (a lookup reads the clock inside, see `get_hashed`). Single-flight loads
+//! are coordinated outside that lock, in a table sharded by key hash (`single_flight`), and their
+//! counters are atomics.
 
 use crate::lock::Mutex;
 use crate::single_flight::{Flight, Flights, Outcome, Resolved};
-use crate::unsync::{self, ListCursor, WeighFn, nanos};
+use crate::unsync::{self, ListCursor, WeighFn};
 use crate::{
     CacheBuilder, CacheConfig, CacheStats, Clock, EntryInfo, InsertOutcome, LoadOptions,
     LoadStatus, Loaded, Weigher,
@@ -126,22 +128,31 @@ where
         CacheBuilder::new()
     }
 
+    #[inline]
     fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
         self.inner.hasher.hash_one(key)
     }
 
+    #[inline]
     fn now(&self) -> u64 {
-        nanos(self.inner.clock.now())
+        self.inner.clock.now_nanos()
     }
 
-    /// Looks up with the hash and the clock read before the lock is taken.
+    /// Looks up with the hash computed before the lock is taken.
+    ///
+    /// The clock is read inside the lock, right after the table probe and only when the key was
+    /// found: the counter read can then execute while the CPU waits for the slot's cache line,
+    /// whereas read before the lock it had to complete before the lock's atomic instruction and
+    /// added its whole latency (a TSC read costs 10-15 ns on this project's VMs) to every lookup,
+    /// misses included. In `cache/benches/throughput.rs` (`get_hit`, `zipf_2t`) this measured
+    /// faster than the read before the lock, within that machine's noise.
+    #[inline]
     fn get_hashed<Q>(&self, hash: u64, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let now = self.now();
-        self.inner.core.lock().get_hashed_at(hash, key, Some(now))
+        self.inner.core.lock().get_hashed(hash, key)
     }
 
     /// Inserts with the hash, the weight and the clock computed before the lock is taken (the
@@ -161,6 +172,7 @@ where
     }
 
     /// See [`crate::unsync::Cache::get`].
+    #[inline]
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,

@@ -124,6 +124,7 @@ pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+#[inline]
 fn secs_u32(nanos: u64) -> u32 {
     u32::try_from(nanos / 1_000_000_000).unwrap_or(u32::MAX)
 }
@@ -169,14 +170,17 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     /// The hash the table uses for `key`.
+    #[inline]
     pub(crate) fn hash_of<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
         self.hasher.hash_one(key)
     }
 
+    #[inline]
     fn now_nanos(&self) -> u64 {
-        nanos(self.clock.now())
+        self.clock.now_nanos()
     }
 
+    #[inline]
     fn find<Q>(&self, hash: u64, key: &Q) -> Option<u32>
     where
         K: Borrow<Q>,
@@ -198,8 +202,14 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     fn set_slot_weight(&mut self, i: u32, weight: u64) {
         match u32::try_from(weight) {
             Ok(w) if w != HEAVY => {
-                self.slab.get_mut(i).weight = w;
-                self.heavy.remove(&i);
+                // Only a slot that was heavy has a side-table entry: skip the hash-map probe on
+                // every ordinary insert.
+                let slot = self.slab.get_mut(i);
+                let was_heavy = slot.weight == HEAVY;
+                slot.weight = w;
+                if was_heavy {
+                    self.heavy.remove(&i);
+                }
             }
             _ => {
                 self.slab.get_mut(i).weight = HEAVY;
@@ -212,6 +222,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     ///
     /// An expired entry found here is dropped at once (counted in `evictions.expired`) and the
     /// lookup counts as a miss.
+    #[inline]
     pub fn get<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -221,17 +232,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         self.get_hashed(hash, key)
     }
 
+    /// `get` with the hash computed by the caller.
+    ///
+    /// The clock is read only when the key is found, and after the probe on purpose: the counter
+    /// read then overlaps the wait for the slot's cache line (see `sync::Cache::get_hashed`).
+    #[inline]
     pub(crate) fn get_hashed<Q>(&mut self, hash: u64, key: &Q) -> Option<V>
-    where
-        K: Borrow<Q>,
-        Q: Eq + ?Sized,
-    {
-        self.get_hashed_at(hash, key, None)
-    }
-
-    /// `get` with the hash, and optionally "now" (nanoseconds), computed by the caller; without
-    /// `now` the clock is read only when the key is found.
-    pub(crate) fn get_hashed_at<Q>(&mut self, hash: u64, key: &Q, now: Option<u64>) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
@@ -240,7 +246,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             self.counters.misses += 1;
             return None;
         };
-        let now = now.unwrap_or_else(|| self.now_nanos());
+        let now = self.now_nanos();
         if self.slab.get(i).expires_at <= now {
             self.remove_index(i, hash, Cause::Expired);
             self.counters.misses += 1;
@@ -738,6 +744,17 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             total += self.slot_weight(i);
         }
         assert_eq!(total, self.bytes, "byte count drifted");
+        // The side table holds exactly the heavy slots (set_slot_weight relies on it).
+        let heavy_slots = self
+            .slab
+            .slots()
+            .iter()
+            .filter(|s| s.weight == HEAVY)
+            .count();
+        assert_eq!(self.heavy.len(), heavy_slots, "heavy side table drifted");
+        for &i in self.heavy.keys() {
+            assert_eq!(self.slab.get(i).weight, HEAVY, "stale heavy entry {i}");
+        }
         self.expiry.assert_valid(self.slab.slots());
         let queued = self
             .slab

@@ -406,6 +406,12 @@ fn weights_beyond_u32_are_accounted_exactly() {
     c.insert(3, 1);
     assert_eq!(c.weight(), 4);
     c.assert_invariants();
+    // Light again, then heavy again at the same slot, then evicted by removal of another key.
+    c.insert(3, huge + 2);
+    c.assert_invariants();
+    c.remove(&2);
+    assert_eq!(c.weight(), huge + 2);
+    c.assert_invariants();
 }
 
 #[test]
