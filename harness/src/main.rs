@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Ok(Status::Passed) => ExitCode::SUCCESS,
         Ok(Status::Failed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_message(&e));
             ExitCode::from(2)
         }
     }
@@ -47,4 +47,18 @@ fn init_tracing(quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+}
+
+/// The error and its causes on one line, leaving out a cause whose text the message already
+/// contains (library errors such as `"{path}: {source}"` print their source themselves).
+fn error_message(e: &anyhow::Error) -> String {
+    let mut message = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
 }

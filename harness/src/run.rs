@@ -66,8 +66,8 @@ impl Default for RunOptions {
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The source could not be opened or read.
-    #[error("{name}: {source}")]
+    /// The source could not be opened or read. (Its message already names the file or workload.)
+    #[error("{source}")]
     Source {
         /// Workload or trace name.
         name: String,

@@ -116,3 +116,15 @@ fn unknown_trace_format_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert_clean_failure(&o, &["parquet"]);
 }
+
+#[test]
+fn a_bad_trace_line_is_reported_once_with_file_line_and_column() {
+    let dir = tempdir();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(&csv, "time,key,size,cost\n0,1,100,1\n0,abc,100,1\n").ok();
+    let o = harness(&["replay", &csv.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_clean_failure(&o, &["bad.csv", "line 3", "`key`", "`abc`"]);
+    let err = stderr(&o);
+    assert_eq!(err.matches("line 3").count(), 1, "repeated cause: {err}");
+}

@@ -92,9 +92,8 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         .transpose()
         .context("--format")?;
     let defaults = workloads::Workload::resolve(&args.workload)?;
-    // Fail early, with the file name, if the trace cannot be opened at all.
-    workloads::tracefile::open(&args.file, format, &defaults)
-        .with_context(|| format!("cannot replay {}", args.file.display()))?;
+    // Fail early if the trace cannot be opened at all (the error names the file).
+    workloads::tracefile::open(&args.file, format, &defaults).context("cannot replay the trace")?;
     let source = Source::TraceFile {
         path: args.file.clone(),
         format,
