@@ -49,8 +49,10 @@ pub(crate) enum RankSampler {
 }
 
 impl RankSampler {
-    /// `exponent` is the Zipf exponent to use (explicit or calibrated); ignored by other kinds.
-    pub(crate) fn new(keys: &KeyPopularity, requests: u64, exponent: f64) -> Result<Self, String> {
+    /// `draws` is how many ranks will be drawn (one per request, or one per burst): `Duplicates`
+    /// spreads its first occurrences over exactly that many draws. `exponent` is the Zipf
+    /// exponent to use (explicit or calibrated); ignored by other kinds.
+    pub(crate) fn new(keys: &KeyPopularity, draws: u64, exponent: f64) -> Result<Self, String> {
         Ok(match keys {
             KeyPopularity::Zipf { universe, .. } => RankSampler::Zipf(
                 Zipf::new(*universe as f64, exponent)
@@ -61,7 +63,7 @@ impl RankSampler {
             KeyPopularity::Duplicates { distinct } => RankSampler::Duplicates {
                 seen: 0,
                 new_left: *distinct,
-                positions_left: requests,
+                positions_left: draws,
             },
         })
     }

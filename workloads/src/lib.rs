@@ -38,5 +38,5 @@ pub use model::Request;
 pub use presets::PRESETS_DIR;
 pub use spec::{
     Arrival, CacheSpec, CostDist, DEFAULT_COST_S, DEFAULT_HIT_COST_S, DEFAULT_TTL_S, KeyPopularity,
-    MAX_BURST_SIZE, SizeDist, Workload,
+    MAX_BURST_SIZE, MAX_TRACE_SPAN_S, SizeDist, Workload,
 };

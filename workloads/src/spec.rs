@@ -12,6 +12,9 @@ pub const DEFAULT_HIT_COST_S: f64 = 0.05;
 pub const DEFAULT_TTL_S: f64 = 24.0 * 3600.0;
 /// Upper bound of `arrival.burst_size`; a burst is buffered to sort its arrival times.
 pub const MAX_BURST_SIZE: u32 = 1_000_000;
+/// Upper bound of a trace's expected span in seconds (~31.7 million years): arrival parameters
+/// whose span exceeds it (e.g. `rate_per_s = 1e-310`) would overflow arrival times to infinity.
+pub const MAX_TRACE_SPAN_S: f64 = 1.0e15;
 
 /// A workload: how many requests, which keys, how big and how slow their results are, how they
 /// arrive, and the cache configuration the workload is calibrated for.
@@ -107,10 +110,11 @@ pub enum KeyPopularity {
     /// Every request asks for a different key (the cache never helps).
     Unique,
     /// Exactly `distinct` distinct keys; each first occurrence is placed uniformly at random among
-    /// the requests (the first request is always new), every other request repeats a uniformly
-    /// chosen key already seen.
+    /// the key draws — the requests, or the bursts with `bursts` arrivals (the first draw is
+    /// always new) — and every other draw repeats a uniformly chosen key already seen.
     Duplicates {
-        /// Number of distinct keys (1 ≤ distinct ≤ requests).
+        /// Number of distinct keys (1 ≤ distinct ≤ requests; with `bursts` arrivals, at most the
+        /// number of bursts, `requests.div_ceil(burst_size)`, as a burst shares one key).
         distinct: u64,
     },
 }
@@ -176,7 +180,7 @@ pub enum Arrival {
     },
     /// Open loop, Poisson arrivals at `rate_per_s` requests per second.
     Poisson {
-        /// Mean arrival rate (> 0).
+        /// Mean arrival rate (> 0, and at least `requests` / [`MAX_TRACE_SPAN_S`]).
         rate_per_s: f64,
     },
     /// Open loop, bursts: `burst_size` requests for the *same* key arriving within `spread_s`
@@ -186,7 +190,8 @@ pub enum Arrival {
     Bursts {
         /// Requests per burst (1 ..= 1,000,000).
         burst_size: u32,
-        /// Width of a burst window in seconds (≥ 0).
+        /// Width of a burst window in seconds (≥ 0; bursts × (`mean_gap_s` + `spread_s`) must stay
+        /// within [`MAX_TRACE_SPAN_S`]).
         spread_s: f64,
         /// Mean quiet time between burst windows in seconds (> 0).
         mean_gap_s: f64,
@@ -352,7 +357,22 @@ impl Workload {
                 return Err(bad("arrival.clients", "must be at least 1, found 0".into()));
             }
             Arrival::Closed { .. } => {}
-            Arrival::Poisson { rate_per_s } => positive(rate_per_s, "arrival.rate_per_s", &bad)?,
+            Arrival::Poisson { rate_per_s } => {
+                positive(rate_per_s, "arrival.rate_per_s", &bad)?;
+                let span = self.requests as f64 / rate_per_s;
+                if !(span.is_finite() && span <= MAX_TRACE_SPAN_S) {
+                    return Err(bad(
+                        "arrival.rate_per_s",
+                        format!(
+                            "too small: `requests` / `rate_per_s` = {} / {rate_per_s:e} = {span:e} s \
+                             of trace exceeds the bound of {MAX_TRACE_SPAN_S:e} s; use a rate of \
+                             at least {:e} per second",
+                            self.requests,
+                            self.requests as f64 / MAX_TRACE_SPAN_S
+                        ),
+                    ));
+                }
+            }
             Arrival::Bursts {
                 burst_size,
                 spread_s,
@@ -366,6 +386,24 @@ impl Workload {
                 }
                 non_negative(spread_s, "arrival.spread_s", &bad)?;
                 positive(mean_gap_s, "arrival.mean_gap_s", &bad)?;
+                // Each burst takes a gap then a window: the trace spans about this long.
+                let bursts = self.key_draws();
+                let span = bursts as f64 * (mean_gap_s + spread_s);
+                if !(span.is_finite() && span <= MAX_TRACE_SPAN_S) {
+                    let field = if spread_s > mean_gap_s {
+                        "arrival.spread_s"
+                    } else {
+                        "arrival.mean_gap_s"
+                    };
+                    return Err(bad(
+                        field,
+                        format!(
+                            "too large: {bursts} bursts × (`mean_gap_s` + `spread_s`) = \
+                             {bursts} × ({mean_gap_s:e} + {spread_s:e}) = {span:e} s of trace exceeds \
+                             the bound of {MAX_TRACE_SPAN_S:e} s"
+                        ),
+                    ));
+                }
             }
         }
         if self.cache.max_entries == Some(0) {
@@ -449,19 +487,37 @@ impl Workload {
                 }
             }
             KeyPopularity::Duplicates { distinct } => {
-                if distinct == 0 || distinct > self.requests {
-                    return Err(bad(
-                        "keys.distinct",
-                        format!(
-                            "must be in 1..={} (the number of requests), found {distinct}",
+                let draws = self.key_draws();
+                if distinct == 0 || distinct > draws {
+                    let what = match self.arrival {
+                        Arrival::Bursts { burst_size, .. } => format!(
+                            "the number of bursts: `requests` = {} in bursts of \
+                             `arrival.burst_size` = {burst_size}, one key per burst",
                             self.requests
                         ),
+                        _ => "the number of requests".to_string(),
+                    };
+                    return Err(bad(
+                        "keys.distinct",
+                        format!("must be in 1..={draws} ({what}), found {distinct}"),
                     ));
                 }
             }
             KeyPopularity::Single | KeyPopularity::Unique => {}
         }
         Ok(())
+    }
+
+    /// How many keys the trace draws: one per request, or one per burst (every request of a
+    /// burst asks for the same key), i.e. `requests.div_ceil(burst_size)`.
+    pub(crate) fn key_draws(&self) -> u64 {
+        match self.arrival {
+            // max(1): validation rejects burst_size 0 later; never divide by zero meanwhile.
+            Arrival::Bursts { burst_size, .. } => {
+                self.requests.div_ceil(u64::from(burst_size.max(1)))
+            }
+            Arrival::Closed { .. } | Arrival::Poisson { .. } => self.requests,
+        }
     }
 
     /// The target hit rate, if the key popularity is calibrated to one.

@@ -177,3 +177,61 @@ fn a_workload_broken_in_code_is_rejected_by_trace() {
     w.requests = 0;
     assert!(w.trace().is_err());
 }
+
+#[test]
+fn duplicates_more_distinct_than_bursts() {
+    // 100 requests in bursts of 10 draw only 10 keys: 50 distinct keys cannot happen.
+    let text = GOOD
+        .replace(
+            "kind = \"zipf\"\nuniverse = 1000\ntarget_hit_rate = 0.5\ncalibrated_exponent = 0.9",
+            "kind = \"duplicates\"\ndistinct = 50",
+        )
+        .replace(
+            "kind = \"poisson\"\nrate_per_s = 2.0",
+            "kind = \"bursts\"\nburst_size = 10\nspread_s = 1.0\nmean_gap_s = 10.0",
+        );
+    let m = err(&text);
+    assert!(
+        m.contains("keys.distinct") && m.contains("1..=10") && m.contains("arrival.burst_size"),
+        "{m}"
+    );
+    let w = Workload::from_toml_str(&text.replace("distinct = 50", "distinct = 10"), "ok.toml")
+        .unwrap();
+    let keys: std::collections::HashSet<u64> = w.trace().unwrap().map(|r| r.key).collect();
+    assert_eq!(keys.len(), 10);
+}
+
+#[test]
+fn poisson_rate_so_small_that_times_overflow() {
+    let m = err(&GOOD.replace("rate_per_s = 2.0", "rate_per_s = 1e-310"));
+    assert!(
+        m.contains("arrival.rate_per_s") && m.contains("1e15"),
+        "{m}"
+    );
+    // Just inside the bound is accepted: 100 requests over 1e15 s.
+    Workload::from_toml_str(
+        &GOOD.replace("rate_per_s = 2.0", "rate_per_s = 1e-13"),
+        "ok.toml",
+    )
+    .unwrap();
+}
+
+#[test]
+fn burst_spread_or_gap_so_large_that_times_overflow() {
+    let bursts = |spread: &str, gap: &str| {
+        GOOD.replace(
+            "kind = \"poisson\"\nrate_per_s = 2.0",
+            &format!("kind = \"bursts\"\nburst_size = 3\nspread_s = {spread}\nmean_gap_s = {gap}"),
+        )
+    };
+    let m = err(&bursts("1e308", "1.0"));
+    assert!(m.contains("arrival.spread_s") && m.contains("1e15"), "{m}");
+    let m = err(&bursts("0.0", "1e308"));
+    assert!(
+        m.contains("arrival.mean_gap_s") && m.contains("1e15"),
+        "{m}"
+    );
+    // 34 bursts × 1e13 s each stays within the bound, and every time is finite.
+    let w = Workload::from_toml_str(&bursts("1e13", "1e13"), "ok.toml").unwrap();
+    assert!(w.trace().unwrap().all(|r| r.time.is_finite()));
+}

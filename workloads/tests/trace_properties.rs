@@ -24,10 +24,19 @@ proptest! {
 
     #[test]
     fn duplicates_have_exactly_the_distinct_count(
-        requests in 1u64..2000, frac in 0.0f64..=1.0, seed in any::<u64>()
+        requests in 1u64..2000, frac in 0.0f64..=1.0, seed in any::<u64>(),
+        bursts in proptest::option::of(1u32..=16),
     ) {
-        let distinct = ((requests as f64 * frac) as u64).clamp(1, requests);
-        let w = base(requests, seed, KeyPopularity::Duplicates { distinct }, Arrival::Closed { clients: 1 });
+        // With bursts a key is drawn once per burst, so `distinct` is bounded by the bursts.
+        let (arrival, draws) = match bursts {
+            Some(burst_size) => (
+                Arrival::Bursts { burst_size, spread_s: 1.0, mean_gap_s: 10.0 },
+                requests.div_ceil(u64::from(burst_size)),
+            ),
+            None => (Arrival::Closed { clients: 1 }, requests),
+        };
+        let distinct = ((draws as f64 * frac) as u64).clamp(1, draws);
+        let w = base(requests, seed, KeyPopularity::Duplicates { distinct }, arrival);
         let keys: Vec<u64> = w.trace().unwrap().map(|r| r.key).collect();
         prop_assert_eq!(keys.len() as u64, requests);
         prop_assert_eq!(keys.iter().collect::<HashSet<_>>().len() as u64, distinct);

@@ -97,6 +97,35 @@ fn oracle_general_zstd() {
 }
 
 #[test]
+fn oracle_general_zstd_reads_every_concatenated_frame() {
+    // As written by `pzstd` or `cat a.zst b.zst`: the records of both frames, in order.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = zstd(&oracle_bytes(&RECORDS[..2]));
+    bytes.extend(zstd(&oracle_bytes(&RECORDS[2..])));
+    let path = write(dir.path(), "two-frames.zst", &bytes);
+    check_oracle(&read(&path, None).unwrap());
+}
+
+#[test]
+fn oracle_general_zstd_trailing_garbage_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = zstd(&oracle_bytes(&RECORDS));
+    bytes.extend_from_slice(b"not a zstd frame");
+    let path = write(dir.path(), "garbage.zst", &bytes);
+    let e = read(&path, None).unwrap_err();
+    let m = e.to_string();
+    println!("{m}");
+    assert!(
+        matches!(e, TraceError::Decompress { offset: 96, .. }),
+        "{e:?}"
+    );
+    assert!(
+        m.contains("garbage.zst") && m.contains("after frame 1"),
+        "{m}"
+    );
+}
+
+#[test]
 fn cache2k_xz() {
     let dir = tempfile::tempdir().unwrap();
     let keys: [i32; 5] = [3, -1, 3, i32::MAX, i32::MIN];
@@ -127,6 +156,25 @@ fn text_one_key_per_line() {
     // Detected as text from its content, too.
     let renamed = write(dir.path(), "keys", b"1\n2\n");
     assert_eq!(TraceFormat::detect(&renamed).unwrap(), TraceFormat::Text);
+}
+
+#[test]
+fn non_ascii_text_keys_are_detected_as_text_not_binary() {
+    // 24 bytes, no extension: before, non-ASCII made it "binary" and 24 | len made it
+    // oracleGeneral, a garbage record.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = "café\n".repeat(4);
+    assert_eq!(bytes.len(), 24);
+    let path = write(dir.path(), "keys24", bytes.as_bytes());
+    assert_eq!(TraceFormat::detect(&path).unwrap(), TraceFormat::Text);
+    let got = read(&path, None).unwrap();
+    assert_eq!(got.len(), 4);
+    assert!(got.iter().all(|r| r.key == got[0].key));
+    // A multi-byte character split by the 4096-byte sniff window is still text.
+    let long = format!("{}é\nnaïve\n", "k".repeat(4095));
+    let path = write(dir.path(), "split", long.as_bytes());
+    assert_eq!(TraceFormat::detect(&path).unwrap(), TraceFormat::Text);
+    assert_eq!(read(&path, None).unwrap().len(), 2);
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub enum TraceFormat {
     Text,
 }
 
+/// How many leading bytes content detection looks at.
+const SNIFF_BYTES: usize = 4096;
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
 /// Compressions recognised only to say they are not supported: (magic, name).
@@ -61,7 +63,8 @@ impl TraceFormat {
     /// Extensions: `.csv`, `.zst`/`.zstd`, `.xz`, `.txt`/`.keys`, `.oracleGeneral`/`.bin`. A known
     /// but unsupported compression (gzip, bzip2, lz4, zip, 7z, lzma, brotli) is an error. Otherwise
     /// the content decides: zstd or xz magic; a first line starting with a CSV header column; UTF-8
-    /// text; else binary with a size that is a multiple of 24 is `oracleGeneral`.
+    /// text (non-ASCII keys included; no control bytes but tab, CR, LF); else binary with a size
+    /// that is a multiple of 24 is `oracleGeneral`.
     pub fn detect(path: &Path) -> Result<TraceFormat, TraceError> {
         let ext = path
             .extension()
@@ -91,7 +94,7 @@ impl TraceFormat {
             source,
         };
         let mut file = std::fs::File::open(path).map_err(io)?;
-        let mut head = [0u8; 4096];
+        let mut head = [0u8; SNIFF_BYTES];
         let got = super::cache2k::read_up_to(&mut file, &mut head).map_err(io)?;
         let head = &head[..got];
         if got == 0 {
@@ -107,10 +110,9 @@ impl TraceFormat {
             return Ok(TraceFormat::Cache2kXz);
         }
         reject_unsupported_compression(path, head)?;
-        let looks_like_text = head
-            .iter()
-            .all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b));
-        if looks_like_text {
+        let cut_at_sniff_boundary =
+            got == SNIFF_BYTES && file.metadata().map_err(io)?.len() > SNIFF_BYTES as u64;
+        if looks_like_text(head, cut_at_sniff_boundary) {
             let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
             let first = String::from_utf8_lossy(first_line);
             let is_header = first
@@ -136,6 +138,23 @@ impl TraceFormat {
             ),
         })
     }
+}
+
+/// Whether `head` (a file's first bytes) reads as text: valid UTF-8 — keys may be `café` or
+/// `日本` — with no control character other than tab, CR and LF (binary records are full of
+/// them). `cut` says `head` stops at the sniff buffer's end rather than the file's, where a
+/// multi-byte character may be split: an incomplete character there is accepted.
+fn looks_like_text(head: &[u8], cut: bool) -> bool {
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) if cut && e.error_len().is_none() => {
+            // Cannot fail: `valid_up_to` is where the (incomplete) last character starts.
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    text.chars()
+        .all(|c| matches!(c, '\t' | '\r' | '\n') || !c.is_control())
 }
 
 /// An error if `head` (a file's first bytes) starts like a compressed stream this crate cannot
@@ -187,5 +206,33 @@ impl std::fmt::Display for TraceFormat {
             TraceFormat::Cache2kXz => "cache2k-xz",
             TraceFormat::Text => "text",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_utf8_without_control_bytes() {
+        assert!(looks_like_text(
+            "café\nnaïve\r\n日本\tx\n".as_bytes(),
+            false
+        ));
+        assert!(!looks_like_text(b"key\0with nul\n", false));
+        assert!(!looks_like_text(b"\x1b[31m\n", false));
+        // C1 controls are valid UTF-8 but not text.
+        assert!(!looks_like_text("a\u{85}b".as_bytes(), false));
+        // Not UTF-8 at all (Latin-1 `é`).
+        assert!(!looks_like_text(b"caf\xe9\n", false));
+    }
+
+    #[test]
+    fn a_character_split_by_the_sniff_boundary_is_accepted_only_there() {
+        let split = &"abcé".as_bytes()[..4]; // `é` is 2 bytes: keep its first one
+        assert!(looks_like_text(split, true));
+        assert!(!looks_like_text(split, false));
+        // An invalid byte is not an incomplete character, even at the boundary.
+        assert!(!looks_like_text(b"abc\xff", true));
     }
 }

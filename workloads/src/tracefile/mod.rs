@@ -28,6 +28,7 @@ mod error;
 mod oracle;
 mod records;
 mod text;
+mod zstd_frames;
 
 pub use detect::TraceFormat;
 pub use error::TraceError;

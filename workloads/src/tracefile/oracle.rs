@@ -1,10 +1,12 @@
 //! libCacheSim `oracleGeneral`: 24-byte little-endian records
-//! `{u32 time, u64 id, u32 size, i64 next_access}`, plain or zstd-compressed.
+//! `{u32 time, u64 id, u32 size, i64 next_access}`, plain or zstd-compressed (any number of
+//! concatenated frames).
 //!
 //! `time` is kept relative to the first record; `size` 0 means "unknown" and takes the default;
 //! `next_access` is ignored. Times earlier than the first record are clamped to 0.
 
 use super::records::Records;
+use super::zstd_frames::ZstdFrames;
 use super::{TraceDefaults, TraceError};
 use crate::model::Request;
 use std::fs::File;
@@ -57,25 +59,24 @@ pub(super) fn plain(
     }
 }
 
-type ZstdStream =
-    ruzstd::decoding::StreamingDecoder<BufReader<File>, ruzstd::decoding::FrameDecoder>;
-
 pub(super) fn zstd(
     path: PathBuf,
     file: File,
     defaults: TraceDefaults,
-) -> Result<OracleReader<BufReader<ZstdStream>>, TraceError> {
-    let decoder = ruzstd::decoding::StreamingDecoder::new(BufReader::with_capacity(1 << 16, file))
-        .map_err(|e| TraceError::Decompress {
+) -> Result<OracleReader<BufReader<ZstdFrames<BufReader<File>>>>, TraceError> {
+    // Every frame, not just the first: `pzstd` and `cat a.zst b.zst` write several.
+    let frames = ZstdFrames::new(BufReader::with_capacity(1 << 16, file)).map_err(|e| {
+        TraceError::Decompress {
             path: path.clone(),
             codec: "zstd",
             offset: 0,
             message: e.to_string(),
-        })?;
+        }
+    })?;
     Ok(OracleReader {
         records: Records::new(
             path,
-            BufReader::with_capacity(1 << 16, decoder),
+            BufReader::with_capacity(1 << 16, frames),
             Some("zstd"),
             EXPECTED,
         ),
