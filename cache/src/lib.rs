@@ -45,7 +45,9 @@
 //! * **TTL.** Every entry has a deadline `inserted_at + ttl` (`default_ttl`, 24 h unless configured;
 //!   or per insert with [`Cache::insert_with_ttl`]; or per load with [`LoadOptions::ttl`]; `None` =
 //!   never). An entry is **expired when `now >= inserted_at + ttl`**: a TTL of 10 s means the entry
-//!   is served at 9.999999999 s and not at 10 s. Expired entries are never returned. Their memory is
+//!   is served at 9.999999999 s and not at 10 s. A TTL of 0 therefore means "do not cache": such an
+//!   insert stores nothing, evicts nothing and returns [`InsertOutcome::AlreadyExpired`] (a previous
+//!   value of the key is dropped, as for a refusal). Expired entries are never returned. Their memory is
 //!   reclaimed without any lookup of their key: an expiry queue ordered by deadline is drained on
 //!   every write (insert, reconfigure) and by [`Cache::purge_expired`]. The queue is an intrusive
 //!   FIFO for entries arriving in deadline order (all entries sharing one TTL: O(1) to add, remove
@@ -106,6 +108,9 @@
 //! * If the leader panics (sync) or its future is dropped (async cancellation), the load is
 //!   abandoned and waiters are released: the first of them becomes the new leader and runs *its own*
 //!   `init`; the others wait for it. Nobody is stuck.
+//! * A `remove`, `insert` or `insert_with_ttl` of the key, or a `clear`, made while a load runs
+//!   wins: the load's value still reaches its leader and waiters, but it is not stored, so a
+//!   finishing load never undoes a newer write or an invalidation.
 //! * Sync and async callers share flights. The async side needs no particular runtime (it uses
 //!   wakers only), so it works under tokio, async-std or a hand-written executor.
 //! * Counters: `loads_started` (computations run), `loads_joined` (callers served by another's

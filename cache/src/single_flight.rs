@@ -141,8 +141,24 @@ impl<V: Clone, E: Clone + 'static> Future for FlightWait<V, E> {
     }
 }
 
-/// One shard: flights in progress by key, each with its key's hash (for rehashing on growth).
-type FlightTable<K, V> = HashTable<(u64, K, Arc<Flight<V>>)>;
+/// One flight in progress, as registered in its shard.
+pub(crate) struct Registration<K, V> {
+    /// The key's hash, for rehashing on growth.
+    hash: u64,
+    key: K,
+    flight: Arc<Flight<V>>,
+    /// Set (under the shard lock) by a `remove`, `insert` or `clear` that ran while the flight
+    /// was in progress: the leader's value is then older than the caller's intent and must not be
+    /// stored, though it still goes to the waiters.
+    invalidated: bool,
+}
+
+/// One shard: flights in progress by key.
+type FlightTable<K, V> = HashTable<Registration<K, V>>;
+
+/// Upper bound on the number of single-flight shards (a power of two); more cannot spread loads
+/// any further on real machines and would only waste memory.
+pub(crate) const MAX_SHARDS: usize = 65_536;
 
 /// The table of flights in progress, sharded by key hash.
 pub(crate) struct Flights<K, V> {
@@ -154,9 +170,10 @@ pub(crate) struct Flights<K, V> {
 pub(crate) type ShardGuard<'a, K, V> = MutexGuard<'a, FlightTable<K, V>>;
 
 impl<K, V> Flights<K, V> {
-    /// `shards` is rounded up to a power of two (at least 1).
+    /// `shards` is clamped to `1..=MAX_SHARDS` and rounded up to a power of two.
     pub(crate) fn new(shards: usize) -> Self {
-        let n = shards.max(1).next_power_of_two();
+        // Clamped first: `next_power_of_two` of a huge count would overflow (to 0 in release).
+        let n = shards.clamp(1, MAX_SHARDS).next_power_of_two();
         Self {
             shards: (0..n).map(|_| Mutex::new(HashTable::new())).collect(),
             shift: 64 - n.trailing_zeros(),
@@ -178,10 +195,30 @@ impl<K, V> Flights<K, V> {
         self.shards[i].lock()
     }
 
+    /// Locks every shard, in index order (the only order in which several are ever held, so
+    /// two callers of this cannot deadlock; each other caller holds one shard at a time).
+    pub(crate) fn lock_all(&self) -> Vec<ShardGuard<'_, K, V>> {
+        self.shards.iter().map(|s| s.lock()).collect()
+    }
+
+    /// Marks every flight registered in a locked shard as invalidated (see [`Registration`]).
+    pub(crate) fn invalidate_all(shard: &mut ShardGuard<'_, K, V>) {
+        for registration in shard.iter_mut() {
+            registration.invalidated = true;
+        }
+    }
+
     /// Unregisters `flight` (in a locked shard) if it is still the one registered for its key.
-    pub(crate) fn finish(shard: &mut ShardGuard<'_, K, V>, hash: u64, flight: &Arc<Flight<V>>) {
-        if let Ok(entry) = shard.find_entry(hash, |(_, _, f)| Arc::ptr_eq(f, flight)) {
-            entry.remove();
+    /// Returns whether its value may be stored: `false` if a `remove`, `insert` or `clear`
+    /// invalidated it while it ran (or it was no longer registered).
+    pub(crate) fn finish(
+        shard: &mut ShardGuard<'_, K, V>,
+        hash: u64,
+        flight: &Arc<Flight<V>>,
+    ) -> bool {
+        match shard.find_entry(hash, |r| Arc::ptr_eq(&r.flight, flight)) {
+            Ok(entry) => !entry.remove().0.invalidated,
+            Err(_) => false,
         }
     }
 }
@@ -190,8 +227,20 @@ impl<K: Eq + Clone, V> Flights<K, V> {
     /// The flight registered for `key`, if any (in a locked shard).
     pub(crate) fn find(shard: &ShardGuard<'_, K, V>, hash: u64, key: &K) -> Option<Arc<Flight<V>>> {
         shard
-            .find(hash, |(_, k, _)| k == key)
-            .map(|(_, _, f)| Arc::clone(f))
+            .find(hash, |r| r.key == *key)
+            .map(|r| Arc::clone(&r.flight))
+    }
+
+    /// Marks the flight registered for `key` (in a locked shard), if any, as invalidated: a newer
+    /// write or removal of the key supersedes whatever that load will produce.
+    pub(crate) fn invalidate<Q>(shard: &mut ShardGuard<'_, K, V>, hash: u64, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        if let Some(registration) = shard.find_mut(hash, |r| r.key.borrow() == key) {
+            registration.invalidated = true;
+        }
     }
 
     /// Registers a new flight for `key` (in a locked shard where it has none).
@@ -199,8 +248,13 @@ impl<K: Eq + Clone, V> Flights<K, V> {
         let flight = Arc::new(Flight::new());
         shard.insert_unique(
             hash,
-            (hash, key.clone(), Arc::clone(&flight)),
-            |(h, _, _)| *h,
+            Registration {
+                hash,
+                key: key.clone(),
+                flight: Arc::clone(&flight),
+                invalidated: false,
+            },
+            |r| r.hash,
         );
         flight
     }
@@ -263,11 +317,40 @@ mod tests {
         assert!(Flights::find(&shard, 42, &1).is_some());
         assert!(Flights::find(&shard, 42, &2).is_none());
         let other = Arc::new(Flight::new());
-        Flights::finish(&mut shard, 42, &other); // not the registered one: no effect
+        // Not the registered one: no effect, and nothing to store.
+        assert!(!Flights::finish(&mut shard, 42, &other));
         assert!(Flights::find(&shard, 42, &1).is_some());
-        Flights::finish(&mut shard, 42, &f);
+        assert!(Flights::finish(&mut shard, 42, &f));
         assert!(Flights::find(&shard, 42, &1).is_none());
         drop(shard);
         assert_eq!(flights.in_flight(), 0);
+    }
+
+    #[test]
+    fn invalidated_flight_must_not_be_stored() {
+        let flights: Flights<u32, u32> = Flights::new(2);
+        let mut shard = flights.lock(7);
+        let a = Flights::start(&mut shard, 7, &1);
+        let b = Flights::start(&mut shard, 8, &2);
+        Flights::invalidate(&mut shard, 7, &1);
+        Flights::invalidate(&mut shard, 9, &3); // no flight for that key: no effect
+        assert!(!Flights::finish(&mut shard, 7, &a));
+        assert!(Flights::finish(&mut shard, 8, &b));
+        let c = Flights::start(&mut shard, 7, &1);
+        Flights::invalidate_all(&mut shard);
+        assert!(!Flights::finish(&mut shard, 7, &c));
+    }
+
+    #[test]
+    fn huge_shard_counts_are_clamped() {
+        assert_eq!(Flights::<u32, u32>::new(0).shard_count(), 1);
+        assert_eq!(
+            Flights::<u32, u32>::new(usize::MAX).shard_count(),
+            MAX_SHARDS
+        );
+        assert_eq!(
+            Flights::<u32, u32>::new(MAX_SHARDS + 1).shard_count(),
+            MAX_SHARDS
+        );
     }
 }

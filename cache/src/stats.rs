@@ -40,7 +40,9 @@ pub struct CacheStats {
     pub updates: u64,
     /// Entries that left the cache, by cause.
     pub evictions: Evictions,
-    /// Inserts refused because the entry alone is heavier than `max_bytes`.
+    /// Inserts refused ([`crate::InsertOutcome::Refused`]) because the entry alone is heavier
+    /// than `max_bytes`, **or** because `max_entries` is 0 (a cache configured to hold nothing
+    /// refuses every insert and counts each one here). Inserts with a zero TTL are not counted.
     pub refused_too_large: u64,
     /// Current total weight in bytes.
     pub bytes: u64,

@@ -166,6 +166,11 @@ where
     ) -> InsertOutcome {
         let weight = (self.inner.weigher)(&key, &value) as u64;
         let now = self.now();
+        // A load of this key in flight now would store an older value when it finishes: mark it
+        // so it does not. The flight shard stays locked while the core is written (lock order
+        // flight shard → core, as in `claim` and `lead`), so no load can finish in between.
+        let mut shard = self.inner.flights.lock(hash);
+        Flights::invalidate(&mut shard, hash, &key);
         let mut core = self.inner.core.lock();
         let ttl = ttl.unwrap_or(core.config().default_ttl);
         core.insert_prepared(hash, key, value, weight, ttl, now)
@@ -224,24 +229,35 @@ where
         self.insert_outside_lock(hash, key, value, None)
     }
 
-    /// Inserts with an explicit TTL (`None` = never expires).
+    /// Inserts with an explicit TTL (`None` = never expires). A load of the key in flight still
+    /// serves its callers but does not overwrite this value (see [`Cache::load`]).
     pub fn insert_with_ttl(&self, key: K, value: V, ttl: Option<Duration>) -> InsertOutcome {
         let hash = self.hash(&key);
         self.insert_outside_lock(hash, key, value, Some(ttl))
     }
 
-    /// Removes the entry, returning its value if it was live.
+    /// Removes the entry, returning its value if it was live. A load of the key in flight still
+    /// serves its callers but does not store its value (see [`Cache::load`]).
     pub fn remove<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(key);
+        // As in `insert`: a load of this key in flight must not bring the value back.
+        let mut shard = self.inner.flights.lock(hash);
+        Flights::invalidate(&mut shard, hash, key);
         self.inner.core.lock().remove_hashed(hash, key)
     }
 
-    /// Removes every entry.
+    /// Removes every entry. Loads in flight still serve their callers but do not store their
+    /// values (see [`Cache::load`]).
     pub fn clear(&self) {
+        // Every shard is held while the core is cleared, so no load finishes in between.
+        let mut shards = self.inner.flights.lock_all();
+        for shard in &mut shards {
+            Flights::invalidate_all(shard);
+        }
         self.inner.core.lock().clear();
     }
 
@@ -404,6 +420,12 @@ where
     /// cache refuses (heavier than `max_bytes`) still reaches this caller and its waiters; it is
     /// just not stored.
     ///
+    /// A [`Cache::remove`], [`Cache::insert`] / [`Cache::insert_with_ttl`] of the same key, or a
+    /// [`Cache::clear`], made while `init` runs wins over the load: the loaded value still goes to
+    /// this caller and its waiters (status `Loaded` / `Joined` as usual) but is not stored, so an
+    /// admin's `clear` during a minutes-long generation is not undone when it finishes, and a
+    /// newer explicit insert is not overwritten by the older loaded value.
+    ///
     /// Do not call from inside an async runtime's worker thread while an async load of the same
     /// key may run on that thread (use [`Cache::load_async`] there), and do not load a key from
     /// inside its own `init` (it would wait for itself).
@@ -529,7 +551,7 @@ where
         if let Some(flight) = Flights::find(&shard, hash, key) {
             return Err(flight);
         }
-        // A leader stores its value before unregistering, both under this shard lock, so a value
+        // A leader stores its value as it unregisters, both under this shard lock, so a value
         // that a load stored between our miss and now is visible here. Serve it as a join: the
         // lookup already counted its miss.
         if let Some(value) = self.inner.core.lock().get_untracked_hashed(hash, key) {
@@ -561,8 +583,9 @@ where
         Some(result)
     }
 
-    /// Publishes the leader's result: an `Ok` value is stored (under the flight shard lock, before
-    /// the flight is unregistered) and shared; an `Err` is shared, counted and not stored.
+    /// Publishes the leader's result: an `Ok` value is stored (under the flight shard lock, as the
+    /// flight is unregistered) unless a remove/insert/clear invalidated the flight, and shared; an
+    /// `Err` is shared, counted and not stored.
     fn lead<E>(
         &self,
         mut guard: LeaderGuard<'_, K, V>,
@@ -581,20 +604,24 @@ where
         let now = self.now();
         let outcome = {
             let mut shard = self.inner.flights.lock(hash);
-            let outcome = match &result {
+            // Unregistered and stored under the same shard lock, so `claim` sees either the
+            // flight or the stored value, and a concurrent remove/insert/clear either invalidated
+            // the flight before this point or runs after the value is stored.
+            let may_store = Flights::finish(&mut shard, hash, &guard.flight);
+            match &result {
                 Ok(value) => {
-                    let mut core = self.inner.core.lock();
-                    let ttl = options.ttl.unwrap_or(core.config().default_ttl);
-                    core.insert_prepared(hash, key, value.clone(), weight, ttl, now);
+                    if may_store {
+                        let mut core = self.inner.core.lock();
+                        let ttl = options.ttl.unwrap_or(core.config().default_ttl);
+                        core.insert_prepared(hash, key, value.clone(), weight, ttl, now);
+                    }
                     Outcome::Value(value.clone())
                 }
                 Err(e) => {
                     self.inner.loads.failures.fetch_add(1, Ordering::Relaxed);
                     Outcome::Error(Box::new(e.clone()))
                 }
-            };
-            Flights::finish(&mut shard, hash, &guard.flight);
-            outcome
+            }
         };
         guard.finished = true;
         guard.flight.publish(outcome);

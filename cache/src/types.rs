@@ -10,14 +10,24 @@ pub enum InsertOutcome {
     Inserted,
     /// The key existed; its value (and weight, TTL) were replaced.
     Updated,
-    /// The entry alone is heavier than `max_bytes` (or `max_entries` is 0): nothing was stored,
-    /// nothing was evicted, and `refused_too_large` was counted.
+    /// The entry cannot fit the cache's bounds on its own: nothing was stored, nothing was
+    /// evicted, a previous value of the key was dropped, and `refused_too_large` was counted.
+    ///
+    /// Two causes: the entry alone is heavier than `max_bytes` (then `weight > max_bytes`), or
+    /// `max_entries` is 0 (the cache holds nothing). In the latter case `max_bytes` is the
+    /// configured byte budget, or `u64::MAX` when there is none, and `weight <= max_bytes` is
+    /// possible: tell the causes apart with `weight > max_bytes`.
     Refused {
         /// The entry's weight in bytes.
         weight: u64,
-        /// The byte budget it exceeds.
+        /// The byte budget (`u64::MAX` if unbounded); exceeded by `weight` unless the refusal is
+        /// due to `max_entries == 0`.
         max_bytes: u64,
     },
+    /// The entry's TTL was zero (or rounded to 0 ns): it would be expired on arrival, so it was
+    /// not stored ("do not cache") and nothing was evicted for it. A previous value of the key
+    /// was dropped (counted in `evictions.removed`), as for a refusal.
+    AlreadyExpired,
 }
 
 /// How a `get_or_*` / `load*` call obtained its value.

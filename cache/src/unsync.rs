@@ -325,6 +325,21 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// `max_entries` is 0) is refused: nothing is stored and no other entry is evicted, but a
     /// previous value of the same key is dropped (counted in `evictions.removed`) so that a
     /// superseded value is never served.
+    ///
+    /// A TTL of zero (or one that rounds to 0 ns) means "do not cache": the entry would be expired
+    /// at once, so nothing is stored, nothing is evicted for it, a previous value of the key is
+    /// dropped as for a refusal, and [`InsertOutcome::AlreadyExpired`] is returned. No
+    /// insert/update or refusal counter moves.
+    ///
+    /// ```
+    /// use gencache::{CacheBuilder, InsertOutcome};
+    /// use std::time::Duration;
+    ///
+    /// let mut cache = CacheBuilder::<u32, u32>::new().max_entries(1).build_unsync();
+    /// cache.insert(1, 1);
+    /// assert_eq!(cache.insert_with_ttl(2, 2, Some(Duration::ZERO)), InsertOutcome::AlreadyExpired);
+    /// assert_eq!(cache.get(&1), Some(1)); // not evicted for an entry that could never be served
+    /// ```
     pub fn insert_with_ttl(&mut self, key: K, value: V, ttl: Option<Duration>) -> InsertOutcome {
         let hash = self.hash_of(&key);
         self.insert_hashed(hash, key, value, ttl)
@@ -384,6 +399,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         }
 
         let expires_at = ttl.map_or(NEVER, |t| now.saturating_add(nanos(t)));
+        if expires_at <= now {
+            // Dead on arrival (a TTL of 0, or one that rounds to 0 ns): storing it would only
+            // evict a live entry for something never servable. Like a refusal, the superseded
+            // value of the key is dropped so it is not served.
+            if let Some(i) = existing {
+                self.remove_index(i, hash, Cause::Removed);
+            }
+            return InsertOutcome::AlreadyExpired;
+        }
         let now_secs = secs_u32(now);
         let outcome = match existing {
             Some(i) => {

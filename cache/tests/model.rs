@@ -39,6 +39,8 @@ fn ttl() -> impl Strategy<Value = Option<Duration>> {
     prop_oneof![
         1 => Just(None),
         4 => (0u64..12_000).prop_map(|ms| Some(Duration::from_millis(ms))),
+        // "Do not cache": must neither be stored nor evict anything.
+        1 => Just(Some(Duration::ZERO)),
     ]
 }
 
@@ -192,6 +194,15 @@ impl Model {
                 max_bytes: self.config.max_bytes.unwrap_or(u64::MAX),
             };
         }
+        let expires_at = ttl.map(|t| self.now.saturating_add(nanos(t)));
+        if expires_at.is_some_and(|deadline| deadline <= self.now) {
+            // Dead on arrival ("do not cache"): nothing stored, nothing evicted, old value dropped.
+            if let Some(i) = self.position(key) {
+                self.entries.remove(i);
+                self.stats.evictions.removed += 1;
+            }
+            return InsertOutcome::AlreadyExpired;
+        }
         let outcome = match self.position(key) {
             Some(i) => {
                 self.entries.remove(i);
@@ -207,7 +218,7 @@ impl Model {
             key,
             value,
             weight,
-            expires_at: ttl.map(|t| self.now.saturating_add(nanos(t))),
+            expires_at,
             inserted_at: self.now,
             accessed_at: self.now,
             hits: 0,

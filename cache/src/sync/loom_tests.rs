@@ -117,3 +117,21 @@ fn loom_async_waiter_is_woken_by_a_sync_leader() {
         assert_eq!(runs.load(Ordering::SeqCst), 1);
     });
 }
+
+#[test]
+fn loom_a_finishing_load_never_overwrites_a_concurrent_insert() {
+    model(|| {
+        let cache = new_cache();
+        let loader = {
+            let cache = cache.clone();
+            thread::spawn(move || cache.get_or_insert_with(1, || 7))
+        };
+        cache.insert(1, 9);
+        let loaded = loader.join().unwrap();
+        // The load may see the insert (9) or run first (7), but whatever the interleaving the
+        // explicit insert is the last word in the cache.
+        assert!(loaded == 7 || loaded == 9);
+        assert_eq!(cache.peek(&1), Some(9));
+        assert_eq!(cache.inner.flights.in_flight(), 0);
+    });
+}

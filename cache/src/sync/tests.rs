@@ -247,3 +247,124 @@ async fn futures_poll_once<F: std::future::Future + Unpin>(mut f: F) -> Option<F
     })
     .await
 }
+
+/// Runs a load of key 1 (value 100) on another thread whose `init` blocks until `write` has run
+/// on this thread; returns the load's result.
+fn load_interrupted_by(
+    c: &Cache<u32, u64>,
+    write: impl FnOnce(&Cache<u32, u64>),
+) -> crate::Loaded<u64> {
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let leader = {
+        let c = c.clone();
+        std::thread::spawn(move || {
+            c.load(1, LoadOptions::default(), move || {
+                started_tx.send(()).map_err(|_| "test thread gone")?;
+                go_rx.recv().map_err(|_| "test thread gone")?;
+                Ok::<u64, &'static str>(100)
+            })
+        })
+    };
+    started_rx.recv().expect("the leader's init starts");
+    write(c);
+    go_tx.send(()).expect("the leader waits for the write");
+    leader
+        .join()
+        .expect("the leader does not panic")
+        .expect("the load succeeds")
+}
+
+#[test]
+fn insert_during_a_load_wins_over_the_loaded_value() {
+    let (c, _) = cache(CacheConfig::default());
+    let loaded = load_interrupted_by(&c, |c| {
+        assert_eq!(c.insert(1, 7), InsertOutcome::Inserted);
+    });
+    // The leader still gets its own value; the cache keeps the newer explicit insert.
+    assert_eq!((loaded.value, loaded.status), (100, LoadStatus::Loaded));
+    assert_eq!(c.get(&1), Some(7));
+    assert_eq!(c.inner.flights.in_flight(), 0);
+}
+
+#[test]
+fn insert_with_ttl_during_a_load_wins_over_the_loaded_value() {
+    let (c, _) = cache(CacheConfig::default());
+    let loaded = load_interrupted_by(&c, |c| {
+        c.insert_with_ttl(1, 8, None);
+    });
+    assert_eq!(loaded.value, 100);
+    assert_eq!(c.get(&1), Some(8));
+    assert_eq!(c.entries(0, 1)[0].expires_in, None);
+}
+
+#[test]
+fn remove_during_a_load_is_not_undone() {
+    let (c, _) = cache(CacheConfig::default());
+    let loaded = load_interrupted_by(&c, |c| {
+        assert_eq!(c.remove(&1), None);
+    });
+    assert_eq!(loaded.value, 100);
+    assert!(!c.contains(&1));
+    assert!(c.is_empty());
+}
+
+#[test]
+fn clear_during_a_load_is_not_undone() {
+    let (c, _) = cache(CacheConfig::default());
+    c.insert(2, 2);
+    let loaded = load_interrupted_by(&c, |c| c.clear());
+    assert_eq!((loaded.value, loaded.status), (100, LoadStatus::Loaded));
+    assert!(c.is_empty());
+    // The next load runs again and is stored as usual.
+    let again = c
+        .load(1, LoadOptions::default(), || Ok::<_, ()>(101))
+        .unwrap();
+    assert_eq!(again.status, LoadStatus::Loaded);
+    assert_eq!(c.get(&1), Some(101));
+}
+
+#[test]
+fn waiters_of_an_invalidated_load_still_get_its_value() {
+    let (c, _) = cache(CacheConfig::default());
+    let joined = std::sync::Mutex::new(None);
+    let loaded = std::thread::scope(|s| {
+        load_interrupted_by(&c, |_| {
+            c.clear();
+            // Joins the flight in progress (it is still registered): waits for the leader.
+            s.spawn(|| {
+                let got = c.load(1, LoadOptions::default(), || Ok::<_, &'static str>(999));
+                *joined.lock().unwrap() = Some(got);
+            });
+            // Let the waiter register before the leader finishes; whichever happens first, the
+            // waiter gets 100 (joined) or, if it came after the leader finished, its own 999.
+            while c.stats().misses < 2 {
+                std::thread::yield_now();
+            }
+        })
+    });
+    assert_eq!(loaded.value, 100);
+    let got = joined
+        .into_inner()
+        .unwrap()
+        .expect("the waiter ran")
+        .unwrap();
+    match got.status {
+        LoadStatus::Joined => {
+            assert_eq!(got.value, 100);
+            assert!(c.is_empty()); // the invalidated value was not stored
+        }
+        LoadStatus::Loaded => assert_eq!((got.value, c.get(&1)), (999, Some(999))),
+        LoadStatus::Hit => panic!("nothing was stored to hit"),
+    }
+}
+
+#[test]
+fn huge_shard_count_is_clamped_and_loads_work() {
+    let c: Cache<u32, u32> = Cache::builder().shards(usize::MAX).build();
+    assert_eq!(c.get_or_insert_with(1, || 5), 5);
+    assert_eq!(
+        c.inner.flights.shard_count(),
+        crate::single_flight::MAX_SHARDS
+    );
+}

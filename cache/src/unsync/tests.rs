@@ -455,3 +455,51 @@ fn many_operations_keep_invariants() {
         c.assert_invariants();
     }
 }
+
+#[test]
+fn zero_ttl_insert_stores_nothing_and_evicts_nothing() {
+    let (mut c, _) = bounded(Some(2), None);
+    c.insert(1, 10);
+    c.insert(2, 20);
+    // At the entry bound: a dead-on-arrival entry must not push out the live LRU entry.
+    assert_eq!(
+        c.insert_with_ttl(3, 30, Some(Duration::ZERO)),
+        InsertOutcome::AlreadyExpired
+    );
+    assert_eq!(keys(&c), vec![2, 1]);
+    assert_eq!(c.get(&3), None);
+    let s = c.stats();
+    assert_eq!((s.inserts, s.updates, s.refused_too_large), (2, 0, 0));
+    assert_eq!(s.misses, 1);
+    assert_eq!(s.evictions, Evictions::default());
+    assert_eq!(c.weight(), 30);
+    c.assert_invariants();
+}
+
+#[test]
+fn zero_ttl_update_drops_the_superseded_value() {
+    let (mut c, _) = bounded(Some(2), None);
+    c.insert(1, 10);
+    c.insert(2, 20);
+    assert_eq!(
+        c.insert_with_ttl(1, 11, Some(Duration::ZERO)),
+        InsertOutcome::AlreadyExpired
+    );
+    assert_eq!(c.peek(&1), None);
+    assert_eq!(c.peek(&2), Some(20));
+    assert_eq!(c.stats().evictions.removed, 1);
+    assert_eq!(c.weight(), 20);
+    c.assert_invariants();
+}
+
+#[test]
+fn zero_default_ttl_means_do_not_cache() {
+    let (mut c, _) = cache(CacheConfig {
+        max_entries: Some(1),
+        max_bytes: None,
+        default_ttl: Some(Duration::ZERO),
+    });
+    assert_eq!(c.insert(1, 10), InsertOutcome::AlreadyExpired);
+    assert!(c.is_empty());
+    assert_eq!(c.get(&1), None);
+}
