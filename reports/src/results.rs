@@ -148,7 +148,7 @@ pub struct CacheCounters {
     pub evicted_bytes: u64,
     /// Expired by TTL.
     pub expired: u64,
-    /// Refused as heavier than max_bytes.
+    /// Inserts refused: the entry alone is heavier than max_bytes (or max_entries is 0).
     pub refused_too_large: u64,
     /// Peak weight in bytes.
     pub peak_bytes: u64,
