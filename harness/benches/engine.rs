@@ -43,7 +43,7 @@ fn main() {
     group.bench_function("baseline_no_cache", |b| {
         b.iter(|| {
             let out = replay(requests.iter().copied(), &mut NoCache, &config, &mut |_| {});
-            black_box(out.makespan_ns)
+            black_box(out.map(|o| o.makespan_ns))
         })
     });
     group.bench_function("cached_lru_100k_entries", |b| {
@@ -54,7 +54,7 @@ fn main() {
             };
             let mut cache = LruSim::new(&limits);
             let out = replay(requests.iter().copied(), &mut cache, &config, &mut |_| {});
-            black_box(out.hits)
+            black_box(out.map(|o| o.hits))
         })
     });
     let timed = EngineConfig {
@@ -69,7 +69,7 @@ fn main() {
             };
             let mut cache = LruSim::new(&limits);
             let out = replay(requests.iter().copied(), &mut cache, &timed, &mut |_| {});
-            black_box(out.hits)
+            black_box(out.map(|o| o.hits))
         })
     });
     group.finish();

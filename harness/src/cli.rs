@@ -47,8 +47,8 @@ pub struct ModelArgs {
     /// Generator workers: how many generations run at once.
     #[arg(long, value_name = "K", default_value = "1", value_parser = parse_workers, allow_negative_numbers = true)]
     pub workers: u32,
-    /// Virtual time to answer a hit, seconds or a duration ("50ms"); 0 allowed. Default: the
-    /// workload's (0.05 s, the seed's measured cached-answer time).
+    /// Virtual time to answer a hit, seconds or a duration ("50ms"); 0 to one year. Default:
+    /// the workload's (0.05 s, the seed's measured cached-answer time).
     #[arg(long, value_name = "S", value_parser = parse_hit_cost, allow_negative_numbers = true)]
     pub hit_cost: Option<f64>,
     /// Let concurrent duplicate misses each start their own generation (the seed's behaviour).
@@ -131,8 +131,9 @@ pub struct ReplayArgs {
     /// Model flags (default cache for a trace: unbounded, no TTL).
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Use the file's timestamps (open loop) instead of one closed-loop client.
-    #[arg(long)]
+    /// Use the file's timestamps (open loop) instead of one closed-loop client. Only for
+    /// formats with timestamps (csv, oracle-general[-zst]); not with --clients.
+    #[arg(long, conflicts_with = "clients")]
     pub open_loop: bool,
     /// Also run the memory pass.
     #[arg(long)]
@@ -180,7 +181,7 @@ pub struct GateArgs {
     /// Rewrite the baseline from this run (deliberately; review the diff).
     #[arg(long)]
     pub update_baseline: bool,
-    /// Also write the gate runs' results and report here.
+    /// Also write the gate runs' results.json here (no report: `harness report DIR` makes one).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
@@ -232,9 +233,16 @@ fn parse_seconds(s: &str, what: &str) -> Result<f64, String> {
     Ok(secs)
 }
 
-/// Parses `--hit-cost`: seconds (≥ 0, 0 allowed) or a duration.
+/// Parses `--hit-cost`: seconds (0 allowed, at most one year) or a duration.
 pub fn parse_hit_cost(s: &str) -> Result<f64, String> {
-    parse_seconds(s, "the hit cost")
+    let secs = parse_seconds(s, "the hit cost")?;
+    let max = crate::engine::MAX_COST_S;
+    if secs > max {
+        return Err(format!(
+            "the hit cost must be at most one year ({max} s), got `{s}`"
+        ));
+    }
+    Ok(secs)
 }
 
 /// Parses `--ttl`: seconds, a duration, or `never`/`none`.
@@ -306,6 +314,9 @@ mod tests {
         assert_eq!(parse_hit_cost("50ms"), Ok(0.05));
         assert!(parse_hit_cost("-0.1").unwrap_err().contains("negative"));
         assert!(parse_hit_cost("NaN").is_err());
+        assert_eq!(parse_hit_cost("365days"), Ok(crate::engine::MAX_COST_S));
+        assert!(parse_hit_cost("1e12").unwrap_err().contains("one year"));
+        assert!(parse_hit_cost("1e300").unwrap_err().contains("one year"));
     }
 
     #[test]

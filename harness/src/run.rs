@@ -3,8 +3,8 @@
 //! results schema the reports read.
 
 use crate::engine::{
-    self, ArrivalMode, CacheLimits, EngineConfig, LruSim, MemorySim, NoCache, SideOutcome,
-    SimCache, ns_to_secs, secs_to_ns,
+    self, ArrivalMode, CacheLimits, EngineConfig, EngineError, LruSim, MAX_COST_S, MemorySim,
+    NoCache, SideOutcome, SimCache, checked_secs_to_ns, ns_to_secs,
 };
 use crate::source::{Source, SourceError};
 use crate::verdict::{self, RunFacts};
@@ -73,6 +73,24 @@ pub enum RunError {
         name: String,
         /// The underlying error.
         source: SourceError,
+    },
+    /// The replay stopped on a request it cannot simulate.
+    #[error("{name}: {source}")]
+    Engine {
+        /// Workload or trace name.
+        name: String,
+        /// What went wrong, naming the request.
+        source: EngineError,
+    },
+    /// The hit cost is beyond what the engine accepts.
+    #[error(
+        "{name}: the hit cost {hit_cost_s:?} s is out of range (0 ..= {MAX_COST_S} s, one year)"
+    )]
+    HitCostOutOfRange {
+        /// Workload or trace name.
+        name: String,
+        /// The hit cost, seconds.
+        hit_cost_s: f64,
     },
     /// The trace had no requests.
     #[error("{name}: the trace has no requests")]
@@ -152,10 +170,20 @@ pub fn run(
     };
     let limits = effective_limits(source, options);
     let arrival = effective_arrival(source, options);
+    let engine_failed = |source| RunError::Engine {
+        name: name.clone(),
+        source,
+    };
     let hit_cost_s = options.hit_cost_s.unwrap_or(source.workload().hit_cost_s);
+    let hit_cost_ns = checked_secs_to_ns(hit_cost_s)
+        .filter(|_| hit_cost_s <= MAX_COST_S)
+        .ok_or_else(|| RunError::HitCostOutOfRange {
+            name: name.clone(),
+            hit_cost_s,
+        })?;
     let base_config = EngineConfig {
         workers: options.workers.max(1),
-        hit_cost_ns: secs_to_ns(hit_cost_s),
+        hit_cost_ns,
         // The baseline has no cache and so no single-flight: every request generates.
         single_flight: false,
         arrival,
@@ -169,6 +197,14 @@ pub fn run(
     let base = engine::replay(&mut stream, &mut NoCache, &base_config, &mut |n| {
         progress("baseline", n)
     });
+    // A read error ends the stream early; it names the file and line, so it comes first.
+    let base = match base {
+        Err(e) => {
+            stream.finish().map_err(fail)?;
+            return Err(engine_failed(e));
+        }
+        Ok(base) => base,
+    };
     let distinct_keys = stream.distinct_keys();
     stream.finish().map_err(fail)?;
     if base.requests == 0 {
@@ -188,6 +224,13 @@ pub fn run(
     let cached = engine::replay(&mut stream, &mut cache, &cached_config, &mut |n| {
         progress("cached", n)
     });
+    let cached = match cached {
+        Err(e) => {
+            stream.finish().map_err(fail)?;
+            return Err(engine_failed(e));
+        }
+        Ok(cached) => cached,
+    };
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = cpu_before
         .zip(crate::alloc::process_cpu_seconds())
@@ -207,7 +250,7 @@ pub fn run(
             progress("memory", n)
         });
         stream.finish().map_err(fail)?;
-        Some(outcome)
+        Some(outcome.map_err(engine_failed)?)
     } else {
         None
     };
@@ -344,6 +387,9 @@ fn memory_report(side: &SideOutcome) -> MemoryReport {
 }
 
 /// The overhead figures for `heap` bytes held for `payload` bytes in `entries` entries.
+///
+/// With no payload the overhead percentage is undefined; the schema's `f64` (JSON has no NaN)
+/// then holds 0 — read it only with [`overhead_defined`].
 pub fn overhead(payload: u64, heap: u64, entries: u64) -> MemoryReport {
     let extra = heap as f64 - payload as f64;
     MemoryReport {
@@ -353,6 +399,12 @@ pub fn overhead(payload: u64, heap: u64, entries: u64) -> MemoryReport {
         overhead_pct: ratio(extra * 100.0, payload as f64),
         overhead_per_entry: ratio(extra, entries as f64),
     }
+}
+
+/// Whether `memory.overhead_pct` means anything: a payload was measured (a percentage of zero
+/// bytes is undefined, not "0 %, the claim holds").
+pub fn overhead_defined(memory: &MemoryReport) -> bool {
+    memory.payload_bytes > 0 && memory.heap_bytes > 0
 }
 
 fn timeline(cached: &SideOutcome, memory: Option<&SideOutcome>) -> Vec<WindowPoint> {
@@ -372,4 +424,42 @@ fn timeline(cached: &SideOutcome, memory: Option<&SideOutcome>) -> Vec<WindowPoi
                 .and_then(|m| m.occupancy.heap_bytes),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed_example() -> workloads::Workload {
+        match workloads::Workload::preset("seed-example") {
+            Ok(w) => w,
+            Err(e) => panic!("the seed-example preset: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_workload_hit_cost_beyond_one_year_is_refused_not_saturated() {
+        let mut workload = seed_example();
+        workload.hit_cost_s = 1e12;
+        let options = RunOptions {
+            measure_memory: false,
+            ..RunOptions::default()
+        };
+        let r = run(&Source::Workload(workload), &options, &mut |_, _| {});
+        let err = r.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("seed-example"), "{err}");
+        assert!(
+            err.contains("hit cost 1000000000000.0 s is out of range"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn overhead_is_defined_only_with_a_payload() {
+        let none = overhead(0, 4096, 10);
+        assert!(!overhead_defined(&none));
+        let some = overhead(1000, 1100, 10);
+        assert!(overhead_defined(&some));
+        assert!((some.overhead_pct - 10.0).abs() < 1e-9);
+    }
 }

@@ -228,7 +228,14 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         thousands(r.cache.peak_entries),
         human_bytes(r.cache.peak_bytes)
     );
-    if r.memory.heap_bytes > 0 {
+    if r.memory.heap_bytes > 0 && !crate::run::overhead_defined(&r.memory) {
+        let _ = writeln!(
+            s,
+            "  memory (measured): no payload held ({} heap in {} entries) -> overhead undefined (a percentage of 0 bytes of payload); the claim cannot be checked here",
+            human_bytes(r.memory.heap_bytes),
+            thousands(r.memory.entries),
+        );
+    } else if r.memory.heap_bytes > 0 {
         let verdict = if r.memory.overhead_pct < 10.0 {
             "under 10 %: the seed's claim holds here"
         } else {

@@ -128,3 +128,132 @@ fn a_bad_trace_line_is_reported_once_with_file_line_and_column() {
     let err = stderr(&o);
     assert_eq!(err.matches("line 3").count(), 1, "repeated cause: {err}");
 }
+
+fn write_trace(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    if let Err(e) = std::fs::write(&path, text) {
+        panic!("cannot write {}: {e}", path.display());
+    }
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_result_too_large_to_allocate_is_an_error_naming_the_request_not_an_abort() {
+    let dir = tempdir();
+    // 2^50 bytes per result: the memory pass used to allocate it before the cache refused it.
+    let csv = "time,key,size,cost\n0,1,10,1\n1,2,1125899906842624,1\n2,1,10,1\n";
+    let trace = write_trace(&dir, "huge.csv", csv);
+    // With a byte budget the cache refuses it without allocating: the run succeeds.
+    let o = harness(&[
+        "replay",
+        &trace,
+        "--memory",
+        "--max-bytes",
+        "1GiB",
+        "--json",
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let results: reports::ResultsFile = match serde_json::from_str(&stdout(&o)) {
+        Ok(r) => r,
+        Err(e) => panic!("--json is not a results file: {e}"),
+    };
+    assert_eq!(results.runs[0].cache.refused_too_large, 1);
+    // Without one, allocating 1 PiB fails: exit 2 naming the request, no abort (134).
+    let csv = "time,key,size,cost\n0,1,10,1\n1,2,1152921504606846976,1\n";
+    let trace = write_trace(&dir, "impossible.csv", csv);
+    let o = harness(&["replay", &trace, "--memory", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_clean_failure(&o, &["impossible.csv", "request 2", "cannot allocate"]);
+}
+
+#[test]
+fn four_billion_clients_finish_normally() {
+    let o = harness(&[
+        "run",
+        "--workload",
+        "seed-example",
+        "--clients",
+        "4000000000",
+        "--no-report",
+        "--no-memory",
+        "--no-lookup-time",
+        "--json",
+        "--quiet",
+        "--out",
+        &tempdir().path().join("out").to_string_lossy(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let results: reports::ResultsFile = match serde_json::from_str(&stdout(&o)) {
+        Ok(r) => r,
+        Err(e) => panic!("--json is not a results file: {e}"),
+    };
+    let run = &results.runs[0];
+    assert_eq!(run.workload.requests, 100);
+    assert_eq!(run.cache.hits + run.cache.misses, 100);
+}
+
+#[test]
+fn open_loop_needs_timestamps_and_does_not_mix_with_clients() {
+    let dir = tempdir();
+    let text = write_trace(&dir, "keys.txt", "1\n2\n1\n");
+    let o = harness(&["replay", &text, "--open-loop", "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_clean_failure(&o, &["--open-loop", "keys.txt", "no timestamps"]);
+
+    let csv = write_trace(&dir, "t.csv", "time,key,size,cost\n0,1,10,1\n5,1,10,1\n");
+    let o = harness(&["replay", &csv, "--open-loop", "--clients", "4"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_clean_failure(&o, &["--open-loop", "--clients"]);
+    // A CSV has timestamps: open loop runs.
+    let o = harness(&["replay", &csv, "--open-loop", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn costs_beyond_one_year_are_refused_not_saturated() {
+    let o = harness(&["run", "--workload", "seed-example", "--hit-cost", "1e12"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_clean_failure(&o, &["--hit-cost", "one year"]);
+
+    let dir = tempdir();
+    let csv = "time,key,size,cost\n0,1,10,1e300\n1,2,10,1e300\n2,1,10,1\n";
+    let trace = write_trace(&dir, "big.csv", csv);
+    let o = harness(&["replay", &trace, "--quiet"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_clean_failure(&o, &["big.csv", "request 1", "out of range"]);
+}
+
+#[test]
+fn a_baseline_that_checks_nothing_is_unusable_input() {
+    let dir = tempdir();
+    let empty = write_trace(
+        &dir,
+        "empty.json",
+        r#"{"schema_version":1,"tolerance_pct":2,"note":"","metrics":{}}"#,
+    );
+    let o = harness(&["gate", "--baseline", &empty]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_clean_failure(&o, &["empty.json", "no metrics"]);
+
+    let loose = write_trace(
+        &dir,
+        "loose.json",
+        r#"{"schema_version":1,"tolerance_pct":100000,"note":"","metrics":{"typical.speedup":3.3}}"#,
+    );
+    let o = harness(&["gate", "--baseline", &loose]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_clean_failure(&o, &["loose.json", "tolerance_pct"]);
+}
+
+#[test]
+fn memory_overhead_of_zero_payload_is_undefined_not_a_pass() {
+    let dir = tempdir();
+    let csv = "time,key,size,cost\n0,0,0,1\n1,1,0,1\n2,0,0,1\n";
+    let trace = write_trace(&dir, "zero.csv", csv);
+    let o = harness(&["replay", &trace, "--memory"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = stdout(&o);
+    assert!(summary.contains("overhead undefined"), "{summary}");
+    assert!(!summary.contains("claim holds"), "{summary}");
+}

@@ -49,6 +49,10 @@ proptest! {
         let limits = CacheLimits { max_entries: Some(capacity as u64), max_bytes: None, ttl: None };
         let mut cache = LruSim::new(&limits);
         let out = replay(trace.iter().copied(), &mut cache, &config, &mut |_| {});
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => return Err(TestCaseError::fail(format!("replay failed: {e}"))),
+        };
         let (hits, generations, time) = reference(&trace, capacity, config.hit_cost_ns);
         prop_assert_eq!(out.hits, hits);
         prop_assert_eq!(out.generations, generations);

@@ -56,6 +56,17 @@ fn gate_passes_fails_and_refuses_as_documented() {
         "{table}"
     );
 
+    // A metric the run produces but the baseline lacks would go unchecked: unusable input.
+    json["metrics"]["seed-example.speedup"] = serde_json::json!(3.3);
+    if let Some(metrics) = json["metrics"].as_object_mut() {
+        metrics.remove("burst.joined");
+    }
+    std::fs::write(&baseline, json.to_string()).ok();
+    let o = harness(&["gate", "--baseline", &b]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("burst.joined"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gate-baseline.json"), "{}", stderr(&o));
+
     // Corrupt: unusable input.
     std::fs::write(&baseline, "{\"schema_version\": 1, \"metrics\": ").ok();
     let o = harness(&["gate", "--baseline", &b]);

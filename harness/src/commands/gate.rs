@@ -3,8 +3,8 @@
 //! Runs [`GATE_WORKLOADS`] with lookup timing left out (so every figure is a pure function of
 //! the code and the presets), then checks:
 //! - absolute limits: speedup of `typical` ≥ 3.0 and of `busy` ≥ 9.0; achieved hit rate within
-//!   ±1 pp of the target where there is one; measured memory overhead < 10 %; joins > 0 on
-//!   `burst`;
+//!   ±1 pp of the target where there is one; measured memory overhead < 10 % of a non-empty
+//!   payload (a percentage of nothing is undefined, not a pass); joins > 0 on `burst`;
 //! - no regression: no metric worse than the committed baseline by more than
 //!   [`TOLERANCE_PCT`] % (relative).
 
@@ -23,6 +23,10 @@ pub const GATE_WORKLOADS: &[&str] = &["typical", "busy", "seed-example", "burst"
 
 /// How much worse than the baseline a metric may get, percent of the baseline value.
 pub const TOLERANCE_PCT: f64 = 2.0;
+
+/// The largest tolerance a baseline may set, percent: beyond it the regression gate would no
+/// longer catch anything worth catching, so such a baseline is refused as unusable.
+pub const MAX_TOLERANCE_PCT: f64 = 50.0;
 
 /// Version of the baseline file format.
 const BASELINE_VERSION: u32 = 1;
@@ -148,9 +152,10 @@ pub fn absolute_checks(outcomes: &[RunOutcome]) -> Vec<GateCheck> {
         checks.push(GateCheck {
             metric: format!("{w}.memory_overhead_pct"),
             baseline: None,
-            now: Some(r.memory.overhead_pct),
-            limit: "< 10".into(),
-            pass: r.memory.overhead_pct < 10.0 && r.memory.heap_bytes > 0,
+            now: crate::run::overhead_defined(&r.memory).then_some(r.memory.overhead_pct),
+            limit: "< 10 (payload > 0)".into(),
+            // A percentage of zero payload is undefined, not a pass.
+            pass: crate::run::overhead_defined(&r.memory) && r.memory.overhead_pct < 10.0,
         });
         if w == "burst" {
             checks.push(GateCheck {
@@ -205,6 +210,27 @@ pub fn regression_checks(baseline: &Baseline, now: &BTreeMap<String, f64>) -> Ve
         .collect()
 }
 
+/// Every metric this run produces must have a baseline value: one left out of the file would
+/// silently go unchecked.
+pub fn ensure_baseline_covers(
+    baseline: &Baseline,
+    now: &BTreeMap<String, f64>,
+) -> anyhow::Result<()> {
+    let missing: Vec<&str> = now
+        .keys()
+        .filter(|k| !baseline.metrics.contains_key(*k))
+        .map(String::as_str)
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "has no value for {} metric(s) this run produces: {} (rewrite it with \
+         `harness gate --update-baseline` and review the diff)",
+        missing.len(),
+        missing.join(", ")
+    );
+    Ok(())
+}
+
 /// Reads and validates the baseline file.
 pub fn read_baseline(path: &Path) -> anyhow::Result<Baseline> {
     let text = std::fs::read_to_string(path).with_context(|| {
@@ -222,8 +248,16 @@ pub fn read_baseline(path: &Path) -> anyhow::Result<Baseline> {
         baseline.schema_version
     );
     anyhow::ensure!(
-        baseline.tolerance_pct.is_finite() && baseline.tolerance_pct >= 0.0,
-        "the gate baseline {}: tolerance_pct must be a non-negative number",
+        baseline.tolerance_pct.is_finite()
+            && (0.0..=MAX_TOLERANCE_PCT).contains(&baseline.tolerance_pct),
+        "the gate baseline {}: tolerance_pct must be a number from 0 to {MAX_TOLERANCE_PCT}, got {}",
+        path.display(),
+        baseline.tolerance_pct
+    );
+    anyhow::ensure!(
+        !baseline.metrics.is_empty(),
+        "the gate baseline {} has no metrics, so it would check nothing (rewrite it with \
+         `harness gate --update-baseline`)",
         path.display()
     );
     if let Some((k, _)) = baseline.metrics.iter().find(|(_, v)| !v.is_finite()) {
@@ -265,7 +299,11 @@ pub fn gate(
 
     let mut checks = absolute_checks(&outcomes);
     match &baseline {
-        Some(b) => checks.extend(regression_checks(b, &now)),
+        Some(b) => {
+            ensure_baseline_covers(b, &now)
+                .with_context(|| format!("the gate baseline {}", baseline_path.display()))?;
+            checks.extend(regression_checks(b, &now));
+        }
         None => {
             let fresh = Baseline {
                 schema_version: BASELINE_VERSION,
@@ -367,6 +405,49 @@ mod tests {
         let checks = regression_checks(&b, &BTreeMap::new());
         assert!(!checks[0].pass);
         assert!(checks[0].limit.contains("missing"));
+    }
+
+    #[test]
+    fn a_metric_the_baseline_lacks_is_named() {
+        let b = baseline(&[("typical.speedup", 3.3)]);
+        let now = BTreeMap::from([
+            ("typical.speedup".to_string(), 3.3),
+            ("typical.hit_rate".to_string(), 0.7),
+        ]);
+        let err = ensure_baseline_covers(&b, &now)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("typical.hit_rate"), "{err}");
+        assert!(!err.contains("typical.speedup"), "{err}");
+        let full = baseline(&[("typical.speedup", 3.3), ("typical.hit_rate", 0.7)]);
+        assert!(ensure_baseline_covers(&full, &now).is_ok());
+    }
+
+    #[test]
+    fn empty_or_toothless_baselines_are_refused() {
+        let Ok(dir) = tempfile::tempdir() else {
+            panic!("cannot create a temporary directory")
+        };
+        let path = dir.path().join("b.json");
+        let read = |json: &str| {
+            std::fs::write(&path, json).ok();
+            read_baseline(&path)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let err = read(r#"{"schema_version":1,"tolerance_pct":2,"note":"","metrics":{}}"#);
+        assert!(err.contains("no metrics"), "{err}");
+        let err = read(
+            r#"{"schema_version":1,"tolerance_pct":100000,"note":"","metrics":{"typical.speedup":3.3}}"#,
+        );
+        assert!(err.contains("tolerance_pct"), "{err}");
+        assert!(err.contains("100000"), "{err}");
+        let ok = read(
+            r#"{"schema_version":1,"tolerance_pct":50,"note":"","metrics":{"typical.speedup":3.3}}"#,
+        );
+        assert_eq!(ok, "");
     }
 
     #[test]

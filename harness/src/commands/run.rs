@@ -93,7 +93,17 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         .context("--format")?;
     let defaults = workloads::Workload::resolve(&args.workload)?;
     // Fail early if the trace cannot be opened at all (the error names the file).
-    workloads::tracefile::open(&args.file, format, &defaults).context("cannot replay the trace")?;
+    let reader = workloads::tracefile::open(&args.file, format, &defaults)
+        .context("cannot replay the trace")?;
+    if args.open_loop && !has_timestamps(reader.format()) {
+        anyhow::bail!(
+            "--open-loop: {} is a {:?} trace, which has no timestamps (every request would \
+             arrive at time 0); replay it closed loop (the default, or --clients C)",
+            args.file.display(),
+            reader.format()
+        );
+    }
+    drop(reader);
     let source = Source::TraceFile {
         path: args.file.clone(),
         format,
@@ -111,6 +121,15 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         live: None,
     };
     execute(&[source], &options, &presentation)
+}
+
+/// Whether a trace format records when each request arrived (what `--open-loop` replays).
+fn has_timestamps(format: workloads::tracefile::TraceFormat) -> bool {
+    use workloads::tracefile::TraceFormat;
+    match format {
+        TraceFormat::Csv | TraceFormat::OracleGeneral | TraceFormat::OracleGeneralZst => true,
+        TraceFormat::Cache2kXz | TraceFormat::Text => false,
+    }
 }
 
 fn progress_bar(source: &Source, passes: u64, quiet: bool) -> ProgressBar {

@@ -22,7 +22,9 @@ pub mod sim_cache;
 mod timeline;
 
 pub use latency::{CURVE_PERCENTILES, LatencyFigures, LatencyRecorder};
-pub use sim_cache::{CacheLimits, LruSim, MemorySim, NoCache, Occupancy, Payload, SimCache};
+pub use sim_cache::{
+    AllocationFailed, CacheLimits, LruSim, MemorySim, NoCache, Occupancy, Payload, SimCache,
+};
 pub use timeline::{WindowSample, window_bounds};
 
 use hashbrown::HashMap;
@@ -100,6 +102,9 @@ pub struct SideOutcome {
     pub hit_ns: u128,
     /// Of `hit_ns`, the measured wall-clock part (0 when lookups are not measured).
     pub lookup_ns: u128,
+    /// Sum of every request's latency, ns; always `hit_ns + wait_ns + generation_ns` (each
+    /// request's time is answering a hit, waiting, or generating its own result).
+    pub latency_sum_ns: u128,
     /// Sum of the trace's generation costs, seconds (for the mean miss cost).
     pub cost_sum_s: f64,
     /// Latency of every request.
@@ -144,6 +149,71 @@ pub fn secs_to_ns(s: f64) -> u64 {
     }
 }
 
+/// The largest generation or hit cost the engine accepts: one year. Anything longer is an input
+/// error, not a model: a few of them would push virtual time past what `u64` nanoseconds hold.
+pub const MAX_COST_S: f64 = 365.0 * 24.0 * 3600.0;
+
+/// Converts seconds to integer nanoseconds, or `None` when negative, NaN or beyond `u64` ns.
+pub fn checked_secs_to_ns(s: f64) -> Option<u64> {
+    if !(s.is_finite() && s >= 0.0) {
+        return None;
+    }
+    let ns = (s * 1e9).round();
+    // `u64::MAX as f64` rounds up to 2^64, which is itself out of range.
+    (ns < u64::MAX as f64).then_some(ns as u64)
+}
+
+/// Why a replay stopped. `request` is the 1-based position of the request in the trace.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// A request's generation cost is negative, not a number, or above [`MAX_COST_S`].
+    #[error(
+        "request {request} (key {key}): generation cost {cost_s:?} s is out of range (0 ..= {MAX_COST_S} s, one year)"
+    )]
+    CostOutOfRange {
+        /// Position of the request in the trace, from 1.
+        request: u64,
+        /// Its key.
+        key: u64,
+        /// The cost given, seconds.
+        cost_s: f64,
+    },
+    /// An open-loop timestamp does not fit the virtual clock (`u64` nanoseconds, ~584 years).
+    #[error(
+        "request {request} (key {key}): timestamp {time_s:?} s is out of range (0 ..= ~584 years)"
+    )]
+    TimeOutOfRange {
+        /// Position of the request in the trace, from 1.
+        request: u64,
+        /// Its key.
+        key: u64,
+        /// The timestamp given, seconds.
+        time_s: f64,
+    },
+    /// Virtual time would pass `u64::MAX` nanoseconds (~584 years) while serving this request.
+    #[error(
+        "request {request} (key {key}): the virtual clock would overflow (more than ~584 years of simulated time)"
+    )]
+    ClockOverflow {
+        /// Position of the request in the trace, from 1.
+        request: u64,
+        /// Its key.
+        key: u64,
+    },
+    /// The memory pass could not allocate a request's result.
+    #[error(
+        "request {request} (key {key}): cannot allocate its result of {size} bytes for the memory pass (use --max-bytes to bound the cache, or check the trace's sizes)"
+    )]
+    PayloadAllocation {
+        /// Position of the request in the trace, from 1.
+        request: u64,
+        /// Its key.
+        key: u64,
+        /// The result size, bytes.
+        size: u64,
+    },
+}
+
 /// Converts nanoseconds to seconds.
 pub fn ns_to_secs(ns: impl Into<u128>) -> f64 {
     ns.into() as f64 / 1e9
@@ -173,6 +243,8 @@ struct Job {
     cost_ns: u64,
     arrival_ns: u64,
     client: u32,
+    /// Position of the request that started it in the trace, from 1 (for errors).
+    request: u64,
     /// Head of this job's list of joined waiters in `Engine::waiters`.
     waiters: u32,
 }
@@ -214,24 +286,30 @@ struct Engine<'c, C: SimCache> {
 ///
 /// `progress` is called with the number of requests issued so far, every 65,536 requests.
 ///
+/// # Errors
+///
+/// [`EngineError`] naming the request when a cost or timestamp is out of range, virtual time
+/// would overflow, or the cache could not allocate a result (the memory pass).
+///
 /// ```
 /// use harness::engine::{replay, EngineConfig, NoCache};
 /// use workloads::Request;
 ///
 /// let trace = (0..3).map(|k| Request { time: 0.0, key: k, size: 10, cost: 2.0 });
-/// let out = replay(trace, &mut NoCache, &EngineConfig::default(), &mut |_| {});
+/// let out = replay(trace, &mut NoCache, &EngineConfig::default(), &mut |_| {})?;
 /// assert_eq!(out.generations, 3);
 /// assert_eq!(out.makespan_ns, 6_000_000_000);
+/// # Ok::<(), harness::engine::EngineError>(())
 /// ```
 pub fn replay<C: SimCache>(
     trace: impl Iterator<Item = Request>,
     cache: &mut C,
     config: &EngineConfig,
     progress: &mut dyn FnMut(u64),
-) -> SideOutcome {
+) -> Result<SideOutcome, EngineError> {
     let mut engine = Engine::new(*config, cache);
-    engine.run(trace, progress);
-    engine.finish()
+    engine.run(trace, progress)?;
+    Ok(engine.finish())
 }
 
 impl<'c, C: SimCache> Engine<'c, C> {
@@ -271,6 +349,7 @@ impl<'c, C: SimCache> Engine<'c, C> {
                 wait_ns: 0,
                 hit_ns: 0,
                 lookup_ns: 0,
+                latency_sum_ns: 0,
                 cost_sum_s: 0.0,
                 latency: LatencyRecorder::new(),
                 timeline: Vec::new(),
@@ -285,23 +364,38 @@ impl<'c, C: SimCache> Engine<'c, C> {
         self.events.push(Reverse(Event { time, seq, what }));
     }
 
-    fn run(&mut self, mut trace: impl Iterator<Item = Request>, progress: &mut dyn FnMut(u64)) {
+    fn run(
+        &mut self,
+        mut trace: impl Iterator<Item = Request>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), EngineError> {
         match self.config.arrival {
             ArrivalMode::Closed { clients } => {
-                // Every client sends its first request at time zero, in client order.
-                for client in 0..clients.max(1) {
-                    self.schedule(0, What::ClientReady(client));
-                }
+                // Every client sends its first request at time zero, in client order, before
+                // any other event (they would all be scheduled at 0 ahead of anything they
+                // cause). Arriving them directly, rather than scheduling one event per client,
+                // keeps memory bounded by the trace, not by `clients` (4e9 clients is fine).
                 let mut exhausted = false;
+                for client in 0..clients.max(1) {
+                    match trace.next() {
+                        Some(request) => self.arrive(request, 0, client, progress)?,
+                        None => {
+                            exhausted = true;
+                            break;
+                        }
+                    }
+                }
                 while let Some(Reverse(event)) = self.events.pop() {
                     match event.what {
-                        What::Completion(job) => self.complete(job, event.time),
+                        What::Completion(job) => self.complete(job, event.time)?,
                         What::ClientReady(client) => {
                             if exhausted {
                                 continue;
                             }
                             match trace.next() {
-                                Some(request) => self.arrive(request, event.time, client, progress),
+                                Some(request) => {
+                                    self.arrive(request, event.time, client, progress)?
+                                }
                                 None => exhausted = true,
                             }
                         }
@@ -310,7 +404,13 @@ impl<'c, C: SimCache> Engine<'c, C> {
             }
             ArrivalMode::Open => {
                 for request in trace.by_ref() {
-                    let mut at = secs_to_ns(request.time);
+                    let Some(mut at) = checked_secs_to_ns(request.time) else {
+                        return Err(EngineError::TimeOutOfRange {
+                            request: self.out.requests + 1,
+                            key: request.key,
+                            time_s: request.time,
+                        });
+                    };
                     if at < self.last_arrival {
                         self.out.reordered_arrivals += 1;
                         at = self.last_arrival;
@@ -320,27 +420,49 @@ impl<'c, C: SimCache> Engine<'c, C> {
                             break;
                         }
                         self.events.pop();
-                        self.dispatch(event);
+                        self.dispatch(event)?;
                     }
-                    self.arrive(request, at, NONE, progress);
+                    self.arrive(request, at, NONE, progress)?;
                 }
                 while let Some(Reverse(event)) = self.events.pop() {
-                    self.dispatch(event);
+                    self.dispatch(event)?;
                 }
             }
         }
+        Ok(())
     }
 
-    fn dispatch(&mut self, event: Event) {
+    fn dispatch(&mut self, event: Event) -> Result<(), EngineError> {
         match event.what {
             What::Completion(job) => self.complete(job, event.time),
             // Open loop has no clients; nothing schedules this.
-            What::ClientReady(_) => {}
+            What::ClientReady(_) => Ok(()),
         }
     }
 
     /// A request arrives at `now` from `client` (`NONE` in open loop).
-    fn arrive(&mut self, request: Request, now: u64, client: u32, progress: &mut dyn FnMut(u64)) {
+    fn arrive(
+        &mut self,
+        request: Request,
+        now: u64,
+        client: u32,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), EngineError> {
+        let position = self.out.requests + 1;
+        let cost_ns = match checked_secs_to_ns(request.cost) {
+            Some(ns) if request.cost <= MAX_COST_S => ns,
+            _ => {
+                return Err(EngineError::CostOutOfRange {
+                    request: position,
+                    key: request.key,
+                    cost_s: request.cost,
+                });
+            }
+        };
+        let overflow = EngineError::ClockOverflow {
+            request: position,
+            key: request.key,
+        };
         self.out.requests += 1;
         self.window_requests += 1;
         self.out.cost_sum_s += request.cost;
@@ -357,13 +479,19 @@ impl<'c, C: SimCache> Engine<'c, C> {
                 let lookup = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 if hit {
                     self.out.lookup_ns += u128::from(lookup);
-                    self.answer_hit(now, self.config.hit_cost_ns.saturating_add(lookup), client);
+                    let latency = self
+                        .config
+                        .hit_cost_ns
+                        .checked_add(lookup)
+                        .ok_or(overflow.clone())?;
+                    self.answer_hit(now, latency, client).ok_or(overflow)?;
                 }
                 hit
             } else {
                 let hit = self.cache.lookup(request.key, now);
                 if hit {
-                    self.answer_hit(now, self.config.hit_cost_ns, client);
+                    self.answer_hit(now, self.config.hit_cost_ns, client)
+                        .ok_or(overflow)?;
                 }
                 hit
             }
@@ -373,24 +501,35 @@ impl<'c, C: SimCache> Engine<'c, C> {
 
         if !hit {
             self.out.misses += 1;
-            self.miss(request, now, client);
+            self.miss(request, cost_ns, position, now, client)?;
         }
         self.end_of_request(now);
+        Ok(())
     }
 
-    fn answer_hit(&mut self, now: u64, latency: u64, client: u32) {
+    /// Answers a hit `latency` after `now`; `None` when that instant overflows the clock.
+    fn answer_hit(&mut self, now: u64, latency: u64, client: u32) -> Option<()> {
+        let at = now.checked_add(latency)?;
         self.out.hits += 1;
         self.window_hits += 1;
         self.out.hit_ns += u128::from(latency);
         self.out.latency.record_ns(latency);
-        let at = now.saturating_add(latency);
+        self.out.latency_sum_ns += u128::from(latency);
         self.last_answer = self.last_answer.max(at);
         if client != NONE {
             self.schedule(at, What::ClientReady(client));
         }
+        Some(())
     }
 
-    fn miss(&mut self, request: Request, now: u64, client: u32) {
+    fn miss(
+        &mut self,
+        request: Request,
+        cost_ns: u64,
+        position: u64,
+        now: u64,
+        client: u32,
+    ) -> Result<(), EngineError> {
         if self.config.single_flight
             && !self.in_flight.is_empty()
             && let Some(&job) = self.in_flight.get(&request.key)
@@ -412,16 +551,16 @@ impl<'c, C: SimCache> Engine<'c, C> {
                 }
             };
             self.jobs[job as usize].waiters = index;
-            return;
+            return Ok(());
         }
 
-        let cost_ns = secs_to_ns(request.cost);
         let job = Job {
             key: request.key,
             size: request.size,
             cost_ns,
             arrival_ns: now,
             client,
+            request: position,
             waiters: NONE,
         };
         let index = match self.free_jobs.pop() {
@@ -441,15 +580,35 @@ impl<'c, C: SimCache> Engine<'c, C> {
         }
         if self.free_workers > 0 {
             self.free_workers -= 1;
-            self.schedule(now.saturating_add(cost_ns), What::Completion(index));
+            self.start(index, now)?;
         } else {
             self.queue.push_back(index);
         }
+        Ok(())
     }
 
-    fn complete(&mut self, index: u32, now: u64) {
+    /// A worker starts generating job `index` at `now`.
+    fn start(&mut self, index: u32, now: u64) -> Result<(), EngineError> {
         let job = self.jobs[index as usize];
-        self.cache.insert(job.key, job.size, now);
+        let done = now
+            .checked_add(job.cost_ns)
+            .ok_or(EngineError::ClockOverflow {
+                request: job.request,
+                key: job.key,
+            })?;
+        self.schedule(done, What::Completion(index));
+        Ok(())
+    }
+
+    fn complete(&mut self, index: u32, now: u64) -> Result<(), EngineError> {
+        let job = self.jobs[index as usize];
+        self.cache
+            .insert(job.key, job.size, now)
+            .map_err(|_| EngineError::PayloadAllocation {
+                request: job.request,
+                key: job.key,
+                size: job.size,
+            })?;
         if self.config.single_flight
             && self.concurrent
             && self.in_flight.get(&job.key) == Some(&index)
@@ -476,16 +635,15 @@ impl<'c, C: SimCache> Engine<'c, C> {
 
         // The worker takes the next queued generation, or becomes free.
         match self.queue.pop_front() {
-            Some(next) => {
-                let cost = self.jobs[next as usize].cost_ns;
-                self.schedule(now.saturating_add(cost), What::Completion(next));
-            }
+            Some(next) => self.start(next, now)?,
             None => self.free_workers += 1,
         }
+        Ok(())
     }
 
     fn answer_miss(&mut self, now: u64, latency: u64, client: u32) {
         self.out.latency.record_ns(latency);
+        self.out.latency_sum_ns += u128::from(latency);
         self.last_answer = self.last_answer.max(now);
         if client != NONE {
             self.schedule(now, What::ClientReady(client));

@@ -43,11 +43,23 @@ pub trait SimCache {
     /// Looks `key` up at `now_ns`; true when a live entry answered.
     fn lookup(&mut self, key: u64, now_ns: u64) -> bool;
     /// Stores the generated result (`size` bytes) for `key` at `now_ns`.
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64);
+    ///
+    /// # Errors
+    ///
+    /// [`AllocationFailed`] when a cache holding real payloads cannot allocate this one.
+    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed>;
     /// Current occupancy.
     fn occupancy(&self) -> Occupancy;
     /// The cache's own statistics (zeros for the baseline).
     fn stats(&self) -> CacheStats;
+}
+
+/// A result's payload could not be allocated (the engine names the request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("cannot allocate a result of {size} bytes")]
+pub struct AllocationFailed {
+    /// The size asked for, bytes.
+    pub size: u64,
 }
 
 /// The baseline: no cache at all.
@@ -61,7 +73,9 @@ impl SimCache for NoCache {
     fn lookup(&mut self, _key: u64, _now_ns: u64) -> bool {
         false
     }
-    fn insert(&mut self, _key: u64, _size: u64, _now_ns: u64) {}
+    fn insert(&mut self, _key: u64, _size: u64, _now_ns: u64) -> Result<(), AllocationFailed> {
+        Ok(())
+    }
     fn occupancy(&self) -> Occupancy {
         Occupancy::default()
     }
@@ -115,9 +129,10 @@ impl SimCache for LruSim {
         self.cache.get(&key).is_some()
     }
     #[inline]
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) {
+    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed> {
         self.clock.set(Duration::from_nanos(now_ns));
         self.cache.insert(key, size);
+        Ok(())
     }
     fn occupancy(&self) -> Occupancy {
         Occupancy {
@@ -143,6 +158,10 @@ pub struct MemorySim {
     cache: gencache::Cache<u64, Payload>,
     clock: ManualClock,
     heap: i64,
+    max_bytes: Option<u64>,
+    /// Results larger than the whole byte budget, refused without allocating them (the cache
+    /// would refuse them anyway); added to the cache's own `refused_too_large`.
+    refused_unallocated: u64,
 }
 
 impl MemorySim {
@@ -155,7 +174,13 @@ impl MemorySim {
                 .weigher(|_key: &u64, payload: &Payload| payload.len())
                 .build()
         });
-        Self { cache, clock, heap }
+        Self {
+            cache,
+            clock,
+            heap,
+            max_bytes: limits.max_bytes,
+            refused_unallocated: 0,
+        }
     }
 
     /// Heap bytes the cache holds now (structure plus payloads).
@@ -174,13 +199,21 @@ impl SimCache for MemorySim {
         self.heap += kept;
         hit
     }
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) {
+    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed> {
         self.clock.set(Duration::from_nanos(now_ns));
-        let (_, kept) = alloc::measure(|| {
-            let payload: Payload = Arc::new(vec![0u8; to_usize(size)]);
+        if self.max_bytes.is_some_and(|max| size > max) {
+            // The cache refuses a value heavier than its whole budget; allocating it first
+            // (possibly petabytes from a trace's size column) would only abort the process.
+            self.refused_unallocated += 1;
+            return Ok(());
+        }
+        let (inserted, kept) = alloc::measure(|| {
+            let payload: Payload = Arc::new(zeroed_payload(size)?);
             self.cache.insert(key, payload);
+            Ok(())
         });
         self.heap += kept;
+        inserted
     }
     fn occupancy(&self) -> Occupancy {
         Occupancy {
@@ -190,6 +223,85 @@ impl SimCache for MemorySim {
         }
     }
     fn stats(&self) -> CacheStats {
-        self.cache.stats()
+        let mut stats = self.cache.stats();
+        stats.refused_too_large += self.refused_unallocated;
+        stats
+    }
+}
+
+/// `size` zeroed bytes, allocated fallibly and lazily zeroed: `alloc_zeroed` maps fresh pages
+/// for large sizes that the OS only backs when touched (`vec![0; n]` would abort the process
+/// when the allocation fails, and `try_reserve` + `resize` would write, committing the RAM).
+fn zeroed_payload(size: u64) -> Result<Vec<u8>, AllocationFailed> {
+    let failed = AllocationFailed { size };
+    let len = usize::try_from(size).map_err(|_| failed)?;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).map_err(|_| failed)?;
+    // SAFETY: `layout` has a non-zero size (len > 0 was checked above), as `alloc_zeroed`
+    // requires.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return Err(failed);
+    }
+    // SAFETY: `ptr` is non-null and was allocated by the global allocator (the allocator `Vec`
+    // uses) with the layout of `[u8; len]`: alignment 1 as for `u8` and size exactly
+    // `len * size_of::<u8>()` = the capacity given; all `len` bytes are initialized (zeroed by
+    // `alloc_zeroed`, and 0 is a valid `u8`); `len <= capacity`; and ownership passes to the
+    // `Vec`, nothing else frees or uses `ptr`.
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zeroed_payloads_have_the_size_asked_and_are_all_zero() {
+        for size in [0u64, 1, 4096, 3 * 1024 * 1024 + 7] {
+            let payload = zeroed_payload(size).map_err(|e| e.to_string());
+            let Ok(mut payload) = payload else {
+                panic!("size {size}: {payload:?}")
+            };
+            assert_eq!(payload.len() as u64, size);
+            assert_eq!(payload.capacity() as u64, size);
+            assert!(payload.iter().all(|&b| b == 0));
+            // The Vec owns the memory: it can be written, grown (realloc) and dropped (dealloc).
+            payload.push(7);
+            assert_eq!(payload.last(), Some(&7));
+        }
+    }
+
+    #[test]
+    fn an_impossible_payload_is_an_error_not_an_abort() {
+        // Far beyond any address space (and beyond isize::MAX for Layout on the largest).
+        for size in [1u64 << 50, 1 << 62, u64::MAX] {
+            assert_eq!(zeroed_payload(size), Err(AllocationFailed { size }));
+        }
+    }
+
+    #[test]
+    fn a_result_over_the_whole_budget_is_refused_without_allocating() {
+        let limits = CacheLimits {
+            max_bytes: Some(1024),
+            ..CacheLimits::default()
+        };
+        let mut cache = MemorySim::new(&limits);
+        assert_eq!(cache.insert(1, 1 << 50, 0), Ok(()));
+        assert_eq!(cache.insert(2, 100, 0), Ok(()));
+        assert_eq!(cache.stats().refused_too_large, 1);
+        assert_eq!(cache.occupancy().entries, 1);
+        assert_eq!(cache.occupancy().payload_bytes, 100);
+    }
+
+    #[test]
+    fn without_a_budget_an_impossible_result_is_an_error() {
+        let mut cache = MemorySim::new(&CacheLimits::default());
+        assert_eq!(
+            cache.insert(1, 1 << 62, 0),
+            Err(AllocationFailed { size: 1 << 62 })
+        );
+        assert_eq!(cache.occupancy().entries, 0);
     }
 }

@@ -16,8 +16,9 @@ impl SimCache for SetCache {
     fn lookup(&mut self, key: u64, _now_ns: u64) -> bool {
         self.0.contains(&key)
     }
-    fn insert(&mut self, key: u64, _size: u64, _now_ns: u64) {
+    fn insert(&mut self, key: u64, _size: u64, _now_ns: u64) -> Result<(), AllocationFailed> {
         self.0.insert(key);
+        Ok(())
     }
     fn occupancy(&self) -> Occupancy {
         Occupancy {
@@ -28,6 +29,19 @@ impl SimCache for SetCache {
     }
     fn stats(&self) -> gencache::CacheStats {
         gencache::CacheStats::default()
+    }
+}
+
+/// [`replay`] on a trace the test built in range: an error is a failed test, shown in full.
+fn replay_ok<C: SimCache>(
+    trace: impl Iterator<Item = Request>,
+    cache: &mut C,
+    config: &EngineConfig,
+    progress: &mut dyn FnMut(u64),
+) -> SideOutcome {
+    match replay(trace, cache, config, progress) {
+        Ok(out) => out,
+        Err(e) => panic!("replay failed: {e}"),
     }
 }
 
@@ -70,13 +84,13 @@ fn seed_example_generates_30_times_and_matches_the_hand_computed_speedup() {
         measure_lookups: true,
         ..deterministic(closed(1), 1, true)
     };
-    let base = replay(
+    let base = replay_ok(
         seed_example().into_iter(),
         &mut NoCache,
         &config,
         &mut |_| {},
     );
-    let cached = replay(
+    let cached = replay_ok(
         seed_example().into_iter(),
         &mut SetCache::default(),
         &config,
@@ -100,7 +114,7 @@ fn seed_example_generates_30_times_and_matches_the_hand_computed_speedup() {
 fn one_key_repeated_generates_once() {
     let trace = || (0..1000).map(|_| req(0.0, 7, MISS));
     let cfg = deterministic(closed(1), 1, true);
-    let out = replay(trace(), &mut SetCache::default(), &cfg, &mut |_| {});
+    let out = replay_ok(trace(), &mut SetCache::default(), &cfg, &mut |_| {});
     assert_eq!(out.generations, 1);
     assert_eq!(out.hits, 999);
     assert_eq!(out.makespan_ns, secs_to_ns(MISS) + 999 * HIT_NS);
@@ -113,8 +127,8 @@ fn all_distinct_keys_gain_nothing() {
         measure_lookups: true,
         ..deterministic(closed(1), 1, true)
     };
-    let base = replay(trace(), &mut NoCache, &cfg, &mut |_| {});
-    let cached = replay(trace(), &mut SetCache::default(), &cfg, &mut |_| {});
+    let base = replay_ok(trace(), &mut NoCache, &cfg, &mut |_| {});
+    let cached = replay_ok(trace(), &mut SetCache::default(), &cfg, &mut |_| {});
     assert_eq!(cached.hits, 0);
     assert_eq!(cached.generations, 500);
     assert!(base.makespan_ns as f64 / cached.makespan_ns as f64 <= 1.0);
@@ -123,7 +137,7 @@ fn all_distinct_keys_gain_nothing() {
 #[test]
 fn two_clients_same_key_single_flight_generates_once() {
     let trace = || [req(0.0, 1, 10.0), req(0.0, 1, 10.0)].into_iter();
-    let out = replay(
+    let out = replay_ok(
         trace(),
         &mut SetCache::default(),
         &deterministic(closed(2), 1, true),
@@ -142,7 +156,7 @@ fn two_clients_same_key_single_flight_generates_once() {
 #[test]
 fn two_clients_same_key_without_single_flight_generates_twice() {
     let trace = || [req(0.0, 1, 10.0), req(0.0, 1, 10.0)].into_iter();
-    let one_worker = replay(
+    let one_worker = replay_ok(
         trace(),
         &mut SetCache::default(),
         &deterministic(closed(2), 1, false),
@@ -152,7 +166,7 @@ fn two_clients_same_key_without_single_flight_generates_twice() {
     assert_eq!(one_worker.joined, 0);
     // The second generation queued behind the first on the only worker.
     assert_eq!(one_worker.makespan_ns, 20_000_000_000);
-    let two_workers = replay(
+    let two_workers = replay_ok(
         trace(),
         &mut SetCache::default(),
         &deterministic(closed(2), 2, false),
@@ -166,7 +180,7 @@ fn two_clients_same_key_without_single_flight_generates_twice() {
 fn k_workers_serve_a_fifo_queue() {
     // Five distinct requests at t = 0, costs 10 s, two workers: finish at 10, 10, 20, 20, 30.
     let trace = || (0..5).map(|k| req(0.0, k, 10.0));
-    let out = replay(
+    let out = replay_ok(
         trace(),
         &mut NoCache,
         &deterministic(ArrivalMode::Open, 2, false),
@@ -195,7 +209,7 @@ fn open_loop_arrivals_join_hit_and_respect_timestamps() {
         ]
         .into_iter()
     };
-    let out = replay(
+    let out = replay_ok(
         trace(),
         &mut SetCache::default(),
         &deterministic(ArrivalMode::Open, 1, true),
@@ -211,7 +225,7 @@ fn open_loop_arrivals_join_hit_and_respect_timestamps() {
 #[test]
 fn open_loop_timestamps_going_backwards_are_counted_not_fatal() {
     let trace = [req(10.0, 1, 1.0), req(5.0, 2, 1.0)].into_iter();
-    let out = replay(
+    let out = replay_ok(
         trace,
         &mut NoCache,
         &deterministic(ArrivalMode::Open, 2, false),
@@ -227,7 +241,7 @@ fn timeline_has_one_sample_per_window() {
         expected_requests: Some(100),
         ..deterministic(closed(1), 1, true)
     };
-    let out = replay(
+    let out = replay_ok(
         seed_example().into_iter(),
         &mut SetCache::default(),
         &cfg,
@@ -275,8 +289,8 @@ proptest! {
     #[test]
     fn sequential_replay_matches_the_reference(trace in arb_trace()) {
         let cfg = deterministic(closed(1), 1, true);
-        let base = replay(trace.clone().into_iter(), &mut NoCache, &cfg, &mut |_| {});
-        let cached = replay(trace.clone().into_iter(), &mut SetCache::default(), &cfg, &mut |_| {});
+        let base = replay_ok(trace.clone().into_iter(), &mut NoCache, &cfg, &mut |_| {});
+        let cached = replay_ok(trace.clone().into_iter(), &mut SetCache::default(), &cfg, &mut |_| {});
         prop_assert_eq!((base.makespan_ns, base.hits), sequential_reference(&trace, false));
         prop_assert_eq!((cached.makespan_ns, cached.hits), sequential_reference(&trace, true));
     }
@@ -291,7 +305,7 @@ proptest! {
     ) {
         let arrival = if open { ArrivalMode::Open } else { closed(clients) };
         let cfg = deterministic(arrival, workers, single_flight);
-        let out = replay(trace.clone().into_iter(), &mut SetCache::default(), &cfg, &mut |_| {});
+        let out = replay_ok(trace.clone().into_iter(), &mut SetCache::default(), &cfg, &mut |_| {});
         let n = trace.len() as u64;
         prop_assert_eq!(out.requests, n);
         prop_assert_eq!(out.latency.count(), n);
@@ -300,11 +314,152 @@ proptest! {
         if !single_flight {
             prop_assert_eq!(out.joined, 0);
         }
-        // Total request time splits exactly into hit time, waiting and own generation.
-        let gen_of_originators: u128 = out.generation_ns;
-        let total_latency = out.hit_ns + out.wait_ns + gen_of_originators;
+        // Total request time (summed independently, per answer) splits exactly into hit
+        // time, waiting and each originator's own generation.
+        prop_assert_eq!(out.latency_sum_ns, out.hit_ns + out.wait_ns + out.generation_ns);
         let busy_bound = u128::from(out.makespan_ns) * u128::from(workers);
         prop_assert!(out.generation_ns <= busy_bound);
-        prop_assert!(total_latency >= out.generation_ns);
     }
+}
+
+#[test]
+fn many_more_clients_than_requests_start_only_as_many_as_needed() {
+    // One event per client up front would need ~100 GB here; the replay must not depend on it.
+    let cfg = deterministic(closed(u32::MAX), 1, true);
+    let out = replay_ok(
+        seed_example().into_iter(),
+        &mut SetCache::default(),
+        &cfg,
+        &mut |_| {},
+    );
+    assert_eq!(out.requests, 100);
+    // All 100 arrive at once: 30 distinct keys generate, 70 duplicates join them.
+    assert_eq!(out.generations, 30);
+    assert_eq!(out.joined, 70);
+    assert_eq!(out.makespan_ns, 30 * secs_to_ns(MISS));
+}
+
+#[test]
+fn first_requests_of_many_clients_arrive_in_client_order_before_anything_else() {
+    // Zero hit cost: an answer at t = 0 must not let a client send twice before client 2 sends
+    // its first request. Keys 1, 1, 2 with 3 clients: the third request misses (distinct key).
+    let trace = [req(0.0, 1, 1.0), req(0.0, 1, 1.0), req(0.0, 2, 1.0)];
+    let cfg = EngineConfig {
+        hit_cost_ns: 0,
+        ..deterministic(closed(3), 2, true)
+    };
+    let out = replay_ok(
+        trace.into_iter(),
+        &mut SetCache::default(),
+        &cfg,
+        &mut |_| {},
+    );
+    assert_eq!((out.generations, out.joined, out.hits), (2, 1, 0));
+    assert_eq!(out.makespan_ns, 1_000_000_000);
+}
+
+#[test]
+fn a_cost_beyond_one_year_is_an_error_naming_the_request() {
+    let trace = [req(0.0, 1, 1.0), req(0.0, 2, 1e300)];
+    let err = replay(
+        trace.into_iter(),
+        &mut NoCache,
+        &deterministic(closed(1), 1, true),
+        &mut |_| {},
+    );
+    assert_eq!(
+        err.map(|o| o.requests),
+        Err(EngineError::CostOutOfRange {
+            request: 2,
+            key: 2,
+            cost_s: 1e300
+        })
+    );
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let r = replay(
+            [req(0.0, 1, bad)].into_iter(),
+            &mut NoCache,
+            &deterministic(closed(1), 1, true),
+            &mut |_| {},
+        );
+        assert!(
+            matches!(r, Err(EngineError::CostOutOfRange { request: 1, .. })),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn virtual_time_overflow_is_an_error_not_a_saturated_clock() {
+    // 600 one-year generations in a row pass u64::MAX ns (~584 years).
+    let trace = (0..600).map(|k| req(0.0, k, MAX_COST_S));
+    let err = replay(
+        trace,
+        &mut NoCache,
+        &deterministic(closed(1), 1, true),
+        &mut |_| {},
+    );
+    assert!(
+        matches!(err, Err(EngineError::ClockOverflow { request, .. }) if (580..=590).contains(&request)),
+        "{err:?}"
+    );
+    // An enormous hit cost overflows on a hit.
+    let cfg = EngineConfig {
+        hit_cost_ns: u64::MAX - 1,
+        ..deterministic(closed(1), 1, true)
+    };
+    let r = replay(
+        [req(0.0, 1, 1.0), req(0.0, 1, 1.0)].into_iter(),
+        &mut SetCache::default(),
+        &cfg,
+        &mut |_| {},
+    );
+    assert_eq!(
+        r.map(|o| o.hits),
+        Err(EngineError::ClockOverflow { request: 2, key: 1 })
+    );
+    // An open-loop timestamp beyond the clock.
+    let r = replay(
+        [req(1e12, 1, 1.0)].into_iter(),
+        &mut NoCache,
+        &deterministic(ArrivalMode::Open, 1, true),
+        &mut |_| {},
+    );
+    assert!(
+        matches!(r, Err(EngineError::TimeOutOfRange { request: 1, .. })),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_result_the_cache_cannot_allocate_is_an_error_naming_the_request() {
+    let mut cache = MemorySim::new(&CacheLimits::default());
+    let trace = [
+        Request {
+            time: 0.0,
+            key: 5,
+            size: 10,
+            cost: 1.0,
+        },
+        Request {
+            time: 0.0,
+            key: 6,
+            size: 1 << 62,
+            cost: 1.0,
+        },
+    ];
+    let r = replay(
+        trace.into_iter(),
+        &mut cache,
+        &deterministic(closed(1), 1, true),
+        &mut |_| {},
+    );
+    assert_eq!(
+        r.map(|o| o.requests),
+        Err(EngineError::PayloadAllocation {
+            request: 2,
+            key: 6,
+            size: 1 << 62
+        })
+    );
 }

@@ -15,7 +15,7 @@ pub fn require_admin(headers: &HeaderMap, token: Option<&str>) -> Result<(), Api
         })?
         .to_str()
         .ok()
-        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(bearer_credentials)
         .ok_or_else(|| {
             ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
         })?;
@@ -24,6 +24,15 @@ pub fn require_admin(headers: &HeaderMap, token: Option<&str>) -> Result<(), Api
     } else {
         Err(ApiError::unauthorized("wrong admin token"))
     }
+}
+
+/// The credentials of a `Bearer` Authorization value. The scheme is case-insensitive (RFC 7235
+/// section 2.1), so `bearer x` and `BEARER x` are accepted like `Bearer x`.
+fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, credentials) = value.trim_start().split_once([' ', '\t'])?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(credentials.trim())
 }
 
 /// Compares without an early exit on the first differing byte, so response timing does not tell
@@ -56,5 +65,15 @@ mod tests {
         assert!(require_admin(&with_auth("Bearer s3cre"), t).is_err());
         assert!(require_admin(&with_auth("Basic s3cret"), t).is_err());
         assert!(require_admin(&with_auth("s3cret"), t).is_err());
+        assert!(require_admin(&with_auth("Bearers3cret"), t).is_err());
+    }
+
+    #[test]
+    fn scheme_is_case_insensitive() {
+        let t = Some("s3cret");
+        for value in ["bearer s3cret", "BEARER s3cret", "bEaReR  s3cret"] {
+            assert!(require_admin(&with_auth(value), t).is_ok(), "{value}");
+        }
+        assert!(require_admin(&with_auth("bearer wrong"), t).is_err());
     }
 }

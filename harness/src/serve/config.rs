@@ -5,6 +5,14 @@ use gencache::CacheConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// Default cache byte budget (1 GiB, like the workloads'): a finite memory bound out of the box;
+/// `--max-bytes none` asks for unlimited explicitly.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+/// Shortest default or per-request TTL accepted: 1 ms of virtual time. Anything shorter would
+/// round to nothing (or to a few nanoseconds) and silently turn caching off.
+pub const MIN_TTL_S: f64 = 0.001;
+/// Smallest `--time-scale`: below it, virtual durations shrink to nanoseconds of wall time.
+pub const MIN_TIME_SCALE: f64 = 1e-6;
 /// Largest `max_entries` accepted from a flag or `POST /api/cache/config`.
 pub const MAX_ENTRIES_LIMIT: u64 = 100_000_000;
 /// Largest `max_bytes` accepted (1 TiB): anything above is a typo, not a budget.
@@ -22,13 +30,15 @@ pub struct ServeArgs {
     /// Address to listen on. A non-loopback address requires an admin token.
     #[arg(long, env = "GENCACHE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// Cache byte budget (payload bytes); unlimited when not given.
-    #[arg(long, env = "GENCACHE_MAX_BYTES")]
-    pub max_bytes: Option<u64>,
+    /// Cache byte budget in payload bytes (default 1 GiB), or `none` for unlimited.
+    #[arg(long, env = "GENCACHE_MAX_BYTES", default_value = "1GiB",
+          value_parser = parse_byte_budget)]
+    pub max_bytes: ByteBudget,
     /// Cache entry bound; unlimited when not given.
     #[arg(long, env = "GENCACHE_MAX_ENTRIES")]
     pub max_entries: Option<u64>,
-    /// Default time-to-live in virtual time (e.g. `24h`, `90s`), or `none` for never.
+    /// Default time-to-live in virtual time (`1ms` to `365days`, e.g. `24h`, `90s`), or `none` for
+    /// never.
     #[arg(long, env = "GENCACHE_TTL", default_value = "24h")]
     pub ttl: String,
     /// Whether the cache is used; `false` sends every request to the generator (the seed's fallback).
@@ -38,7 +48,8 @@ pub struct ServeArgs {
     /// Bearer token required by `POST /api/cache/config` and `POST /api/cache/clear`.
     #[arg(long, env = "GENCACHE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
-    /// Real seconds per virtual second: generation cost, hit cost and TTL all run at this scale.
+    /// Real seconds per virtual second (1e-6 to 1000): generation cost, hit cost and TTL all run
+    /// at this scale.
     #[arg(long, env = "GENCACHE_TIME_SCALE", default_value_t = 0.001)]
     pub time_scale: f64,
     /// Generator workers (K): generations beyond K queue for a free worker.
@@ -62,13 +73,38 @@ pub struct ServeArgs {
     /// Request body size limit in bytes.
     #[arg(long, env = "GENCACHE_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
+    /// After Ctrl-C / SIGTERM, how long in-flight requests may take to finish (wall time, e.g.
+    /// `30s`) before they are dropped; a second signal exits at once.
+    #[arg(long, env = "GENCACHE_SHUTDOWN_GRACE", default_value = "30s")]
+    pub shutdown_grace: String,
+}
+
+/// `--max-bytes`: a byte count, or `None` for unlimited (`none`).
+///
+/// ```
+/// use harness::serve::{ByteBudget, parse_byte_budget};
+///
+/// assert_eq!(parse_byte_budget("1GiB"), Ok(ByteBudget(Some(1 << 30))));
+/// assert_eq!(parse_byte_budget("none"), Ok(ByteBudget(None)));
+/// assert!(parse_byte_budget("lots").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteBudget(pub Option<u64>);
+
+/// Parses `--max-bytes` like `harness run` does: bytes with an optional unit (`512MiB`, `1GB`),
+/// or `none` / `unlimited`.
+pub fn parse_byte_budget(text: &str) -> Result<ByteBudget, String> {
+    if text.trim().eq_ignore_ascii_case("unlimited") {
+        return Ok(ByteBudget(None));
+    }
+    crate::cli::parse_limit(text).map(|limit| ByteBudget(limit.0))
 }
 
 impl Default for ServeArgs {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            max_bytes: None,
+            max_bytes: ByteBudget(Some(DEFAULT_MAX_BYTES)),
             max_entries: None,
             ttl: "24h".to_owned(),
             enabled: true,
@@ -81,6 +117,7 @@ impl Default for ServeArgs {
             max_size: 64 * 1024 * 1024,
             max_cost: 3600.0,
             body_limit: 64 * 1024,
+            shutdown_grace: "30s".to_owned(),
         }
     }
 }
@@ -137,6 +174,8 @@ pub struct ServeConfig {
     pub max_cost_s: f64,
     /// Request body limit, bytes.
     pub body_limit: usize,
+    /// How long a graceful shutdown waits for in-flight requests before dropping them.
+    pub shutdown_grace: Duration,
 }
 
 /// Parses a TTL flag: a humantime duration (`24h`, `90s`, `1h 30m`) or `none` for never.
@@ -147,10 +186,10 @@ pub fn parse_ttl(text: &str) -> Result<Option<Duration>, ConfigError> {
     }
     let ttl = humantime::parse_duration(text)
         .map_err(|e| invalid("ttl", format!("{text:?}: {e} (e.g. 24h, 90s, none)")))?;
-    if ttl.is_zero() || ttl.as_secs_f64() > MAX_TTL_S {
+    if ttl.as_secs_f64() < MIN_TTL_S || ttl.as_secs_f64() > MAX_TTL_S {
         return Err(invalid(
             "ttl",
-            format!("{text:?} must be above 0 and at most 365 days (use `none` for never)"),
+            format!("{text:?} must be at least 1ms and at most 365 days (use `none` for never)"),
         ));
     }
     Ok(Some(ttl))
@@ -193,7 +232,7 @@ impl ServeArgs {
                 format!("{n} is above the maximum {MAX_ENTRIES_LIMIT}"),
             ));
         }
-        if let Some(n) = self.max_bytes.filter(|&n| n > MAX_BYTES_LIMIT) {
+        if let Some(n) = self.max_bytes.0.filter(|&n| n > MAX_BYTES_LIMIT) {
             return Err(invalid(
                 "max-bytes",
                 format!("{n} is above the maximum {MAX_BYTES_LIMIT}"),
@@ -201,8 +240,11 @@ impl ServeArgs {
         }
         let default_ttl = parse_ttl(&self.ttl)?;
         let time_scale = positive_finite("time-scale", self.time_scale, false)?;
-        if time_scale > 1000.0 {
-            return Err(invalid("time-scale", "must be at most 1000"));
+        if !(MIN_TIME_SCALE..=1000.0).contains(&time_scale) {
+            return Err(invalid(
+                "time-scale",
+                format!("{time_scale} must be between {MIN_TIME_SCALE} and 1000"),
+            ));
         }
         if self.workers == 0 {
             return Err(invalid("workers", "must be at least 1"));
@@ -225,11 +267,18 @@ impl ServeArgs {
         if self.body_limit < 256 {
             return Err(invalid("body-limit", "must be at least 256 bytes"));
         }
+        let shutdown_grace =
+            humantime::parse_duration(self.shutdown_grace.trim()).map_err(|e| {
+                invalid(
+                    "shutdown-grace",
+                    format!("{:?}: {e} (e.g. 30s, 2m)", self.shutdown_grace),
+                )
+            })?;
         Ok(ServeConfig {
             bind: self.bind,
             cache: CacheConfig {
                 max_entries: self.max_entries.map(|n| n as usize),
-                max_bytes: self.max_bytes,
+                max_bytes: self.max_bytes.0,
                 default_ttl,
             },
             enabled: self.enabled,
@@ -242,6 +291,7 @@ impl ServeArgs {
             max_size: self.max_size,
             max_cost_s,
             body_limit: self.body_limit,
+            shutdown_grace,
         })
     }
 }
@@ -256,6 +306,8 @@ mod tests {
         assert!(config.bind.ip().is_loopback());
         assert_eq!(config.cache.default_ttl, Some(gencache::DEFAULT_TTL));
         assert!(config.enabled);
+        assert_eq!(config.cache.max_bytes, Some(DEFAULT_MAX_BYTES));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(30));
     }
 
     #[test]
@@ -286,6 +338,10 @@ mod tests {
         assert_eq!(parse_ttl("none").unwrap(), None);
         assert_eq!(parse_ttl("90s").unwrap(), Some(Duration::from_secs(90)));
         assert!(parse_ttl("0s").is_err());
+        // Positive but below 1 ms: it would round to (almost) nothing and disable caching.
+        assert!(parse_ttl("1ns").is_err());
+        assert!(parse_ttl("999us").is_err());
+        assert_eq!(parse_ttl("1ms").unwrap(), Some(Duration::from_millis(1)));
         assert!(parse_ttl("soon").is_err());
         assert!(parse_ttl("400days").is_err());
     }
@@ -303,7 +359,7 @@ mod tests {
             (
                 "max-bytes",
                 ServeArgs {
-                    max_bytes: Some(MAX_BYTES_LIMIT + 1),
+                    max_bytes: ByteBudget(Some(MAX_BYTES_LIMIT + 1)),
                     ..ServeArgs::default()
                 },
             ),
@@ -311,6 +367,20 @@ mod tests {
                 "time-scale",
                 ServeArgs {
                     time_scale: 0.0,
+                    ..ServeArgs::default()
+                },
+            ),
+            (
+                "time-scale",
+                ServeArgs {
+                    time_scale: 1e-9,
+                    ..ServeArgs::default()
+                },
+            ),
+            (
+                "shutdown-grace",
+                ServeArgs {
+                    shutdown_grace: "soonish".into(),
                     ..ServeArgs::default()
                 },
             ),
@@ -366,5 +436,19 @@ mod tests {
         assert_eq!(cli.serve.max_entries, Some(10));
         let config = cli.serve.validate().unwrap();
         assert_eq!(config.cache.default_ttl, None);
+        // A finite byte budget by default; unlimited only when asked for.
+        assert_eq!(config.cache.max_bytes, Some(DEFAULT_MAX_BYTES));
+        let unlimited = Cli::try_parse_from(["serve", "--max-bytes", "none"]).unwrap();
+        assert_eq!(unlimited.serve.validate().unwrap().cache.max_bytes, None);
+        let small = Cli::try_parse_from(["serve", "--max-bytes", "4096", "--shutdown-grace", "2s"])
+            .unwrap()
+            .serve
+            .validate()
+            .unwrap();
+        assert_eq!(small.cache.max_bytes, Some(4096));
+        assert_eq!(small.shutdown_grace, Duration::from_secs(2));
+        assert!(Cli::try_parse_from(["serve", "--max-bytes", "lots"]).is_err());
+        let with_unit = Cli::try_parse_from(["serve", "--max-bytes", "64MiB"]).unwrap();
+        assert_eq!(with_unit.serve.max_bytes, ByteBudget(Some(64 << 20)));
     }
 }

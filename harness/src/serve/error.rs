@@ -72,6 +72,16 @@ impl ApiError {
         }
     }
 
+    /// A 405 for a known path asked with the wrong method.
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "method_not_allowed",
+            field: None,
+            message: format!("{path} does not accept {method}"),
+        }
+    }
+
     /// A 500: our fault, logged, never details of internals.
     pub fn internal(message: impl Into<String>) -> Self {
         Self {

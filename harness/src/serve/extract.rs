@@ -61,6 +61,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 let field = field_of(&path, &inner.to_string());
                 ApiError::invalid_field(field, inner.to_string())
             }
+            // A number too big for any type (`1e400`) is a syntax error to serde_json, but the
+            // JSON around it is fine: it is that field's value that is wrong.
+            serde_json::error::Category::Syntax
+                if path != "." && inner.to_string().starts_with("number out of range") =>
+            {
+                ApiError::invalid_field(path, inner.to_string())
+            }
             _ => ApiError::malformed(format!("malformed JSON: {inner}")),
         }
     })?;
@@ -73,7 +80,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// The field an error is about: serde_path_to_error's path, or for errors raised at the object
 /// level (unknown or missing field) the name serde quotes in backticks.
 fn field_of(path: &str, message: &str) -> String {
-    let quoted = ["unknown field `", "missing field `"]
+    let quoted = ["unknown field `", "missing field `", "duplicate field `"]
         .iter()
         .find_map(|prefix| message.split_once(prefix))
         .and_then(|(_, rest)| rest.split_once('`'))
@@ -139,6 +146,30 @@ mod tests {
                 .field
                 .as_deref(),
             Some("inner.x")
+        );
+    }
+
+    #[test]
+    fn names_duplicate_and_out_of_range_fields() {
+        let dup = err(r#"{"size": 1, "size": 2}"#);
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(dup.field.as_deref(), Some("size"));
+        assert_eq!(
+            err(r#"{"size": 1, "inner": {"steps": 1, "steps": 2}}"#)
+                .field
+                .as_deref(),
+            Some("inner.steps")
+        );
+        for body in [r#"{"size": 1e400}"#, r#"{"size": -1e400}"#] {
+            let huge = err(body);
+            assert_eq!(huge.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(huge.field.as_deref(), Some("size"), "{body}");
+        }
+        assert_eq!(
+            err(r#"{"size": 1, "inner": {"steps": 1e999}}"#)
+                .field
+                .as_deref(),
+            Some("inner.steps")
         );
     }
 

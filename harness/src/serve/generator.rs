@@ -44,6 +44,37 @@ impl SimGenerator {
     /// Queues for a worker and holds it for `cost_s` virtual seconds: one generation without a
     /// payload (the live replay weighs results by their size and needs no bytes).
     pub async fn work(&self, cost_s: f64) -> Result<(), ApiError> {
+        self.with_worker(cost_s, || ()).await
+    }
+
+    /// [`Self::work`], then `size` bytes derived from the key (so a client can tell results
+    /// apart). The bytes are produced while the worker is still held, so at most K payloads are
+    /// being built at once, whatever the number of queued requests.
+    pub async fn generate(&self, key: u128, size: u64, cost_s: f64) -> Result<Payload, ApiError> {
+        let len = payload_len(size)?;
+        self.with_worker(cost_s, || payload(key, len)).await
+    }
+
+    /// A generation whose result nobody keeps (`bypass_cache`): the payload is built and dropped
+    /// before the worker is released, so uncached traffic holds at most K payloads in memory.
+    /// Returns the payload's length.
+    pub async fn generate_discarded(
+        &self,
+        key: u128,
+        size: u64,
+        cost_s: f64,
+    ) -> Result<u64, ApiError> {
+        let len = payload_len(size)?;
+        self.with_worker(cost_s, || payload(key, len).len() as u64)
+            .await
+    }
+
+    /// Waits for a worker, sleeps the scaled cost, and runs `produce` before letting go of it.
+    async fn with_worker<R>(
+        &self,
+        cost_s: f64,
+        produce: impl FnOnce() -> R,
+    ) -> Result<R, ApiError> {
         let _permit = self
             .workers
             .acquire()
@@ -51,17 +82,22 @@ impl SimGenerator {
             .map_err(|_| ApiError::internal("the generator is shutting down"))?;
         self.generations.fetch_add(1, Ordering::Relaxed);
         sleep_precise(scaled(cost_s, self.time_scale)).await;
-        Ok(())
+        Ok(produce())
     }
 
-    /// [`Self::work`], then `size` bytes derived from the key (so a client can tell results
-    /// apart).
-    pub async fn generate(&self, key: u128, size: u64, cost_s: f64) -> Result<Payload, ApiError> {
-        let len = usize::try_from(size)
-            .map_err(|_| ApiError::invalid_field("size", "does not fit this machine's memory"))?;
-        self.work(cost_s).await?;
-        Ok(Arc::from(vec![key.to_le_bytes()[0]; len]))
+    /// Workers free right now (K minus the generations under way).
+    pub fn idle_workers(&self) -> usize {
+        self.workers.available_permits()
     }
+}
+
+fn payload_len(size: u64) -> Result<usize, ApiError> {
+    usize::try_from(size)
+        .map_err(|_| ApiError::invalid_field("size", "does not fit this machine's memory"))
+}
+
+fn payload(key: u128, len: usize) -> Payload {
+    Arc::from(vec![key.to_le_bytes()[0]; len])
 }
 
 #[cfg(test)]
@@ -76,5 +112,25 @@ mod tests {
         assert!(payload.iter().all(|&b| b == 0xab));
         assert_eq!(generator.generations(), 1);
         assert_eq!(generator.workers(), 2);
+    }
+
+    #[tokio::test]
+    async fn payloads_are_built_while_the_worker_is_held() {
+        let generator = SimGenerator::new(1, 0.0001);
+        // Observe the worker pool from inside the production step: it must still be taken.
+        let busy = generator
+            .with_worker(0.1, || generator.idle_workers())
+            .await
+            .unwrap();
+        assert_eq!(
+            busy, 0,
+            "the payload was produced after the worker was released"
+        );
+        assert_eq!(generator.idle_workers(), 1);
+        assert_eq!(
+            generator.generate_discarded(7, 4096, 0.1).await.unwrap(),
+            4096
+        );
+        assert_eq!(generator.generations(), 2);
     }
 }

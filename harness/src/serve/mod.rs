@@ -20,7 +20,7 @@
 //! | flag | env | default |
 //! |---|---|---|
 //! | `--bind` | `GENCACHE_BIND` | `127.0.0.1:8080` |
-//! | `--max-bytes` | `GENCACHE_MAX_BYTES` | unlimited |
+//! | `--max-bytes` | `GENCACHE_MAX_BYTES` | 1 GiB (`none` = unlimited) |
 //! | `--max-entries` | `GENCACHE_MAX_ENTRIES` | unlimited |
 //! | `--ttl` | `GENCACHE_TTL` | `24h` (`none` = never) |
 //! | `--cache-enabled` | `GENCACHE_ENABLED` | `true` |
@@ -31,6 +31,7 @@
 //! | `--default-cost` / `--default-size` | `GENCACHE_DEFAULT_COST` / `_SIZE` | 124.6 s / 256 KiB |
 //! | `--max-cost` / `--max-size` | `GENCACHE_MAX_COST` / `_SIZE` | 3600 s / 64 MiB |
 //! | `--body-limit` | `GENCACHE_BODY_LIMIT` | 64 KiB |
+//! | `--shutdown-grace` | `GENCACHE_SHUTDOWN_GRACE` | `30s` (then in-flight requests are dropped; a second signal exits at once) |
 //!
 //! "Admin" endpoints need `Authorization: Bearer <token>` when a token is configured; a
 //! non-loopback bind address requires one. Every error is a JSON body naming the field at fault.
@@ -63,13 +64,14 @@ mod state;
 pub mod timing;
 
 pub use config::{
-    ConfigError, DEFAULT_ENTRIES_PAGE, MAX_BYTES_LIMIT, MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE,
-    MAX_TTL_S, ServeArgs, ServeConfig, parse_ttl,
+    ByteBudget, ConfigError, DEFAULT_ENTRIES_PAGE, DEFAULT_MAX_BYTES, MAX_BYTES_LIMIT,
+    MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE, MAX_TTL_S, MIN_TIME_SCALE, MIN_TTL_S, ServeArgs,
+    ServeConfig, parse_byte_budget, parse_ttl,
 };
 pub use error::{ApiError, ErrorBody};
 pub use extract::{StrictJson, parse_json};
 pub use generator::{Payload, SimGenerator};
 pub use metrics::{LATENCY_BUCKETS_S, Metrics, Outcome};
 pub use routes::{EntriesQuery, router};
-pub use server::{RunningServer, ServeError, run, shutdown_signal, start};
+pub use server::{RunningServer, ServeError, ShutdownSignals, run, shutdown_signal, start};
 pub use state::{AppState, ServiceCache};

@@ -6,6 +6,7 @@ use super::state::AppState;
 use axum::serve::ListenerExt as _;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -39,6 +40,7 @@ pub struct RunningServer {
     state: AppState,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    grace: Duration,
 }
 
 impl RunningServer {
@@ -57,15 +59,59 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, and returns when all have.
+    /// Stops accepting connections and lets in-flight requests finish, waiting at most the
+    /// configured grace period (`--shutdown-grace`) before dropping the ones left.
     pub async fn shutdown(self) -> Result<(), ServeError> {
-        // An Err means the server already stopped on its own; its result comes from the task.
-        let _ = self.stop.send(());
-        self.task.await??;
-        Ok(())
+        let grace = self.grace;
+        self.shutdown_within(grace).await
     }
 
-    /// Runs until `signal` completes, then shuts down gracefully.
+    /// [`Self::shutdown`] with an explicit grace period. When it runs out (a slow generation, or
+    /// a client that sent half a request and went silent), the server task is aborted: the
+    /// listener closes and the call returns instead of waiting forever.
+    ///
+    /// ```
+    /// use harness::serve::{ServeArgs, start};
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let runtime = tokio::runtime::Runtime::new()?;
+    /// runtime.block_on(async {
+    ///     let args = ServeArgs { bind: "127.0.0.1:0".parse()?, ..ServeArgs::default() };
+    ///     let server = start(args.validate()?).await?;
+    ///     server.shutdown_within(Duration::from_millis(100)).await?;
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn shutdown_within(self, grace: Duration) -> Result<(), ServeError> {
+        // An Err means the server already stopped on its own; its result comes from the task.
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        match tokio::time::timeout(grace, &mut task).await {
+            Ok(joined) => {
+                joined??;
+                Ok(())
+            }
+            Err(_elapsed) => {
+                tracing::warn!(
+                    ?grace,
+                    "shutdown grace period over: dropping the requests still in flight"
+                );
+                task.abort();
+                // Cancelled is the expected outcome; anything else already ended the task.
+                match task.await {
+                    Err(e) if e.is_cancelled() => Ok(()),
+                    joined => {
+                        joined??;
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs until `signal` completes, then shuts down gracefully (within the grace period).
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), ServeError> {
         signal.await;
         tracing::info!("shutting down: finishing in-flight requests");
@@ -85,6 +131,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
             source,
         })?;
     let addr = listener.local_addr()?;
+    let grace = config.shutdown_grace;
     let state = AppState::new(config);
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -109,36 +156,76 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
         state,
         stop,
         task,
+        grace,
     })
 }
 
-/// Completes on Ctrl-C or (on Unix) SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Ctrl-C and (on Unix) SIGTERM, listened to for the whole life of the service, so a second
+/// signal during a slow graceful shutdown is seen too (and not lost between two listeners).
+pub struct ShutdownSignals {
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    /// Installs the handlers. A handler that cannot be installed is logged and never fires.
+    pub fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(stream) => Some(stream),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for {name}");
+                    None
+                }
+            };
+            Self {
+                interrupt: listen(SignalKind::interrupt(), "Ctrl-C"),
+                terminate: listen(SignalKind::terminate(), "SIGTERM"),
+            }
+        }
+        #[cfg(not(unix))]
+        Self {}
+    }
+
+    /// Completes on the next Ctrl-C or SIGTERM.
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn next(stream: &mut Option<tokio::signal::unix::Signal>) {
+                if let Some(stream) = stream
+                    && stream.recv().await.is_some()
+                {
+                    return;
+                }
+                // No handler, or its stream ended: this source never fires.
+                std::future::pending::<()>().await;
+            }
+            tokio::select! {
+                () = next(&mut self.interrupt) => {}
+                () = next(&mut self.terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!(error = %e, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
     }
+}
+
+impl Default for ShutdownSignals {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    ShutdownSignals::new().recv().await;
 }
 
 /// `harness serve`: validates the flags, serves until Ctrl-C / SIGTERM, shuts down gracefully.
@@ -164,8 +251,23 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             config.time_scale,
             config.workers
         );
-        server.run_until(shutdown_signal()).await?;
-        println!("stopped");
+        let mut signals = ShutdownSignals::new();
+        signals.recv().await;
+        println!(
+            "shutting down: finishing in-flight requests (at most {}); Ctrl-C again to exit at once",
+            humantime::format_duration(config.shutdown_grace)
+        );
+        tracing::info!("shutting down: finishing in-flight requests");
+        tokio::select! {
+            result = server.shutdown() => {
+                result?;
+                println!("stopped");
+            }
+            () = signals.recv() => {
+                tracing::warn!("second signal: exiting without waiting for in-flight requests");
+                println!("stopped at once (second signal)");
+            }
+        }
         anyhow::Ok(())
     })
 }

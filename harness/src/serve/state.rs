@@ -24,6 +24,9 @@ struct Inner {
     generator: SimGenerator,
     metrics: Metrics,
     config: ServeConfig,
+    /// Serializes `POST /api/cache/config`: each update reads the current bounds, changes some
+    /// and writes them all back, so two at once could otherwise undo each other.
+    config_update: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -42,6 +45,7 @@ impl AppState {
                 generator: SimGenerator::new(config.workers, config.time_scale),
                 metrics: Metrics::default(),
                 config,
+                config_update: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -69,6 +73,11 @@ impl AppState {
     /// Request metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Held across read → reconfigure → set-enabled of a configuration update.
+    pub fn config_update_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.inner.config_update
     }
 
     /// Start-up configuration (the cache's current bounds are `cache().config()`).

@@ -7,6 +7,7 @@ use crate::serve::api::{
 use crate::serve::auth::require_admin;
 use crate::serve::config::{
     DEFAULT_ENTRIES_PAGE, MAX_BYTES_LIMIT, MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE, MAX_TTL_S,
+    MIN_TTL_S,
 };
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
@@ -75,6 +76,8 @@ pub async fn set_config(
     // Authorization first: an unauthenticated caller learns nothing about what it would change.
     require_admin(&headers, state.config().admin_token.as_deref())?;
     let StrictJson(update) = body?;
+    // One update at a time from here to the answer, so none is lost to a concurrent one.
+    let _serialized = state.config_update_lock().lock().await;
     let mut next = state.cache().config();
     if let Some(max_entries) = update.max_entries {
         if let Some(n) = max_entries.filter(|&n| n > MAX_ENTRIES_LIMIT) {
@@ -97,12 +100,13 @@ pub async fn set_config(
     if let Some(ttl) = update.default_ttl_s {
         next.default_ttl = match ttl {
             None => None,
-            Some(t) if t > 0.0 && t <= MAX_TTL_S => Some(Duration::from_secs_f64(t)),
+            // The range check also keeps a tiny positive TTL from rounding to 0 ns.
+            Some(t) if (MIN_TTL_S..=MAX_TTL_S).contains(&t) => Some(Duration::from_secs_f64(t)),
             Some(t) => {
                 return Err(ApiError::invalid_field(
                     "default_ttl_s",
                     format!(
-                        "{t} must be above 0 and at most {MAX_TTL_S} (null = never expires; to stop caching set enabled=false)"
+                        "{t} must be between {MIN_TTL_S} (1 ms) and {MAX_TTL_S} (null = never expires; to stop caching set enabled=false)"
                     ),
                 ));
             }
@@ -196,11 +200,15 @@ pub async fn entries(
     RawQuery(query): RawQuery,
 ) -> Result<Json<EntriesResponse>, ApiError> {
     let EntriesQuery { offset, limit } = EntriesQuery::parse(query.as_deref())?;
+    // The listing skips expired entries the cache has not reclaimed yet; reclaiming them first
+    // makes `total` count the same entries the pages list.
+    state.cache().purge_expired();
+    let total = state.cache().len() as u64;
     let page = state.cache().entries(offset, limit);
     Ok(Json(EntriesResponse {
         offset,
         limit,
-        total: state.cache().len() as u64,
+        total,
         entries: page
             .into_iter()
             .map(|e| EntryView {
@@ -231,6 +239,38 @@ mod tests {
                 proptest::prop_assert_eq!(parsed.err().and_then(|e| e.field), Some("limit".to_owned()));
             }
         }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn config_updates_wait_for_the_update_lock() {
+        let config = crate::serve::ServeArgs::default()
+            .validate()
+            .expect("default configuration");
+        let state = AppState::new(config);
+        let update = ConfigUpdate {
+            max_entries: Some(Some(7)),
+            ..ConfigUpdate::default()
+        };
+        // Another update is in its read-modify-write: this one must wait for it.
+        let held = state.config_update_lock().lock().await;
+        let pending = tokio::spawn(set_config(
+            State(state.clone()),
+            HeaderMap::new(),
+            Ok(StrictJson(update)),
+        ));
+        // On a current-thread runtime each yield lets the spawned handler run to its next await.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            !pending.is_finished(),
+            "the update did not wait for the lock"
+        );
+        assert_eq!(state.cache().config().max_entries, None);
+        drop(held);
+        let answer = pending.await.expect("task").expect("update accepted");
+        assert_eq!(answer.max_entries, Some(7));
+        assert_eq!(state.cache().config().max_entries, Some(7));
     }
 
     #[test]

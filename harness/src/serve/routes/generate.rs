@@ -1,7 +1,7 @@
 //! `POST /api/generate`: answer from the cache or run the simulated generator, single-flight.
 
 use crate::serve::api::{GenerateRequest, GenerateResponse};
-use crate::serve::config::MAX_TTL_S;
+use crate::serve::config::{MAX_TTL_S, MIN_TTL_S};
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
 use crate::serve::fingerprint::{explicit_key, prompt_key, to_hex};
@@ -83,11 +83,12 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
     }
     let ttl = match request.ttl_s {
         None => None,
-        Some(t) if t > 0.0 && t <= MAX_TTL_S => Some(Duration::from_secs_f64(t)),
+        // The range check also keeps a tiny positive TTL from rounding to 0 ns (no caching).
+        Some(t) if (MIN_TTL_S..=MAX_TTL_S).contains(&t) => Some(Duration::from_secs_f64(t)),
         Some(t) => {
             return Err(ApiError::invalid_field(
                 "ttl_s",
-                format!("{t} must be above 0 and at most {MAX_TTL_S} virtual seconds"),
+                format!("{t} must be between {MIN_TTL_S} (1 ms) and {MAX_TTL_S} virtual seconds"),
             ));
         }
     };
@@ -105,8 +106,10 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
 async fn run(state: AppState, job: Job) -> Result<(Outcome, u64), ApiError> {
     let generator = state.generator();
     if !job.use_cache {
-        let payload = generator.generate(job.key, job.size, job.cost_s).await?;
-        return Ok((Outcome::Miss, payload.len() as u64));
+        let size = generator
+            .generate_discarded(job.key, job.size, job.cost_s)
+            .await?;
+        return Ok((Outcome::Miss, size));
     }
     let options = match job.ttl {
         Some(ttl) => LoadOptions::default().ttl(Some(ttl)),

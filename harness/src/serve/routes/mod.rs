@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Uri;
+use axum::http::{Method, Uri};
 use axum::routing::{get, post};
 
 /// All endpoints, with the body limit applied to every request.
@@ -28,6 +28,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/healthz", get(ops::healthz))
         .fallback(|uri: Uri| async move { ApiError::not_found(uri.path()) })
+        // Without this, axum answers a wrong method with an empty body (the `Allow` header is
+        // still added by the router).
+        .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
+            ApiError::method_not_allowed(method.as_str(), uri.path())
+        })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
