@@ -890,20 +890,11 @@ mod binary {
     /// SIGTERM and waits for the "shutting down" line. Returns the child, the remaining stdout
     /// lines and the stalled connection.
     #[cfg(unix)]
-    fn stalled_server(
-        grace: &str,
-    ) -> (
-        std::process::Child,
-        std::io::Lines<BufReader<std::process::ChildStdout>>,
-        std::net::TcpStream,
-    ) {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", grace])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn harness serve");
+    type StdoutLines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+    /// Reads the server's first stdout line (its banner) and returns the URL it names, with the
+    /// rest of stdout for later lines ("shutting down", "stopped").
+    fn banner_url(child: &mut std::process::Child) -> (String, StdoutLines) {
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
         let banner = lines.next().expect("a banner line").expect("readable");
@@ -912,6 +903,18 @@ mod binary {
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no URL in {banner:?}"))
             .to_owned();
+        (url, lines)
+    }
+
+    fn stalled_server(grace: &str) -> (std::process::Child, StdoutLines, std::net::TcpStream) {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", grace])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn harness serve");
+        let (url, mut lines) = banner_url(&mut child);
         let addr: std::net::SocketAddr =
             url.trim_start_matches("http://").parse().expect("address");
         let mut stalled = std::net::TcpStream::connect(addr).expect("connect");
@@ -969,14 +972,7 @@ mod binary {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn harness serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let banner = lines.next().expect("a banner line").expect("readable");
-        let url = banner
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {banner:?}"))
-            .to_owned();
+        let (url, lines) = banner_url(&mut child);
         let client = Client::new(&url, None).expect("client");
         let config = client.config().expect("config");
         assert!(!config.enabled);
