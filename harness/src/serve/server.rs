@@ -239,6 +239,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the tokio runtime")?;
     runtime.block_on(async {
+        // Handlers first: once the banner is out, a client (or a test) may signal at once, and a
+        // signal arriving before them would take the default action and kill the process.
+        let mut signals = ShutdownSignals::new();
         let server = start(config.clone()).await?;
         println!(
             "gencache service on {} (cache {}, time scale {}, {} worker(s)); Ctrl-C to stop",
@@ -251,7 +254,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             config.time_scale,
             config.workers
         );
-        let mut signals = ShutdownSignals::new();
         signals.recv().await;
         println!(
             "shutting down: finishing in-flight requests (at most {}); Ctrl-C again to exit at once",
