@@ -54,13 +54,7 @@ impl Chart for HitRateChart<'_> {
         };
         let plot = header.draw(root)?;
 
-        let max_requests = run
-            .timeline
-            .iter()
-            .map(|w| w.requests)
-            .max()
-            .unwrap_or(run.workload.requests)
-            .max(1) as f64;
+        let max_requests = super::timeline_extent(run);
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .margin_right(28)

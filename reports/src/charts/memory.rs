@@ -118,12 +118,7 @@ impl Chart for MemoryChart<'_> {
         };
         let plot = header.draw(root)?;
 
-        let max_requests = timeline
-            .iter()
-            .map(|w| w.requests)
-            .max()
-            .unwrap_or(run.workload.requests)
-            .max(1) as f64;
+        let max_requests = super::timeline_extent(run);
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(52)

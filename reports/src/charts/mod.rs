@@ -165,6 +165,16 @@ pub(crate) fn sane_log_range(
     }
 }
 
+/// The x extent of the timeline charts: requests replayed at the last window (at least 1).
+pub(crate) fn timeline_extent(run: &crate::results::RunResults) -> f64 {
+    run.timeline
+        .iter()
+        .map(|w| w.requests)
+        .max()
+        .unwrap_or(run.workload.requests)
+        .max(1) as f64
+}
+
 /// Caption line naming the workload and its seed, shared by the per-run charts.
 pub(crate) fn run_caption(label: Option<&str>, run: &crate::results::RunResults) -> String {
     let workload = &run.workload;
