@@ -91,7 +91,7 @@ pub struct RunArgs {
     /// Print the results as JSON on stdout (the summary goes to stderr).
     #[arg(long)]
     pub json: bool,
-    /// Output directory (default: target/harness/<workload>, relative to the current directory).
+    /// Output directory (default: target/harness/WORKLOAD, relative to the current directory).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Do not write the Markdown/HTML report.
