@@ -264,19 +264,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn slot(expires_at: u64) -> Slot<(), ()> {
-        Slot {
-            key: (),
-            value: (),
-            expires_at,
-            prev: NIL,
-            next: NIL,
-            exp_prev: NIL,
-            exp_next: NIL,
-            weight: 0,
-            inserted_secs: 0,
-            accessed_secs: 0,
-            hits: 0,
-        }
+        Slot::detached((), (), expires_at, 0)
     }
 
     proptest! {

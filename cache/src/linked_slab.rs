@@ -51,6 +51,26 @@ pub(crate) struct Slot<K, V> {
     pub(crate) inserted_secs: u32,
 }
 
+impl<K, V> Slot<K, V> {
+    /// A slot not yet linked into the recency list or the expiry queue, with no hits, inserted and
+    /// last accessed at `now_secs`. Its weight is set by the caller once it has a slot index.
+    pub(crate) fn detached(key: K, value: V, expires_at: u64, now_secs: u32) -> Self {
+        Self {
+            key,
+            value,
+            expires_at,
+            prev: NIL,
+            next: NIL,
+            exp_prev: NIL,
+            exp_next: NIL,
+            weight: 0,
+            inserted_secs: now_secs,
+            accessed_secs: now_secs,
+            hits: 0,
+        }
+    }
+}
+
 /// The slab plus the ends of its recency list.
 #[derive(Debug)]
 pub(crate) struct LinkedSlab<K, V> {
@@ -248,19 +268,7 @@ mod tests {
     use super::*;
 
     fn slot(key: u32) -> Slot<u32, ()> {
-        Slot {
-            key,
-            value: (),
-            expires_at: NEVER,
-            prev: NIL,
-            next: NIL,
-            exp_prev: NIL,
-            exp_next: NIL,
-            weight: 0,
-            inserted_secs: 0,
-            accessed_secs: 0,
-            hits: 0,
-        }
+        Slot::detached(key, (), NEVER, 0)
     }
 
     fn order(s: &LinkedSlab<u32, ()>) -> Vec<u32> {

@@ -431,19 +431,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 InsertOutcome::Updated
             }
             None => {
-                let slot = Slot {
-                    key,
-                    value,
-                    expires_at,
-                    prev: NIL,
-                    next: NIL,
-                    exp_prev: NIL,
-                    exp_next: NIL,
-                    weight: 0,
-                    inserted_secs: now_secs,
-                    accessed_secs: now_secs,
-                    hits: 0,
-                };
+                let slot = Slot::detached(key, value, expires_at, now_secs);
                 // At the entry bound, the least recently used entry makes room: evicting it first
                 // (same outcome as inserting then evicting) lets the new entry reuse its slot, and
                 // the table never grows past the bound.
