@@ -8,6 +8,7 @@
 //! are coordinated outside that lock, in a table sharded by key hash (`single_flight`), and their
 //! counters are atomics.
 
+use crate::linked_slab::UNKNOWN_COST;
 use crate::lock::Mutex;
 use crate::single_flight::{Flight, Flights, Outcome, Resolved};
 use crate::unsync::{self, ListCursor, WeighFn};
@@ -101,6 +102,7 @@ where
         let hasher = DefaultHashBuilder::default();
         let core = unsync::Cache::with_parts(
             self.config,
+            self.policy,
             self.clock,
             unsync::weigh_fn(self.weigher),
             hasher,
@@ -173,7 +175,7 @@ where
         Flights::invalidate(&mut shard, hash, &key);
         let mut core = self.inner.core.lock();
         let ttl = ttl.unwrap_or(core.config().default_ttl);
-        core.insert_prepared(hash, key, value, weight, ttl, now)
+        core.insert_prepared(hash, key, value, weight, ttl, now, UNKNOWN_COST)
     }
 
     /// See [`crate::unsync::Cache::get`].
@@ -613,7 +615,15 @@ where
                     if may_store {
                         let mut core = self.inner.core.lock();
                         let ttl = options.ttl.unwrap_or(core.config().default_ttl);
-                        core.insert_prepared(hash, key, value.clone(), weight, ttl, now);
+                        core.insert_prepared(
+                            hash,
+                            key,
+                            value.clone(),
+                            weight,
+                            ttl,
+                            now,
+                            UNKNOWN_COST,
+                        );
                     }
                     Outcome::Value(value.clone())
                 }

@@ -275,6 +275,7 @@ impl Model {
                 idle: Duration::from_secs(secs(self.now) - secs(e.accessed_at)),
                 access_count: e.hits,
                 expires_in: e.expires_at.map(|t| Duration::from_nanos(t - self.now)),
+                cost: None,
             })
             .collect()
     }
