@@ -129,6 +129,7 @@ impl<K, V> LinkedSlab<K, V> {
     }
 
     /// Head (most recent end) of the main queue.
+    #[cfg(test)]
     pub(crate) fn head(&self) -> u32 {
         self.ends[MAIN as usize].head
     }

@@ -27,7 +27,7 @@
 //! ```
 
 use crate::expiry::ExpiryQueue;
-use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, SMALL, Slot, UNKNOWN_COST};
+use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, Slot, UNKNOWN_COST};
 use crate::{CacheBuilder, CacheConfig, CacheStats, Clock, InsertOutcome, Policy, Weigher};
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use std::borrow::Borrow;
@@ -760,7 +760,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let n = self.slab.len();
         assert_eq!(self.table.len(), n, "table and slab disagree");
         let mut order: Vec<u32> = self.slab.iter_from(self.slab.head()).collect();
-        order.extend(self.slab.iter_from(self.slab.head_of(SMALL)));
+        order.extend(
+            self.slab
+                .iter_from(self.slab.head_of(crate::linked_slab::SMALL)),
+        );
         assert_eq!(order.len(), n, "the queues do not cover the slab");
         self.assert_policy_invariants();
         let mut total = 0;
