@@ -1,4 +1,5 @@
-//! gencache: a thread-safe exact-LRU result cache for expensive generators.
+//! gencache: a thread-safe result cache for expensive generators: exact LRU by default, or
+//! S3-FIFO, SIEVE or cost-aware GreedyDual-Size-Frequency ([`Policy`]).
 //!
 //! Put a [`Cache`] in front of something slow (a two-minute GPU job, an LLM call) so that repeated
 //! requests are answered from memory, within a memory budget you set, and so that concurrent
@@ -28,7 +29,47 @@
 //! assert_eq!(cache.stats().hit_rate(), 0.5);
 //! ```
 //!
-//! # Policy
+//! # Policies
+//!
+//! [`CacheBuilder::policy`] picks which entry goes when a bound is exceeded. Single-threaded,
+//! `S3Fifo`, `Sieve` and `CostAware` (without costs) reproduce libCacheSim's hit counts exactly
+//! (`cache/tests/traces.rs`: web07 at 100/1,000/5,000 entries, S3-FIFO 28,974 / 41,192 / 48,521).
+//!
+//! | policy | a hit | evicts | listing order ([`Cache::entries`]) |
+//! |---|---|---|---|
+//! | `Lru` (default) | moves the entry to the front | the least recently used | most → least recently used |
+//! | `S3Fifo` | frequency + 1 (capped at 3) | see below | small queue, then main queue; each newest first |
+//! | `Sieve` | sets the visited bit | the first unvisited entry at the hand | newest → oldest insertion |
+//! | `CostAware` | frequency + 1, new priority | the lowest priority | most → least recently used |
+//!
+//! * **S3-FIFO** (libCacheSim `S3FIFO.c`, default parameters): a small FIFO of 10 % of each bound
+//!   (`trunc(0.1 × max_entries)` entries, `trunc(0.1 × max_bytes)` bytes), a main FIFO with the
+//!   rest, and a ghost FIFO of the hashes of entries evicted from the small queue, `trunc(0.9 ×
+//!   bound)` (entries count 1, in bytes their weight). A new key goes to the main queue if it is in
+//!   the ghost (looked up before evicting for it), or if nothing was evicted yet and the small
+//!   queue is full; otherwise to the small queue. Eviction works on the main queue when it is over
+//!   its share or the small queue is empty, else on the small queue, whose tail moves to the main
+//!   queue if it was hit at least twice (frequency reset) or is evicted into the ghost. The main
+//!   queue's tail goes back to its head with frequency − 1 while it has any, else is evicted.
+//!   One deliberate difference: libCacheSim does not admit an entry at least as large as the small
+//!   queue (nor any entry when the small queue holds at most one); gencache stores it in the main
+//!   queue, so that, for every policy, every entry within the budget is stored.
+//! * **SIEVE** (libCacheSim `Sieve.c`): one FIFO; the hand walks from the oldest end towards the
+//!   newest (wrapping), clearing visited bits, and evicts the first unvisited entry.
+//! * **Cost-aware** (GreedyDual-Size-Frequency, libCacheSim `GDSF.cpp`): each entry's priority is
+//!   `clock + frequency × cost / size`, set at insert and on every hit; the lowest is evicted and
+//!   its priority becomes the new `clock`. Frequency = hits since insert + 1; size = weight in
+//!   bytes when `max_bytes` is set (else 1); cost = what producing the value took, or 1 ms when
+//!   unknown (libCacheSim's constant, so a replay without costs is its GDSF exactly). Ties go to the
+//!   older priority. As in libCacheSim the entry is inserted first, then the lowest-priority
+//!   entries are evicted (possibly the new one).
+//! * **Costs** come for free: the loading paths (`get_or_insert_with`, `load`, the async forms,
+//!   `#[memoize]`) measure how long `init` ran on the cache's [`Clock`] (a virtual clock that the
+//!   generator advances gives virtual costs) and store it as the entry's cost;
+//!   [`Cache::insert_with_cost`] takes one; a plain insert has none. The listing shows it
+//!   ([`EntryInfo::cost`]) and [`CacheStats::cost_saved`] sums the costs of the hits.
+//!
+//! The rest holds for every policy:
 //!
 //! * **Exact LRU.** [`Cache::get`], a successful `get_or_*`/`load*` and [`Cache::insert`] make an
 //!   entry the most recently used; [`Cache::peek`] and [`Cache::contains`] do not. When a bound is
@@ -62,7 +103,19 @@
 //! # Concurrency model
 //!
 //! [`Cache`] is `Send + Sync` and `Clone` (an `Arc` handle). Its entries live in **one**
-//! single-threaded core ([`unsync::Cache`]) behind a `parking_lot::Mutex`.
+//! single-threaded core ([`unsync::Cache`]) with one global budget, behind a `parking_lot::Mutex`
+//! for `Lru` and `CostAware` (a hit writes shared order), and behind a sharded reader-writer lock
+//! (`crossbeam_utils::sync::ShardedLock`) for the lazy-promotion policies `S3Fifo` and `Sieve`.
+//! There a hit takes only the *read* lock of its thread's shard: it probes the table, then sets
+//! the entry's frequency bit and listing counters with relaxed atomics (written only when they
+//! change, so hot entries' cache lines stay shared) and counts the hit in a per-thread stripe of
+//! counters; hits run in parallel. Inserts, removals, evictions and listing take the write lock
+//! (every shard). Under concurrency a frequency update may be lost (two hits seen as one), which
+//! only makes the policy slightly less precise; single-threaded the order is libCacheSim's
+//! exactly. An expired entry found by a shared-lock hit is a miss and is reclaimed by the expiry
+//! queue at the next write. The loom models (`sync/loom_tests.rs`) check these paths.
+//!
+//! The rest of this section explains the `Mutex` design of exact LRU.
 //!
 //! Why not per-shard LRU lists, as quick_cache and moka do? Exact LRU makes every hit a write (the
 //! entry moves to the front of one global order), and the issue asks for one global byte budget
@@ -124,10 +177,15 @@
 //! Beyond the key and the value themselves, each entry costs:
 //!
 //! ```text
-//! per_entry = slot_overhead + table + heap
-//!   slot_overhead = round_up(size_of::<K>() + size_of::<V>() + 40, align) - size_of::<K>() - size_of::<V>()
-//!                   (40 = u64 deadline + 8 × u32: LRU prev/next, expiry prev/next, weight,
-//!                    inserted-at, last-access, hit count; align = max(8, align of K and V))
+//! per_entry = slot_overhead + table + heap + policy
+//!   slot_overhead = round_up(size_of::<K>() + size_of::<V>() + 48, align) - size_of::<K>() - size_of::<V>()
+//!                   (48 = u64 deadline + 8 × u32: queue prev/next, expiry prev/next, weight,
+//!                    inserted-at, last-access, hit count; f32 cost; u8 frequency, u8 queue;
+//!                    2 bytes padding; align = max(8, align of K and V))
+//!   policy        = 0 for Lru and Sieve;
+//!                   S3Fifo: the ghost, up to 0.9 × max_entries records of 16 bytes in a FIFO plus
+//!                   a hash map entry of 24 bytes (+ control byte, load factor): ~40 bytes × 0.9;
+//!                   CostAware: a 16-byte priority key per slot plus a B-tree entry (~24-40 bytes)
 //!   table         = 5 × buckets / n   (a u32 index + 1 control byte per bucket; hashbrown keeps
 //!                   buckets a power of two at most 7/8 full: between 5.7 and 11.4 bytes)
 //!   heap          = 4 bytes (plus Vec slack) only for entries whose deadline arrives out of order
@@ -138,9 +196,9 @@
 //! (no per-entry allocation, no free list), which grows by doubling but, when `max_entries` is set,
 //! never past it (no growth slack in a full bounded cache). Timestamps for listings are whole seconds
 //! (`u32`, 136 years of range); deadlines are exact nanoseconds. Example: `K = u64, V = u64` with
-//! the default TTL: 40 + 6.6 = 46.6 bytes at 100,000 entries (131,072 buckets); at 1,000,000 entries
-//! the table happens to sit at its emptiest point (2,097,152 buckets, 48 % load) and the sum is
-//! 40 + 10.5 = 50.5 bytes. Weights of 4 GiB or more are kept exactly in a small side table.
+//! the default TTL and `Lru`: 48 + 6.6 = 54.6 bytes at 100,000 entries (131,072 buckets); at
+//! 1,000,000 entries the table happens to sit at its emptiest point (2,097,152 buckets, 48 % load)
+//! and the sum is 48 + 10.5 = 58.5 bytes (see `cache/benches/memory.rs` for measured figures). Weights of 4 GiB or more are kept exactly in a small side table.
 #![warn(missing_docs)]
 
 mod builder;

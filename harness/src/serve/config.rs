@@ -37,6 +37,9 @@ pub struct ServeArgs {
     /// Cache entry bound; unlimited when not given.
     #[arg(long, env = "GENCACHE_MAX_ENTRIES")]
     pub max_entries: Option<u64>,
+    /// Eviction policy: `lru`, `s3fifo`, `sieve` or `cost-aware`.
+    #[arg(long, env = "GENCACHE_POLICY", default_value = "lru")]
+    pub policy: gencache::Policy,
     /// Default time-to-live in virtual time (`1ms` to `365days`, e.g. `24h`, `90s`), or `none` for
     /// never.
     #[arg(long, env = "GENCACHE_TTL", default_value = "24h")]
@@ -106,6 +109,7 @@ impl Default for ServeArgs {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_bytes: ByteBudget(Some(DEFAULT_MAX_BYTES)),
             max_entries: None,
+            policy: gencache::Policy::Lru,
             ttl: "24h".to_owned(),
             enabled: true,
             admin_token: None,
@@ -154,6 +158,8 @@ pub struct ServeConfig {
     pub bind: SocketAddr,
     /// Initial cache bounds.
     pub cache: CacheConfig,
+    /// Eviction policy.
+    pub policy: gencache::Policy,
     /// Whether the cache is used at start.
     pub enabled: bool,
     /// Admin bearer token, if any (never empty).
@@ -276,6 +282,7 @@ impl ServeArgs {
             })?;
         Ok(ServeConfig {
             bind: self.bind,
+            policy: self.policy,
             cache: CacheConfig {
                 max_entries: self.max_entries.map(|n| n as usize),
                 max_bytes: self.max_bytes.0,

@@ -35,6 +35,7 @@ impl AppState {
     pub fn new(config: ServeConfig) -> Self {
         let cache = Cache::builder()
             .config(config.cache)
+            .policy(config.policy)
             .clock(ScaledClock::new(config.time_scale))
             .weigher(|_key: &u128, value: &Payload| value.len())
             .build();
