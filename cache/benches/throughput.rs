@@ -10,14 +10,15 @@
 //! ```
 //!
 //! Every cache stores `u64 → u64`, is bounded to 100,000 entries and keeps its own defaults
-//! (gencache: 24 h TTL and statistics on). `gencache_coarse_clock` is gencache with a clock read
+//! (gencache: 24 h TTL and statistics on); gencache runs once per policy (`gencache` is exact LRU,
+//! then `gencache_s3fifo`, `gencache_sieve`, `gencache_cost_aware`). `gencache_coarse_clock` is gencache with a clock read
 //! from an atomic refreshed every millisecond (`coarse_clock`), measured beside the default to
 //! show what the system-clock read on every operation costs. Groups:
 //!
 //! * `get_hit` — a warm cache; each operation is a `get` of a random key known to be present.
 //! * `insert_evict` — a full cache; each operation inserts a key never seen before, which evicts one
 //!   (moka's TinyLFU admission may instead reject the newcomer: that is its normal insert path).
-//! * `zipf_1t`, `zipf_2t` — a mixed workload on 1 and 2 threads sharing one cache: keys drawn from
+//! * `zipf_1t`, `zipf_2t`, `zipf_4t` — a mixed workload on 1, 2 and 4 threads sharing one cache: keys drawn from
 //!   Zipf(s = 1.0) over 1,000,000 keys; 90 % of operations are reads (`get`), 10 % are fills
 //!   (`get`, and `insert` on a miss, as a cache-aside caller does). The cache is warmed first by
 //!   one pass of cache-aside over the whole operation sequence. On 2 threads, each thread replays
@@ -34,7 +35,10 @@ mod coarse_clock;
 mod common;
 
 use coarse_clock::GenCacheCoarseClock;
-use common::{BenchCache, GenCache, LruMutex, Moka, QuickCache};
+use common::{
+    BenchCache, GenCache, GenCacheCostAware, GenCacheS3Fifo, GenCacheSieve, LruMutex, Moka,
+    QuickCache,
+};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 use rand::rngs::StdRng;
@@ -66,16 +70,20 @@ const LOOKUPS: usize = 1 << 16;
 const FILL_BIT: u64 = 1 << 63;
 
 /// Group names, in run order, with the number of threads used.
-const GROUPS: [(&str, usize); 4] = [
+const GROUPS: [(&str, usize); 5] = [
     ("get_hit", 1),
     ("insert_evict", 1),
     ("zipf_1t", 1),
     ("zipf_2t", 2),
+    ("zipf_4t", 4),
 ];
-/// Criterion function ids: the two gencache variants (the references of the ratios), then peers.
-const CACHES: [&str; 5] = [
+/// Criterion function ids: the gencache variants (the references of the ratios), then peers.
+const CACHES: [&str; 8] = [
     GenCache::NAME,
     GenCacheCoarseClock::NAME,
+    GenCacheS3Fifo::NAME,
+    GenCacheSieve::NAME,
+    GenCacheCostAware::NAME,
     LruMutex::NAME,
     QuickCache::NAME,
     Moka::NAME,
@@ -94,6 +102,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     group.throughput(Throughput::Elements(1));
     bench_get_hit::<GenCache>(&mut group);
     bench_get_hit::<GenCacheCoarseClock>(&mut group);
+    bench_get_hit::<GenCacheS3Fifo>(&mut group);
+    bench_get_hit::<GenCacheSieve>(&mut group);
+    bench_get_hit::<GenCacheCostAware>(&mut group);
     bench_get_hit::<LruMutex>(&mut group);
     bench_get_hit::<QuickCache>(&mut group);
     bench_get_hit::<Moka>(&mut group);
@@ -103,6 +114,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     group.throughput(Throughput::Elements(1));
     bench_insert_evict::<GenCache>(&mut group);
     bench_insert_evict::<GenCacheCoarseClock>(&mut group);
+    bench_insert_evict::<GenCacheS3Fifo>(&mut group);
+    bench_insert_evict::<GenCacheSieve>(&mut group);
+    bench_insert_evict::<GenCacheCostAware>(&mut group);
     bench_insert_evict::<LruMutex>(&mut group);
     bench_insert_evict::<QuickCache>(&mut group);
     bench_insert_evict::<Moka>(&mut group);
@@ -120,6 +134,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         };
         bench_zipf::<GenCache>(&mut group, &workload);
         bench_zipf::<GenCacheCoarseClock>(&mut group, &workload);
+        bench_zipf::<GenCacheS3Fifo>(&mut group, &workload);
+        bench_zipf::<GenCacheSieve>(&mut group, &workload);
+        bench_zipf::<GenCacheCostAware>(&mut group, &workload);
         bench_zipf::<LruMutex>(&mut group, &workload);
         bench_zipf::<QuickCache>(&mut group, &workload);
         bench_zipf::<Moka>(&mut group, &workload);
@@ -349,13 +366,15 @@ fn estimate(dir: &Path, group: &str, cache: &str, since: SystemTime) -> Option<f
         .find_map(|stat| json.get(stat)?.get("point_estimate")?.as_f64())
 }
 
-/// The target of issue 2 for gencache against `peer` in a group run on `threads` threads, as a
-/// minimum speed ratio.
-fn target(threads: usize, peer: &str) -> Option<f64> {
+/// The targets for gencache against `peer` in `group` (run on `threads` threads), as a minimum
+/// speed ratio: issue 2's for exact LRU (`zipf_1t` ≥ 1.2× `lru_mutex`, `zipf_2t` ≥ 1× quick_cache,
+/// ≥ 5× moka) and issue 13's for S3-FIFO (the same plus `get_hit` ≥ 1× quick_cache).
+fn target(gencache: &str, group: &str, threads: usize, peer: &str) -> Option<f64> {
     match peer {
-        "lru_mutex" if threads == 1 => Some(1.2),
-        "quick_cache" if threads == 2 => Some(1.0),
-        "moka" => Some(5.0),
+        "lru_mutex" if group == "zipf_1t" => Some(1.2),
+        "quick_cache" if group == "zipf_2t" => Some(1.0),
+        "quick_cache" if group == "get_hit" && gencache == GenCacheS3Fifo::NAME => Some(1.0),
+        "moka" if threads <= 2 => Some(5.0),
         _ => None,
     }
 }
@@ -398,12 +417,16 @@ fn summarize(started: SystemTime) -> Result<(), Box<dyn Error>> {
             out.push_str(&format!(" {cell} |"));
         }
         out.push('\n');
-        for gencache in [GenCache::NAME, GenCacheCoarseClock::NAME] {
-            for peer in &CACHES[2..] {
+        for gencache in [
+            GenCache::NAME,
+            GenCacheCoarseClock::NAME,
+            GenCacheS3Fifo::NAME,
+        ] {
+            for peer in &CACHES[5..] {
                 let (Some(gen_ns), Some(peer_ns), Some(min)) = (
                     table.get(&(group, gencache)),
                     table.get(&(group, *peer)),
-                    target(threads, peer),
+                    target(gencache, group, threads, peer),
                 ) else {
                     continue;
                 };
@@ -420,7 +443,8 @@ fn summarize(started: SystemTime) -> Result<(), Box<dyn Error>> {
         }
     }
     out.push_str(
-        "\nRatios in the table are against the default `gencache`.\n\nTargets (issue 2):\n\n",
+        "\nRatios in the table are against the default `gencache` (exact LRU).\n\nTargets (issues 2 \
+         and 13):\n\n",
     );
     out.push_str(&verdicts);
     println!("\n{out}");

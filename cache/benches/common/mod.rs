@@ -52,6 +52,47 @@ impl BenchCache for GenCache {
     }
 }
 
+/// gencache with another policy, otherwise its defaults.
+macro_rules! gencache_with_policy {
+    ($name:ident, $id:literal, $policy:expr) => {
+        #[doc = concat!("gencache with `", stringify!($policy), "` and its other defaults.")]
+        pub struct $name(gencache::Cache<u64, u64>);
+
+        impl BenchCache for $name {
+            const NAME: &'static str = $id;
+
+            fn with_capacity(entries: usize) -> Self {
+                Self(
+                    gencache::Cache::builder()
+                        .max_entries(entries)
+                        .policy($policy)
+                        .build(),
+                )
+            }
+
+            fn get(&self, key: u64) -> Option<u64> {
+                self.0.get(&key)
+            }
+
+            fn insert(&self, key: u64, value: u64) {
+                self.0.insert(key, value);
+            }
+
+            fn len(&self) -> usize {
+                self.0.len()
+            }
+        }
+    };
+}
+
+gencache_with_policy!(GenCacheS3Fifo, "gencache_s3fifo", gencache::Policy::S3Fifo);
+gencache_with_policy!(GenCacheSieve, "gencache_sieve", gencache::Policy::Sieve);
+gencache_with_policy!(
+    GenCacheCostAware,
+    "gencache_cost_aware",
+    gencache::Policy::CostAware
+);
+
 /// `lru::LruCache` (exact LRU, not thread-safe) behind a `parking_lot::Mutex`.
 pub struct LruMutex(parking_lot::Mutex<lru::LruCache<u64, u64>>);
 

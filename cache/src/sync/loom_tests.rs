@@ -135,3 +135,71 @@ fn loom_a_finishing_load_never_overwrites_a_concurrent_insert() {
         assert_eq!(cache.inner.flights.in_flight(), 0);
     });
 }
+
+/// A lazy-promotion cache whose one-entry bound makes every insert of a new key evict.
+fn lazy_cache(policy: crate::Policy) -> Cache<u32, u32> {
+    Cache::builder()
+        .shards(1)
+        .max_entries(1)
+        .policy(policy)
+        .build()
+}
+
+/// Shared-lock hits (relaxed frequency bits, striped counters) racing an insert that evicts under
+/// the write lock: every lookup is counted once, a hit returns the value of its own key, and the
+/// bound holds at every observation.
+fn shared_hits_race_an_evicting_insert(policy: crate::Policy) {
+    model(move || {
+        let cache = lazy_cache(policy);
+        cache.insert(1, 10);
+        let reader = {
+            let cache = cache.clone();
+            thread::spawn(move || {
+                let mut hits = 0;
+                for _ in 0..2 {
+                    match cache.get(&1) {
+                        Some(v) => {
+                            assert_eq!(v, 10);
+                            hits += 1;
+                        }
+                        None => {}
+                    }
+                }
+                hits
+            })
+        };
+        cache.insert(2, 20);
+        assert!(cache.len() <= 1);
+        let hits = reader.join().unwrap();
+        let s = cache.stats();
+        assert_eq!(s.lookups(), 2);
+        assert_eq!(s.hits, hits);
+        assert!(cache.len() <= 1);
+    });
+}
+
+#[test]
+fn loom_s3fifo_shared_hits_race_an_evicting_insert() {
+    shared_hits_race_an_evicting_insert(crate::Policy::S3Fifo);
+}
+
+#[test]
+fn loom_sieve_shared_hits_race_an_evicting_insert() {
+    shared_hits_race_an_evicting_insert(crate::Policy::Sieve);
+}
+
+/// Two shared-lock hits on one entry at once: both are counted and both see the value.
+#[test]
+fn loom_concurrent_shared_hits_are_all_counted() {
+    model(|| {
+        let cache = lazy_cache(crate::Policy::S3Fifo);
+        cache.insert(1, 10);
+        let other = {
+            let cache = cache.clone();
+            thread::spawn(move || cache.get(&1))
+        };
+        assert_eq!(cache.get(&1), Some(10));
+        assert_eq!(other.join().unwrap(), Some(10));
+        assert_eq!(cache.stats().hits, 2);
+    });
+}
