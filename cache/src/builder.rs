@@ -86,7 +86,7 @@ impl<K, V, W> CacheBuilder<K, V, W> {
     }
 
     /// Number of shards of the thread-safe cache's single-flight table (clamped to 1..=65,536,
-    /// then rounded up to a power of two; default 4 × the number of cores). Entries themselves live in one exact-LRU core with
+    /// then rounded up to a power of two; default 4 × the number of cores). Entries themselves live in one core with
     /// one global budget (see the crate documentation), so this only spreads concurrent loads.
     pub fn shards(mut self, n: usize) -> Self {
         self.shards = Some(n);

@@ -9,7 +9,7 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// The bounds a cache enforces. `None` means "no limit" (or, for `default_ttl`, "never expires").
 ///
 /// Read with `Cache::config`, changed at runtime with `Cache::reconfigure` (shrinking evicts at once,
-/// least recently used first).
+/// in the policy's eviction order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheConfig {
     /// Maximum number of entries.

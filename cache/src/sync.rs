@@ -34,7 +34,8 @@ mod tests;
 /// Entries copied per lock hold by [`Cache::entries`].
 const LIST_CHUNK: usize = 512;
 
-/// A thread-safe exact-LRU cache. `Clone` gives another handle to the same cache.
+/// A thread-safe cache (exact LRU by default; see [`Policy`]). `Clone` gives another handle to the
+/// same cache.
 ///
 /// ```
 /// use gencache::Cache;
@@ -344,7 +345,7 @@ where
         self.inner.core.read().config()
     }
 
-    /// Changes bounds at runtime; shrinking evicts at once in LRU order.
+    /// Changes bounds at runtime; shrinking evicts at once, in the policy's eviction order.
     ///
     /// ```
     /// use gencache::{Cache, CacheConfig};
@@ -366,7 +367,8 @@ where
         self.inner.core.write().purge_expired()
     }
 
-    /// Live entries from most to least recently used, `offset`..`offset + limit`.
+    /// Live entries in the policy's listing order (most to least recently used for `Lru` and
+    /// `CostAware`; see the crate documentation), `offset`..`offset + limit`.
     ///
     /// The lock is taken for at most a few hundred entries at a time and released in between, so
     /// listing a big cache does not stall other callers. The price: under concurrent writes the

@@ -1,4 +1,5 @@
-//! The single-threaded core: exact LRU, byte budget, TTL with an expiry queue, statistics.
+//! The single-threaded core: the eviction policy (exact LRU, S3-FIFO, SIEVE, GDSF), byte budget,
+//! TTL with an expiry queue, statistics.
 //!
 //! Layout: a [`hashbrown::HashTable`] of `u32` slot indices (the key is stored once, in the slot), a
 //! dense slab of slots threaded on a doubly-linked recency list (`linked_slab`), and an indexed
@@ -69,7 +70,8 @@ pub(crate) enum SharedLookup<V> {
     Miss,
 }
 
-/// A single-threaded exact-LRU cache (`&mut self`). [`crate::Cache`] is built from these.
+/// A single-threaded cache (`&mut self`), exact LRU unless another [`Policy`] is chosen.
+/// [`crate::Cache`] is built from these.
 ///
 /// See the [crate documentation](crate) for the policy; the short version: `get` and `insert` make
 /// an entry most recently used, the least recently used entries are evicted to respect
@@ -633,7 +635,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         self.config
     }
 
-    /// Changes bounds; shrinking evicts at once in LRU order.
+    /// Changes bounds; shrinking evicts at once, in the policy's eviction order.
     ///
     /// Expired entries are reclaimed first. A new `default_ttl` applies to later inserts only;
     /// entries already stored keep their deadline.
