@@ -185,7 +185,8 @@
 //!   policy        = 0 for Lru and Sieve;
 //!                   S3Fifo: the ghost, up to 0.9 × max_entries records of 16 bytes in a FIFO plus
 //!                   a hash map entry of 24 bytes (+ control byte, load factor): ~40 bytes × 0.9;
-//!                   CostAware: a 16-byte priority key per slot plus a B-tree entry (~24-40 bytes)
+//!                   CostAware: 28 bytes (an indexed min-heap: a u32 per entry, plus priority f64,
+//!                   stamp u64 and heap position u32 by slot)
 //!   table         = 5 × buckets / n   (a u32 index + 1 control byte per bucket; hashbrown keeps
 //!                   buckets a power of two at most 7/8 full: between 5.7 and 11.4 bytes)
 //!   heap          = 4 bytes (plus Vec slack) only for entries whose deadline arrives out of order

@@ -129,7 +129,7 @@ impl<K, V> LinkedSlab<K, V> {
     }
 
     /// Head (most recent end) of the main queue.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn head(&self) -> u32 {
         self.ends[MAIN as usize].head
     }
@@ -299,7 +299,7 @@ impl<K, V> LinkedSlab<K, V> {
     }
 
     /// Indices from most to least recently used, starting at `from`.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn iter_from(&self, from: u32) -> impl Iterator<Item = u32> + '_ {
         let mut cur = from;
         std::iter::from_fn(move || {

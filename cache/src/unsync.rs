@@ -39,6 +39,7 @@ use std::time::Duration;
 mod evict;
 mod ghost;
 mod listing;
+mod priority_heap;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
@@ -757,7 +758,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     /// Checks every internal invariant (tests only).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn assert_invariants(&self) {
         let n = self.slab.len();
         assert_eq!(self.table.len(), n, "table and slab disagree");

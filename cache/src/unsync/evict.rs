@@ -7,10 +7,10 @@
 //! 1) and bytes (each entry counts its weight).
 
 use super::ghost::{Ghost, share};
+use super::priority_heap::PriorityHeap;
 use super::{Cache, Cause, MAX_SLOTS};
 use crate::Policy;
 use crate::linked_slab::{MAIN, NIL, SMALL, Slot};
-use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash};
 
 /// libCacheSim's default S3-FIFO `small-size-ratio`.
@@ -64,11 +64,8 @@ pub(crate) struct PolicyState {
     /// Stamp of the last priority assignment: ties go to the older stamp (libCacheSim orders
     /// its priority set by `(priority, request number)`).
     stamp: u64,
-    /// `(priority bits, stamp) → slot`, lowest first (priorities are >= 0, so their bits sort
-    /// like the numbers).
-    order: BTreeMap<(u64, u64), u32>,
-    /// Each slot's key in `order`, by slot index.
-    keys: Vec<(u64, u64)>,
+    /// Slots by `(priority, stamp)`, lowest first.
+    heap: PriorityHeap,
 }
 
 impl PolicyState {
@@ -87,8 +84,7 @@ impl PolicyState {
         self.ghost.clear();
         self.hand = NIL;
         self.clock = 0.0;
-        self.order.clear();
-        self.keys.clear();
+        self.heap.clear();
     }
 }
 
@@ -183,7 +179,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             }
             Policy::CostAware => {
                 let i = self.slab.push_front(slot);
-                self.state.keys.push((0, 0));
+                self.state.heap.push_slot();
                 i
             }
             Policy::Lru | Policy::Sieve => self.slab.push_front(slot),
@@ -253,10 +249,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                     self.state.hand = self.slab.get(i).prev;
                 }
             }
-            Policy::CostAware => {
-                let key = self.state.keys.swap_remove(i as usize);
-                self.state.order.remove(&key);
-            }
+            Policy::CostAware => self.state.heap.remove_slot(i),
         }
     }
 
@@ -264,12 +257,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     pub(super) fn on_relocate(&mut self, from: u32, to: u32) {
         match self.policy {
             Policy::Sieve if self.state.hand == from => self.state.hand = to,
-            Policy::CostAware => {
-                let key = self.state.keys[to as usize];
-                if let Some(slot) = self.state.order.get_mut(&key) {
-                    *slot = to;
-                }
-            }
+            Policy::CostAware => self.state.heap.relocate(from, to),
             _ => {}
         }
     }
@@ -396,24 +384,20 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         };
         let priority = self.state.clock + freq * cost / size;
         let st = &mut self.state;
-        let old = st.keys[i as usize];
-        st.order.remove(&old);
         st.stamp += 1;
-        let key = (priority.to_bits(), st.stamp);
-        st.order.insert(key, i);
-        st.keys[i as usize] = key;
+        st.heap.set(i, priority, st.stamp);
     }
 
     fn gdsf_evict(&mut self, cause: Cause) {
-        let Some((&(bits, _), &i)) = self.state.order.first_key_value() else {
+        let Some((i, priority)) = self.state.heap.lowest() else {
             return;
         };
-        self.state.clock = f64::from_bits(bits);
+        self.state.clock = priority;
         self.evict_index(i, cause);
     }
 
     /// The policy's own invariants (tests only).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(super) fn assert_policy_invariants(&self) {
         let st = &self.state;
         match self.policy {
@@ -430,11 +414,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 );
             }
             Policy::CostAware => {
-                assert_eq!(st.order.len(), self.slab.len(), "priority set size");
-                assert_eq!(st.keys.len(), self.slab.len(), "priority keys");
-                for (i, key) in st.keys.iter().enumerate() {
-                    assert_eq!(st.order.get(key), Some(&(i as u32)), "priority of slot {i}");
-                }
+                assert_eq!(st.heap.len(), self.slab.len(), "priority heap size");
+                assert_eq!(st.heap.slots(), self.slab.len(), "priority ranks");
+                st.heap.assert_valid();
             }
             Policy::Lru => {}
         }
