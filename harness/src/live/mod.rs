@@ -8,7 +8,7 @@
 //! ([`compare`]): hit counts must be equal for a closed loop of one client (the order of
 //! requests is then fixed), and the speedup within [`SPEEDUP_TOLERANCE_PCT`].
 //!
-//! The cache runs on a [`ScaledClock`], so a 24 h TTL lasts 24 *virtual* hours as in the
+//! The cache runs on a [`ScaledClock`](crate::realtime::timing::ScaledClock), so a 24 h TTL lasts 24 *virtual* hours as in the
 //! simulation. Cached values are the result sizes (weighed as such, like the simulation's cache):
 //! the live replay measures time, not memory.
 //!
