@@ -288,6 +288,15 @@ pub(crate) fn replay_pass<C: SimCache>(
     Ok((outcome, distinct_keys))
 }
 
+/// The results file of these runs: the one place `harness run`, `replay` and `gate` build it.
+pub fn results_file(outcomes: &[RunOutcome]) -> reports::ResultsFile {
+    reports::ResultsFile {
+        schema_version: reports::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        runs: outcomes.iter().map(|o| o.results.clone()).collect(),
+    }
+}
+
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }

@@ -7,7 +7,7 @@
 //! found here is the one whose `harness run` lands on the target. A join of an in-flight
 //! generation is not a hit (it waits for the generation), as in the results.
 //!
-//! The search starts from an analytic estimate (see [`analytic`]) and finishes by bracketing and
+//! The search starts from an analytic estimate (see `analytic.rs`) and finishes by bracketing and
 //! bisection on engine replays, until the replay lands within ±0.5 percentage point
 //! ([`TOLERANCE`]). The result is stored in the workload's TOML (`calibrated_exponent`):
 //! [`workloads::Workload::trace`] never calibrates by itself.
