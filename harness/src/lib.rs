@@ -11,19 +11,24 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod engine;
 pub mod live;
 pub mod memory;
+pub mod model;
 pub mod output;
+pub mod realtime;
 pub mod run;
 pub mod serve;
+pub mod sized_cache;
 pub mod source;
 pub mod summary;
 pub mod verdict;
 
-/// Every allocation of the harness (binary, tests, benches) goes through the counting allocator,
-/// so the cache's heap can be measured, not estimated.
+/// The library's own unit tests measure heap, so their test binary counts allocations (the
+/// `harness` binary and the tests and benches that need it declare it themselves).
+#[cfg(test)]
 #[global_allocator]
 static GLOBAL: alloc::CountingAlloc = alloc::CountingAlloc;
