@@ -3,14 +3,15 @@
 //! results schema the reports read.
 
 use crate::engine::{
-    self, ArrivalMode, CacheLimits, EngineConfig, EngineError, LruSim, MAX_COST_S, MemorySim,
-    NoCache, SideOutcome, SimCache, checked_secs_to_ns, ns_to_secs,
+    self, ArrivalMode, CacheLimits, EngineConfig, EngineError, MAX_COST_S, MemorySim, NoCache,
+    SideOutcome, SimCache, checked_secs_to_ns, ns_to_secs,
 };
+use crate::policies::{self, HeapMeasured, NextUses, PolicyContext, PolicyError, PolicyName};
 use crate::source::{Source, SourceError};
 use crate::verdict::{self, RunFacts};
 use reports::results::{
-    CacheCounters, LatencySummary, MemoryReport, ModelParams, ReplaySpeed, RunResults, SideResult,
-    WindowPoint, WorkloadInfo,
+    CacheCounters, LatencySummary, MemoryReport, ModelParams, PolicyFigures, ReplaySpeed,
+    RunResults, SideResult, WindowPoint, WorkloadInfo,
 };
 use std::time::{Duration, Instant};
 use workloads::Arrival;
@@ -43,6 +44,8 @@ pub struct RunOptions {
     pub measure_memory: bool,
     /// Timeline windows.
     pub windows: u32,
+    /// The cache policy of the cached pass.
+    pub policy: PolicyName,
 }
 
 impl Default for RunOptions {
@@ -59,6 +62,7 @@ impl Default for RunOptions {
             measure_lookups: true,
             measure_memory: true,
             windows: DEFAULT_WINDOWS,
+            policy: PolicyName::Lru,
         }
     }
 }
@@ -91,6 +95,14 @@ pub enum RunError {
         name: String,
         /// The hit cost, seconds.
         hit_cost_s: f64,
+    },
+    /// The policy cannot replay with these bounds or this input.
+    #[error("{name}: {source}")]
+    Policy {
+        /// Workload or trace name.
+        name: String,
+        /// What the policy cannot do.
+        source: PolicyError,
     },
     /// The trace had no requests.
     #[error("{name}: the trace has no requests")]
@@ -156,6 +168,34 @@ fn arrival_description(source: &Source, options: &RunOptions, mode: ArrivalMode)
     }
 }
 
+/// Checks that the policy can replay `source` with these options, before any pass runs (and
+/// before any output directory is made), so a refusal leaves nothing half-written.
+///
+/// # Errors
+///
+/// [`RunError::Policy`] naming what the policy cannot do.
+pub fn preflight(source: &Source, options: &RunOptions) -> Result<(), RunError> {
+    let policy = options.policy;
+    let limits = effective_limits(source, options);
+    policies::check(policy, &limits).map_err(|e| RunError::Policy {
+        name: source.name(),
+        source: e,
+    })?;
+    if policy.needs_future()
+        && let Some(path) = source.path()
+        && !std::fs::metadata(path).is_ok_and(|m| m.is_file())
+    {
+        return Err(RunError::Policy {
+            name: source.name(),
+            source: PolicyError::NeedsRereadableInput {
+                policy,
+                path: path.display().to_string(),
+            },
+        });
+    }
+    Ok(())
+}
+
 /// Replays `source` baseline then cached (then with real payloads for memory) and assembles the
 /// results. `progress(pass, requests_done)` is called every 65,536 requests of each pass.
 pub fn run(
@@ -181,6 +221,12 @@ pub fn run(
             name: name.clone(),
             hit_cost_s,
         })?;
+    let policy = options.policy;
+    let refused = |source| RunError::Policy {
+        name: name.clone(),
+        source,
+    };
+    preflight(source, options)?;
     let base_config = EngineConfig {
         workers: options.workers.max(1),
         hit_cost_ns,
@@ -192,11 +238,21 @@ pub fn run(
         expected_requests: None,
     };
 
-    // Pass 1: baseline (also counts requests and distinct keys for the windows).
+    // Pass 1: baseline (also counts requests and distinct keys for the windows, and, for a
+    // bound that knows the future, records the keys in order for each request's next use).
     let mut stream = source.open().map_err(fail)?.count_distinct();
-    let base = engine::replay(&mut stream, &mut NoCache, &base_config, &mut |n| {
-        progress("baseline", n)
-    });
+    let mut keys: Vec<u64> = Vec::new();
+    let record_keys = policy.needs_future();
+    let base = engine::replay(
+        (&mut stream).inspect(|r| {
+            if record_keys {
+                keys.push(r.key);
+            }
+        }),
+        &mut NoCache,
+        &base_config,
+        &mut |n| progress("baseline", n),
+    );
     // A read error ends the stream early; it names the file and line, so it comes first.
     let base = match base {
         Err(e) => {
@@ -217,7 +273,12 @@ pub fn run(
         expected_requests: Some(base.requests),
         ..base_config
     };
-    let mut cache = LruSim::new(&limits);
+    let context = PolicyContext {
+        next_uses: record_keys.then(|| NextUses::from_keys(std::mem::take(&mut keys).into_iter())),
+        distinct_keys: Some(distinct_keys),
+    };
+    let mut cache =
+        HeapMeasured::new(|| policies::build(policy, &limits, &context)).map_err(refused)?;
     let mut stream = source.open().map_err(fail)?;
     let started = Instant::now();
     let cpu_before = crate::alloc::process_cpu_seconds();
@@ -239,7 +300,9 @@ pub fn run(
     let stats = cache.stats();
 
     // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
-    let memory = if options.measure_memory {
+    // The memory pass holds real payloads in gencache's thread-safe cache: it measures
+    // gencache (the default policy) only.
+    let memory = if options.measure_memory && policy == PolicyName::Lru {
         let memory_config = EngineConfig {
             measure_lookups: false,
             ..cached_config
@@ -331,6 +394,7 @@ pub fn run(
             requests_per_s: ratio(cached.requests as f64, wall_s),
         },
         live: None,
+        policy: Some(policy_figures(policy, &cache)),
     };
     Ok(RunOutcome {
         results,
@@ -339,6 +403,19 @@ pub fn run(
         peak_rss: crate::alloc::peak_rss_bytes(),
         cached_cpu_s: cpu_s,
     })
+}
+
+fn policy_figures(policy: PolicyName, cache: &HeapMeasured) -> PolicyFigures {
+    let occupancy = cache.occupancy();
+    let heap = occupancy.heap_bytes.unwrap_or(0);
+    PolicyFigures {
+        name: policy.as_str().to_string(),
+        description: policy.description().to_string(),
+        bound: policy.is_bound(),
+        entries: occupancy.entries,
+        heap_bytes: heap,
+        heap_per_entry: ratio(heap as f64, occupancy.entries as f64),
+    }
 }
 
 fn ratio(a: f64, b: f64) -> f64 {

@@ -45,6 +45,7 @@ impl ModelArgs {
             max_bytes: self.cache.max_bytes.map(|l| l.0),
             ttl: self.cache.ttl.map(|t| t.0),
             measure_lookups: !self.no_lookup_time,
+            policy: self.policy,
             ..RunOptions::default()
         }
     }
@@ -154,6 +155,16 @@ fn execute(
     options: &RunOptions,
     presentation: &Presentation,
 ) -> anyhow::Result<Status> {
+    // A policy that cannot replay this input is refused before anything is written.
+    for source in sources {
+        crate::run::preflight(source, options)?;
+    }
+    if presentation.live.is_some() && options.policy != crate::policies::PolicyName::Lru {
+        anyhow::bail!(
+            "--live/--target replay gencache over HTTP, which is the lru policy; drop --policy {} or the live replay",
+            options.policy
+        );
+    }
     if let Some(dir) = &presentation.out {
         // Before minutes of replay, not after.
         output::prepare_dir(dir)?;

@@ -42,12 +42,19 @@ pub trait SimCache {
     fn enabled(&self) -> bool;
     /// Looks `key` up at `now_ns`; true when a live entry answered.
     fn lookup(&mut self, key: u64, now_ns: u64) -> bool;
-    /// Stores the generated result (`size` bytes) for `key` at `now_ns`.
+    /// Stores the generated result (`size` bytes, which took `cost_ns` to generate) for `key`
+    /// at `now_ns`.
     ///
     /// # Errors
     ///
     /// [`AllocationFailed`] when a cache holding real payloads cannot allocate this one.
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed>;
+    fn insert(
+        &mut self,
+        key: u64,
+        size: u64,
+        cost_ns: u64,
+        now_ns: u64,
+    ) -> Result<(), AllocationFailed>;
     /// Current occupancy.
     fn occupancy(&self) -> Occupancy;
     /// The cache's own statistics (zeros for the baseline).
@@ -73,7 +80,13 @@ impl SimCache for NoCache {
     fn lookup(&mut self, _key: u64, _now_ns: u64) -> bool {
         false
     }
-    fn insert(&mut self, _key: u64, _size: u64, _now_ns: u64) -> Result<(), AllocationFailed> {
+    fn insert(
+        &mut self,
+        _key: u64,
+        _size: u64,
+        _cost_ns: u64,
+        _now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
         Ok(())
     }
     fn occupancy(&self) -> Occupancy {
@@ -129,7 +142,13 @@ impl SimCache for LruSim {
         self.cache.get(&key).is_some()
     }
     #[inline]
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed> {
+    fn insert(
+        &mut self,
+        key: u64,
+        size: u64,
+        _cost_ns: u64,
+        now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
         self.clock.set(Duration::from_nanos(now_ns));
         self.cache.insert(key, size);
         Ok(())
@@ -199,7 +218,13 @@ impl SimCache for MemorySim {
         self.heap += kept;
         hit
     }
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed> {
+    fn insert(
+        &mut self,
+        key: u64,
+        size: u64,
+        _cost_ns: u64,
+        now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
         self.clock.set(Duration::from_nanos(now_ns));
         if self.max_bytes.is_some_and(|max| size > max) {
             // The cache refuses a value heavier than its whole budget; allocating it first
@@ -288,8 +313,8 @@ mod tests {
             ..CacheLimits::default()
         };
         let mut cache = MemorySim::new(&limits);
-        assert_eq!(cache.insert(1, 1 << 50, 0), Ok(()));
-        assert_eq!(cache.insert(2, 100, 0), Ok(()));
+        assert_eq!(cache.insert(1, 1 << 50, 0, 0), Ok(()));
+        assert_eq!(cache.insert(2, 100, 0, 0), Ok(()));
         assert_eq!(cache.stats().refused_too_large, 1);
         assert_eq!(cache.occupancy().entries, 1);
         assert_eq!(cache.occupancy().payload_bytes, 100);
@@ -299,7 +324,7 @@ mod tests {
     fn without_a_budget_an_impossible_result_is_an_error() {
         let mut cache = MemorySim::new(&CacheLimits::default());
         assert_eq!(
-            cache.insert(1, 1 << 62, 0),
+            cache.insert(1, 1 << 62, 0, 0),
             Err(AllocationFailed { size: 1 << 62 })
         );
         assert_eq!(cache.occupancy().entries, 0);

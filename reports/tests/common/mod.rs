@@ -193,6 +193,7 @@ pub fn run(
             requests_per_s: requests as f64 / 0.04,
         },
         live: None,
+        policy: None,
     }
 }
 
