@@ -1,13 +1,13 @@
 //! `CacheBuilder`: how a cache is configured before it is built.
 
-use crate::{CacheConfig, Clock, SystemClock, WeighBoth, Weigher};
+use crate::{CacheConfig, Clock, Policy, SystemClock, WeighBoth, Weigher};
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Builds a [`crate::Cache`] (thread-safe) or an [`crate::unsync::Cache`] (single-threaded core).
 ///
-/// Defaults: no entry or byte limit, `default_ttl` = 24 h, [`SystemClock`], weight =
+/// Defaults: no entry or byte limit, `default_ttl` = 24 h, [`SystemClock`], [`Policy::Lru`], weight =
 /// `key.weight() + value.weight()` ([`crate::Weigh`]).
 ///
 /// ```
@@ -30,6 +30,7 @@ pub struct CacheBuilder<K, V, W = WeighBoth> {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) weigher: W,
     pub(crate) shards: Option<usize>,
+    pub(crate) policy: Policy,
     pub(crate) _types: PhantomData<fn(K, V)>,
 }
 
@@ -41,6 +42,7 @@ impl<K, V> CacheBuilder<K, V, WeighBoth> {
             clock: Arc::new(SystemClock::new()),
             weigher: WeighBoth,
             shards: None,
+            policy: Policy::Lru,
             _types: PhantomData,
         }
     }
@@ -91,6 +93,23 @@ impl<K, V, W> CacheBuilder<K, V, W> {
         self
     }
 
+    /// The eviction policy (default [`Policy::Lru`]; see the crate documentation, "Policies").
+    ///
+    /// ```
+    /// use gencache::{CacheBuilder, Policy};
+    ///
+    /// let mut cache = CacheBuilder::<u32, u32>::new()
+    ///     .max_entries(1_000)
+    ///     .policy(Policy::Sieve)
+    ///     .build_unsync();
+    /// cache.insert(1, 1);
+    /// assert_eq!(cache.policy(), Policy::Sieve);
+    /// ```
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Replace the default weigher with a closure `|key, value| bytes`.
     pub fn weigher<W2>(self, weigher: W2) -> CacheBuilder<K, V, W2>
     where
@@ -101,6 +120,7 @@ impl<K, V, W> CacheBuilder<K, V, W> {
             clock: self.clock,
             weigher,
             shards: self.shards,
+            policy: self.policy,
             _types: PhantomData,
         }
     }

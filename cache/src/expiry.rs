@@ -264,7 +264,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn slot(expires_at: u64) -> Slot<(), ()> {
-        Slot::detached((), (), expires_at, 0)
+        Slot::detached((), (), expires_at, 0, crate::linked_slab::UNKNOWN_COST)
     }
 
     proptest! {

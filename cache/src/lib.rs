@@ -152,6 +152,8 @@ mod expiry;
 mod linked_slab;
 mod lock;
 mod memo;
+mod policy;
+mod relaxed;
 mod single_flight;
 mod stats;
 mod sync;
@@ -167,6 +169,7 @@ pub use deep_size::GetSizeWeigher;
 #[doc(hidden)]
 pub use memo::__private;
 pub use memo::{CacheKind, Fingerprinter, MemoizedFunction, memoized};
+pub use policy::{Policy, UnknownPolicy};
 pub use stats::{CacheStats, Evictions};
 pub use sync::Cache;
 pub use types::{EntryInfo, InsertOutcome, LoadOptions, LoadStatus, Loaded};

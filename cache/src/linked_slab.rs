@@ -8,24 +8,34 @@
 /// "No entry": the end of the recency list, or "not in the expiry queue".
 pub(crate) const NIL: u32 = u32::MAX;
 
+use crate::relaxed::{RelaxedU8, RelaxedU32};
+
 /// A deadline that never comes (an entry without TTL).
 pub(crate) const NEVER: u64 = u64::MAX;
 
 /// Stored weights at or above this value are kept exactly in a side table instead (see `unsync`).
 pub(crate) const HEAVY: u32 = u32::MAX;
 
+/// The queue every policy uses (LRU's recency list, SIEVE's and GDSF's list, S3-FIFO's main queue).
+pub(crate) const MAIN: u8 = 0;
+/// S3-FIFO's small (probationary) queue.
+pub(crate) const SMALL: u8 = 1;
+
+/// "Cost not known": the entry was stored without one (see `Slot::cost`).
+pub(crate) const UNKNOWN_COST: f32 = -1.0;
+
 /// One cached entry with its bookkeeping.
 ///
-/// Bookkeeping is 40 bytes: one `u64` deadline (exact, nanoseconds) and eight `u32`s. Timestamps for
-/// the listing (inserted, last access) are whole seconds since the clock's origin: they only feed
-/// `EntryInfo::age`/`idle`, while expiry uses the exact deadline.
+/// Bookkeeping is 48 bytes: one `u64` deadline (exact, nanoseconds), nine 4-byte fields and two
+/// bytes (policy frequency, queue), plus two bytes of padding. Timestamps for the listing (inserted,
+/// last access) are whole seconds since the clock's origin: they only feed `EntryInfo::age`/`idle`,
+/// while expiry uses the exact deadline.
 ///
 /// The field order is fixed (`repr(C)`) so that everything a hit reads or writes comes first and
-/// is contiguous: key (compared), value (cloned), deadline (checked), recency links (relinked),
-/// last access and hit count (updated). For `u64 → u64` that is the first 40 of 56 bytes, so a hit
-/// touches one cache line for most slots instead of two; the fields only writes and listings use
-/// (expiry links, weight, insertion time) come last. With `K` and `V` aligned to at most 8 bytes
-/// this order adds no padding over the compiler's own layout (`slot_layout_*` tests).
+/// is contiguous: key (compared), value (cloned), deadline (checked), links (relinked by LRU),
+/// last access, hit count, cost (summed into `cost_saved`) and the policy's frequency bits. For
+/// `u64 → u64` the slot is 64 bytes, one cache line. The fields a hit updates under a *shared*
+/// lock (lazy-promotion policies) are relaxed atomics (`relaxed`).
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Slot<K, V> {
@@ -33,14 +43,21 @@ pub(crate) struct Slot<K, V> {
     pub(crate) value: V,
     /// Nanoseconds since the clock origin at which the entry expires; `NEVER` for no TTL.
     pub(crate) expires_at: u64,
-    /// Towards the most recently used end.
+    /// Towards the head (most recently used / most recently queued) end of its queue.
     pub(crate) prev: u32,
-    /// Towards the least recently used end.
+    /// Towards the tail (least recently used / oldest) end of its queue.
     pub(crate) next: u32,
     /// Seconds since the clock origin of the last read or write.
-    pub(crate) accessed_secs: u32,
+    pub(crate) accessed_secs: RelaxedU32,
     /// Hits since insertion (saturating).
-    pub(crate) hits: u32,
+    pub(crate) hits: RelaxedU32,
+    /// What producing the value cost, in nanoseconds of the cache's clock; `UNKNOWN_COST` if not
+    /// known (an `f32`: 24 bits of precision are plenty for a cost, and it keeps the slot small).
+    pub(crate) cost: f32,
+    /// The policy's lazy-promotion state: S3-FIFO's 2-bit frequency, SIEVE's visited bit.
+    pub(crate) freq: RelaxedU8,
+    /// Which queue the slot is on (`MAIN` or `SMALL`).
+    pub(crate) queue: u8,
     /// Expiry queue link to the previous (earlier) entry, `NIL`, or `expiry::IN_HEAP`.
     pub(crate) exp_prev: u32,
     /// Expiry queue link to the next (later) entry, `NIL`, or the heap position when in the heap.
@@ -52,9 +69,9 @@ pub(crate) struct Slot<K, V> {
 }
 
 impl<K, V> Slot<K, V> {
-    /// A slot not yet linked into the recency list or the expiry queue, with no hits, inserted and
-    /// last accessed at `now_secs`. Its weight is set by the caller once it has a slot index.
-    pub(crate) fn detached(key: K, value: V, expires_at: u64, now_secs: u32) -> Self {
+    /// A slot not yet linked into a queue or the expiry queue, with no hits, inserted and last
+    /// accessed at `now_secs`. Its weight is set by the caller once it has a slot index.
+    pub(crate) fn detached(key: K, value: V, expires_at: u64, now_secs: u32, cost: f32) -> Self {
         Self {
             key,
             value,
@@ -65,20 +82,34 @@ impl<K, V> Slot<K, V> {
             exp_next: NIL,
             weight: 0,
             inserted_secs: now_secs,
-            accessed_secs: now_secs,
-            hits: 0,
+            accessed_secs: RelaxedU32::new(now_secs),
+            hits: RelaxedU32::new(0),
+            cost,
+            freq: RelaxedU8::new(0),
+            queue: MAIN,
         }
     }
 }
 
-/// The slab plus the ends of its recency list.
+/// The two ends of one queue.
+#[derive(Debug, Clone, Copy)]
+struct Ends {
+    /// Most recent end, or `NIL` when empty.
+    head: u32,
+    /// Oldest end, or `NIL` when empty.
+    tail: u32,
+}
+
+const EMPTY: Ends = Ends {
+    head: NIL,
+    tail: NIL,
+};
+
+/// The slab plus the ends of its queues (`MAIN`, and `SMALL` for S3-FIFO).
 #[derive(Debug)]
 pub(crate) struct LinkedSlab<K, V> {
     slots: Vec<Slot<K, V>>,
-    /// Most recently used, or `NIL` when empty.
-    head: u32,
-    /// Least recently used, or `NIL` when empty.
-    tail: u32,
+    ends: [Ends; 2],
     /// When set, the slab never grows its allocation past this many slots (`max_entries`), so a
     /// full cache carries no doubling slack.
     growth_cap: Option<usize>,
@@ -88,8 +119,7 @@ impl<K, V> LinkedSlab<K, V> {
     pub(crate) fn new() -> Self {
         Self {
             slots: Vec::new(),
-            head: NIL,
-            tail: NIL,
+            ends: [EMPTY; 2],
             growth_cap: None,
         }
     }
@@ -98,12 +128,23 @@ impl<K, V> LinkedSlab<K, V> {
         self.slots.len()
     }
 
+    /// Head (most recent end) of the main queue.
+    #[cfg(test)]
     pub(crate) fn head(&self) -> u32 {
-        self.head
+        self.ends[MAIN as usize].head
     }
 
+    /// Tail (oldest end) of the main queue.
     pub(crate) fn tail(&self) -> u32 {
-        self.tail
+        self.ends[MAIN as usize].tail
+    }
+
+    pub(crate) fn head_of(&self, queue: u8) -> u32 {
+        self.ends[queue as usize].head
+    }
+
+    pub(crate) fn tail_of(&self, queue: u8) -> u32 {
+        self.ends[queue as usize].tail
     }
 
     pub(crate) fn set_growth_cap(&mut self, cap: Option<usize>) {
@@ -129,23 +170,22 @@ impl<K, V> LinkedSlab<K, V> {
         &mut self.slots
     }
 
-    /// Stores `slot` as the most recently used entry and returns its index.
+    /// Stores `slot` at the head of the main queue and returns its index.
+    pub(crate) fn push_front(&mut self, slot: Slot<K, V>) -> u32 {
+        self.push_front_of(slot, MAIN)
+    }
+
+    /// Stores `slot` at the head of `queue` and returns its index.
     ///
     /// The caller guarantees `len() < NIL as usize` (the core never holds 2^32 - 1 entries).
-    pub(crate) fn push_front(&mut self, mut slot: Slot<K, V>) -> u32 {
+    pub(crate) fn push_front_of(&mut self, mut slot: Slot<K, V>, queue: u8) -> u32 {
         let i = self.slots.len() as u32;
-        slot.prev = NIL;
-        slot.next = self.head;
+        slot.queue = queue;
         if self.slots.len() == self.slots.capacity() {
             self.grow();
         }
         self.slots.push(slot);
-        if self.head != NIL {
-            self.slots[self.head as usize].prev = i;
-        } else {
-            self.tail = i;
-        }
-        self.head = i;
+        self.link_front(i);
         i
     }
 
@@ -160,48 +200,59 @@ impl<K, V> LinkedSlab<K, V> {
         self.slots.reserve_exact(target - len);
     }
 
-    /// Puts `slot` in place of entry `i` (reusing its storage) as the most recently used entry;
+    /// Puts `slot` in place of entry `i` (reusing its storage) at the head of the main queue;
     /// returns the entry it replaced.
     pub(crate) fn replace(&mut self, i: u32, mut slot: Slot<K, V>) -> Slot<K, V> {
         self.unlink(i);
         slot.prev = NIL;
         slot.next = NIL;
+        slot.queue = MAIN;
         let old = std::mem::replace(&mut self.slots[i as usize], slot);
         self.link_front(i);
         old
     }
 
-    /// Marks `i` most recently used.
+    /// Moves `i` to the head of its queue.
     #[inline]
     pub(crate) fn move_to_front(&mut self, i: u32) {
-        if self.head == i {
+        let q = self.slots[i as usize].queue as usize;
+        if self.ends[q].head == i {
             return;
         }
         self.unlink(i);
         self.link_front(i);
     }
 
+    /// Moves `i` to the head of `queue` (possibly another queue than its own).
+    pub(crate) fn move_to_front_of(&mut self, i: u32, queue: u8) {
+        self.unlink(i);
+        self.slots[i as usize].queue = queue;
+        self.link_front(i);
+    }
+
     #[inline]
     fn unlink(&mut self, i: u32) {
-        let (prev, next) = {
+        let (prev, next, q) = {
             let s = &self.slots[i as usize];
-            (s.prev, s.next)
+            (s.prev, s.next, s.queue as usize)
         };
         if prev != NIL {
             self.slots[prev as usize].next = next;
         } else {
-            self.head = next;
+            self.ends[q].head = next;
         }
         if next != NIL {
             self.slots[next as usize].prev = prev;
         } else {
-            self.tail = prev;
+            self.ends[q].tail = prev;
         }
     }
 
+    /// Links `i` at the head of the queue its `queue` field names.
     #[inline]
     fn link_front(&mut self, i: u32) {
-        let old_head = self.head;
+        let q = self.slots[i as usize].queue as usize;
+        let old_head = self.ends[q].head;
         {
             let s = &mut self.slots[i as usize];
             s.prev = NIL;
@@ -210,9 +261,9 @@ impl<K, V> LinkedSlab<K, V> {
         if old_head != NIL {
             self.slots[old_head as usize].prev = i;
         } else {
-            self.tail = i;
+            self.ends[q].tail = i;
         }
-        self.head = i;
+        self.ends[q].head = i;
     }
 
     /// Removes entry `i`. If another entry had to move into index `i`, returns its former index
@@ -225,27 +276,26 @@ impl<K, V> LinkedSlab<K, V> {
             return (removed, None);
         }
         // The former last entry now sits at `i`: fix its neighbours' links and the list ends.
-        let (prev, next) = {
+        let (prev, next, q) = {
             let s = &self.slots[i as usize];
-            (s.prev, s.next)
+            (s.prev, s.next, s.queue as usize)
         };
         if prev != NIL {
             self.slots[prev as usize].next = i;
         } else {
-            self.head = i;
+            self.ends[q].head = i;
         }
         if next != NIL {
             self.slots[next as usize].prev = i;
         } else {
-            self.tail = i;
+            self.ends[q].tail = i;
         }
         (removed, Some(last))
     }
 
     pub(crate) fn clear(&mut self) {
         self.slots.clear();
-        self.head = NIL;
-        self.tail = NIL;
+        self.ends = [EMPTY; 2];
     }
 
     /// Indices from most to least recently used, starting at `from`.
@@ -263,12 +313,12 @@ impl<K, V> LinkedSlab<K, V> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
     fn slot(key: u32) -> Slot<u32, ()> {
-        Slot::detached(key, (), NEVER, 0)
+        Slot::detached(key, (), NEVER, 0, UNKNOWN_COST)
     }
 
     fn order(s: &LinkedSlab<u32, ()>) -> Vec<u32> {
@@ -328,29 +378,29 @@ mod tests {
         assert_eq!(reverse_order(&s), rev);
     }
 
-    /// The per-entry formula in the crate docs: key + value + 40 bytes, rounded to the alignment.
+    /// The per-entry formula in the crate docs: key + value + 48 bytes, rounded to the alignment.
     #[test]
-    fn slot_bookkeeping_is_40_bytes() {
+    fn slot_bookkeeping_is_48_bytes() {
         use std::mem::size_of;
-        assert_eq!(size_of::<Slot<(), ()>>(), 40);
-        assert_eq!(size_of::<Slot<u64, u64>>(), 56);
-        assert_eq!(size_of::<Slot<u32, u64>>(), 56); // 12 + 40 -> 56 (4 bytes of padding)
+        assert_eq!(size_of::<Slot<(), ()>>(), 48);
+        assert_eq!(size_of::<Slot<u64, u64>>(), 64);
+        assert_eq!(size_of::<Slot<u32, u64>>(), 64); // 12 + 48 -> 64 (4 bytes of padding)
         assert_eq!(
             size_of::<Slot<String, std::sync::Arc<[u8]>>>(),
-            24 + 16 + 40
+            24 + 16 + 48
         );
-        assert_eq!(size_of::<Slot<u8, u64>>(), 56); // 1 + 7 padding + 8 + 40
-        assert_eq!(size_of::<Slot<u64, u8>>(), 56); // 8 + 1 + 7 padding + 40
+        assert_eq!(size_of::<Slot<u8, u64>>(), 64); // 1 + 7 padding + 8 + 48
+        assert_eq!(size_of::<Slot<u64, u8>>(), 64); // 8 + 1 + 7 padding + 48
     }
 
-    /// What a hit touches (key, value, deadline, links, last access, hit count) is one contiguous
-    /// block at the start of the slot: the first 40 bytes for `u64 → u64`.
+    /// What a hit touches (key, value, deadline, links, last access, hit count, cost, frequency)
+    /// is one contiguous block at the start of the slot: the first 45 bytes for `u64 → u64`.
     #[test]
     fn slot_layout_puts_what_a_hit_touches_first() {
         use std::mem::offset_of;
         type S = Slot<u64, u64>;
-        let hot_end = offset_of!(S, hits) + 4;
-        assert_eq!(hot_end, 40);
+        let hot_end = offset_of!(S, freq) + 1;
+        assert_eq!(hot_end, 45);
         for cold in [
             offset_of!(S, exp_prev),
             offset_of!(S, exp_next),
@@ -366,19 +416,21 @@ mod tests {
             offset_of!(S, prev),
             offset_of!(S, next),
             offset_of!(S, accessed_secs),
+            offset_of!(S, hits),
+            offset_of!(S, cost),
         ] {
             assert!(hot < hot_end);
         }
     }
 
-    /// `repr(C)` costs no padding over the crate-doc formula `round_up(K + V + 40, align)` for the
+    /// `repr(C)` costs no padding over the crate-doc formula `round_up(K + V + 48, align)` for the
     /// key and value types of the tests and benches.
     #[test]
     fn slot_layout_matches_the_memory_formula() {
         use std::mem::{align_of, size_of};
         fn formula<K, V>() -> usize {
             let align = align_of::<K>().max(align_of::<V>()).max(8);
-            (size_of::<K>() + size_of::<V>() + 40).div_ceil(align) * align
+            (size_of::<K>() + size_of::<V>() + 48).div_ceil(align) * align
         }
         assert_eq!(size_of::<Slot<u64, u64>>(), formula::<u64, u64>());
         assert_eq!(size_of::<Slot<u32, u32>>(), formula::<u32, u32>());

@@ -1,6 +1,7 @@
 //! Counters a cache keeps, and the snapshot type `stats()` returns.
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Why entries left the cache (other than being replaced by an update of the same key).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +53,9 @@ pub struct CacheStats {
     pub peak_bytes: u64,
     /// Highest `entries` seen.
     pub peak_entries: u64,
+    /// Sum of the costs of the entries the hits returned: the generator time the cache saved
+    /// (entries without a known cost count 0).
+    pub cost_saved: Duration,
     /// Single-flight loads that ran a computation.
     pub loads_started: u64,
     /// Callers served by a load another caller ran.

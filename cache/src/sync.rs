@@ -8,13 +8,14 @@
 //! are coordinated outside that lock, in a table sharded by key hash (`single_flight`), and their
 //! counters are atomics.
 
-use crate::lock::Mutex;
+use crate::linked_slab::UNKNOWN_COST;
 use crate::single_flight::{Flight, Flights, Outcome, Resolved};
-use crate::unsync::{self, ListCursor, WeighFn};
+use crate::unsync::{self, ListCursor, WeighFn, cost_of};
 use crate::{
     CacheBuilder, CacheConfig, CacheStats, Clock, EntryInfo, InsertOutcome, LoadOptions,
-    LoadStatus, Loaded, Weigher,
+    LoadStatus, Loaded, Policy, Weigher,
 };
+use core_lock::CoreLock;
 use hashbrown::DefaultHashBuilder;
 use std::borrow::Borrow;
 use std::convert::Infallible;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+mod core_lock;
 #[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(all(test, not(loom)))]
@@ -52,7 +54,8 @@ pub struct Cache<K, V> {
 }
 
 struct Inner<K, V> {
-    core: Mutex<unsync::Cache<K, V>>,
+    core: CoreLock<K, V>,
+    policy: Policy,
     /// The core's clock and weigher, used before taking the lock to keep critical sections short.
     clock: Arc<dyn Clock>,
     weigher: WeighFn<K, V>,
@@ -80,7 +83,7 @@ impl<K, V> Clone for Cache<K, V> {
 impl<K, V> std::fmt::Debug for Cache<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cache")
-            .field("core", &*self.inner.core.lock())
+            .field("core", &*self.inner.core.read())
             .finish_non_exhaustive()
     }
 }
@@ -101,6 +104,7 @@ where
         let hasher = DefaultHashBuilder::default();
         let core = unsync::Cache::with_parts(
             self.config,
+            self.policy,
             self.clock,
             unsync::weigh_fn(self.weigher),
             hasher,
@@ -109,7 +113,8 @@ where
             inner: Arc::new(Inner {
                 clock: Arc::clone(core.clock()),
                 weigher: Arc::clone(core.weigher()),
-                core: Mutex::new(core),
+                policy: core.policy(),
+                core: CoreLock::new(core),
                 hasher,
                 flights: Flights::new(self.shards.unwrap_or_else(default_shards)),
                 loads: LoadCounters::default(),
@@ -152,7 +157,7 @@ where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        self.inner.core.lock().get_hashed(hash, key)
+        self.inner.core.get(hash, key)
     }
 
     /// Inserts with the hash, the weight and the clock computed before the lock is taken (the
@@ -163,6 +168,7 @@ where
         key: K,
         value: V,
         ttl: Option<Option<Duration>>,
+        cost: f32,
     ) -> InsertOutcome {
         let weight = (self.inner.weigher)(&key, &value) as u64;
         let now = self.now();
@@ -171,9 +177,9 @@ where
         // flight shard → core, as in `claim` and `lead`), so no load can finish in between.
         let mut shard = self.inner.flights.lock(hash);
         Flights::invalidate(&mut shard, hash, &key);
-        let mut core = self.inner.core.lock();
+        let mut core = self.inner.core.write();
         let ttl = ttl.unwrap_or(core.config().default_ttl);
-        core.insert_prepared(hash, key, value, weight, ttl, now)
+        core.insert_prepared(hash, key, value, weight, ttl, now, cost)
     }
 
     /// See [`crate::unsync::Cache::get`].
@@ -193,7 +199,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(key);
-        self.inner.core.lock().peek_hashed(hash, key)
+        self.inner.core.read().peek_hashed(hash, key)
     }
 
     /// See [`crate::unsync::Cache::contains`].
@@ -203,7 +209,7 @@ where
         Q: Hash + Eq + ?Sized,
     {
         let hash = self.hash(key);
-        self.inner.core.lock().contains_hashed(hash, key)
+        self.inner.core.read().contains_hashed(hash, key)
     }
 
     /// Inserts with the default TTL. See [`crate::unsync::Cache::insert_with_ttl`].
@@ -226,14 +232,36 @@ where
     /// ```
     pub fn insert(&self, key: K, value: V) -> InsertOutcome {
         let hash = self.hash(&key);
-        self.insert_outside_lock(hash, key, value, None)
+        self.insert_outside_lock(hash, key, value, None, UNKNOWN_COST)
+    }
+
+    /// Inserts with the default TTL and what producing the value cost (see
+    /// [`crate::unsync::Cache::insert_with_cost`]). The loading paths record the cost themselves.
+    ///
+    /// ```
+    /// use gencache::Cache;
+    /// use std::time::Duration;
+    ///
+    /// let cache: Cache<u32, u32> = Cache::builder().build();
+    /// cache.insert_with_cost(1, 1, Duration::from_secs(4));
+    /// cache.get(&1);
+    /// assert_eq!(cache.stats().cost_saved, Duration::from_secs(4));
+    /// ```
+    pub fn insert_with_cost(&self, key: K, value: V, cost: Duration) -> InsertOutcome {
+        let hash = self.hash(&key);
+        self.insert_outside_lock(hash, key, value, None, cost_of(Some(cost)))
+    }
+
+    /// The eviction policy.
+    pub fn policy(&self) -> Policy {
+        self.inner.policy
     }
 
     /// Inserts with an explicit TTL (`None` = never expires). A load of the key in flight still
     /// serves its callers but does not overwrite this value (see [`Cache::load`]).
     pub fn insert_with_ttl(&self, key: K, value: V, ttl: Option<Duration>) -> InsertOutcome {
         let hash = self.hash(&key);
-        self.insert_outside_lock(hash, key, value, Some(ttl))
+        self.insert_outside_lock(hash, key, value, Some(ttl), UNKNOWN_COST)
     }
 
     /// Removes the entry, returning its value if it was live. A load of the key in flight still
@@ -247,7 +275,7 @@ where
         // As in `insert`: a load of this key in flight must not bring the value back.
         let mut shard = self.inner.flights.lock(hash);
         Flights::invalidate(&mut shard, hash, key);
-        self.inner.core.lock().remove_hashed(hash, key)
+        self.inner.core.write().remove_hashed(hash, key)
     }
 
     /// Removes every entry. Loads in flight still serve their callers but do not store their
@@ -258,22 +286,22 @@ where
         for shard in &mut shards {
             Flights::invalidate_all(shard);
         }
-        self.inner.core.lock().clear();
+        self.inner.core.write().clear();
     }
 
     /// Number of entries (may include expired entries not yet reclaimed).
     pub fn len(&self) -> usize {
-        self.inner.core.lock().len()
+        self.inner.core.read().len()
     }
 
     /// `len() == 0`.
     pub fn is_empty(&self) -> bool {
-        self.inner.core.lock().is_empty()
+        self.inner.core.read().is_empty()
     }
 
     /// Total weight in bytes.
     pub fn weight(&self) -> u64 {
-        self.inner.core.lock().weight()
+        self.inner.core.read().weight()
     }
 
     /// Statistics snapshot (entry statistics are consistent with each other; load counters are
@@ -294,7 +322,7 @@ where
     /// println!("{}", serde_json::to_string(&s).unwrap()); // serializable for dashboards
     /// ```
     pub fn stats(&self) -> CacheStats {
-        let mut s = self.inner.core.lock().stats();
+        let mut s = self.inner.core.stats();
         let loads = &self.inner.loads;
         s.loads_started = loads.started.load(Ordering::Relaxed);
         s.loads_joined = loads.joined.load(Ordering::Relaxed);
@@ -304,7 +332,7 @@ where
 
     /// Resets counters (not current bytes/entries; peaks restart from the current values).
     pub fn reset_stats(&self) {
-        self.inner.core.lock().reset_stats();
+        self.inner.core.reset_stats();
         let loads = &self.inner.loads;
         loads.started.store(0, Ordering::Relaxed);
         loads.joined.store(0, Ordering::Relaxed);
@@ -313,7 +341,7 @@ where
 
     /// Current bounds.
     pub fn config(&self) -> CacheConfig {
-        self.inner.core.lock().config()
+        self.inner.core.read().config()
     }
 
     /// Changes bounds at runtime; shrinking evicts at once in LRU order.
@@ -330,12 +358,12 @@ where
     /// assert!(cache.contains(&9) && !cache.contains(&6)); // the least recent went first
     /// ```
     pub fn reconfigure(&self, config: CacheConfig) {
-        self.inner.core.lock().reconfigure(config);
+        self.inner.core.write().reconfigure(config);
     }
 
     /// Reclaims every expired entry now; returns how many.
     pub fn purge_expired(&self) -> usize {
-        self.inner.core.lock().purge_expired()
+        self.inner.core.write().purge_expired()
     }
 
     /// Live entries from most to least recently used, `offset`..`offset + limit`.
@@ -371,7 +399,7 @@ where
             };
             self.inner
                 .core
-                .lock()
+                .read()
                 .list_step(&mut cursor, offset, limit, steps, &mut out);
             holds += 1;
         }
@@ -466,7 +494,12 @@ where
                 }
             }
         };
-        self.lead(guard, key, options, init())
+        // The cost of the value: how long `init` ran, on the cache's clock (so a virtual clock
+        // that the generator advances gives virtual costs).
+        let started = self.now();
+        let result = init();
+        let cost = self.now().saturating_sub(started);
+        self.lead(guard, key, options, result, cost)
     }
 
     /// Async single-flight (usable from tokio; runtime-agnostic).
@@ -540,8 +573,10 @@ where
             }
         };
         // If this future is dropped during the await, `guard` is dropped: the load is abandoned.
+        let started = self.now();
         let result = init.await;
-        self.lead(guard, key, options, result)
+        let cost = self.now().saturating_sub(started);
+        self.lead(guard, key, options, result, cost)
     }
 
     /// After a miss: joins the flight in progress for `key` (`Err(flight)`), or finds the value
@@ -554,7 +589,7 @@ where
         // A leader stores its value as it unregisters, both under this shard lock, so a value
         // that a load stored between our miss and now is visible here. Serve it as a join: the
         // lookup already counted its miss.
-        if let Some(value) = self.inner.core.lock().get_untracked_hashed(hash, key) {
+        if let Some(value) = self.inner.core.write().get_untracked_hashed(hash, key) {
             let flight = Arc::new(Flight::new());
             flight.publish(Outcome::Value(value));
             return Err(flight);
@@ -592,6 +627,7 @@ where
         key: K,
         options: LoadOptions,
         result: Result<V, E>,
+        cost_nanos: u64,
     ) -> Result<Loaded<V>, E>
     where
         E: Clone + Send + 'static,
@@ -602,6 +638,7 @@ where
             Err(_) => 0,
         };
         let now = self.now();
+        let cost = cost_of(Some(Duration::from_nanos(cost_nanos)));
         let outcome = {
             let mut shard = self.inner.flights.lock(hash);
             // Unregistered and stored under the same shard lock, so `claim` sees either the
@@ -611,9 +648,9 @@ where
             match &result {
                 Ok(value) => {
                     if may_store {
-                        let mut core = self.inner.core.lock();
+                        let mut core = self.inner.core.write();
                         let ttl = options.ttl.unwrap_or(core.config().default_ttl);
-                        core.insert_prepared(hash, key, value.clone(), weight, ttl, now);
+                        core.insert_prepared(hash, key, value.clone(), weight, ttl, now, cost);
                     }
                     Outcome::Value(value.clone())
                 }

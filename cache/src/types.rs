@@ -79,4 +79,7 @@ pub struct EntryInfo<K> {
     pub access_count: u64,
     /// Time left before it expires; `None` = never.
     pub expires_in: Option<Duration>,
+    /// What producing the value cost (measured by the loading paths on the cache's clock, or
+    /// given to `insert_with_cost`); `None` = not known (a plain `insert`).
+    pub cost: Option<Duration>,
 }

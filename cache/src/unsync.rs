@@ -27,16 +27,21 @@
 //! ```
 
 use crate::expiry::ExpiryQueue;
-use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, Slot};
-use crate::{CacheBuilder, CacheConfig, CacheStats, Clock, EntryInfo, InsertOutcome, Weigher};
+use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, Slot, UNKNOWN_COST};
+use crate::{CacheBuilder, CacheConfig, CacheStats, Clock, InsertOutcome, Policy, Weigher};
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 use std::time::Duration;
 
-#[cfg(test)]
+mod evict;
+mod ghost;
+mod listing;
+#[cfg(all(test, not(loom)))]
 mod tests;
+
+pub(crate) use listing::ListCursor;
 
 /// The entry weigher, type-erased (a closure rather than `dyn Weigher` so that `K` and `V` need
 /// not be `'static`).
@@ -50,6 +55,19 @@ pub(crate) fn weigh_fn<K, V, W: Weigher<K, V>>(weigher: W) -> WeighFn<K, V> {
 
 /// The largest number of entries the core holds (indices are `u32`, `NIL` is reserved).
 const MAX_SLOTS: usize = (NIL - 1) as usize;
+
+/// A cost as stored in a slot: nanoseconds as `f32`, or `UNKNOWN_COST`.
+pub(crate) fn cost_of(cost: Option<Duration>) -> f32 {
+    cost.map_or(UNKNOWN_COST, |c| nanos(c) as f32)
+}
+
+/// What a hit under a shared lock found (`Cache::get_shared`).
+pub(crate) enum SharedLookup<V> {
+    /// A live entry: its value and its cost (`UNKNOWN_COST` if none).
+    Hit(V, f32),
+    /// No live entry (an expired one is left for the expiry queue to reclaim on the next write).
+    Miss,
+}
 
 /// A single-threaded exact-LRU cache (`&mut self`). [`crate::Cache`] is built from these.
 ///
@@ -69,6 +87,9 @@ pub struct Cache<K, V> {
     config: CacheConfig,
     bytes: u64,
     counters: Counters,
+    policy: Policy,
+    /// State of the policies other than LRU (`evict`).
+    state: evict::PolicyState,
 }
 
 /// Counters that `reset_stats` zeroes (peaks restart from the current values).
@@ -82,6 +103,8 @@ struct Counters {
     refused_too_large: u64,
     peak_bytes: u64,
     peak_entries: u64,
+    /// Sum of the known costs of the hits, in nanoseconds.
+    cost_saved_nanos: u64,
 }
 
 /// Why an entry leaves the cache.
@@ -93,39 +116,13 @@ enum Cause {
     Removed,
 }
 
-/// Where a paginated walk of the recency list stands between two lock holds (used by
-/// [`crate::Cache::entries`]).
-#[derive(Debug)]
-pub(crate) struct ListCursor<K> {
-    /// Next slot to visit, with its key to detect that the slab changed meanwhile.
-    next: Option<(u32, K)>,
-    /// Live entries passed so far (skipped or emitted).
-    position: usize,
-    /// Whether the walk reached the end of the list.
-    done: bool,
-}
-
-impl<K> ListCursor<K> {
-    pub(crate) fn new() -> Self {
-        Self {
-            next: None,
-            position: 0,
-            done: false,
-        }
-    }
-
-    pub(crate) fn is_done(&self) -> bool {
-        self.done
-    }
-}
-
 /// A duration in whole nanoseconds, saturating (584 years).
 pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 #[inline]
-fn secs_u32(nanos: u64) -> u32 {
+pub(crate) fn secs_u32(nanos: u64) -> u32 {
     u32::try_from(nanos / 1_000_000_000).unwrap_or(u32::MAX)
 }
 
@@ -139,6 +136,7 @@ where
     pub fn build_unsync(self) -> Cache<K, V> {
         Cache::with_parts(
             self.config,
+            self.policy,
             self.clock,
             weigh_fn(self.weigher),
             DefaultHashBuilder::default(),
@@ -149,13 +147,14 @@ where
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     pub(crate) fn with_parts(
         config: CacheConfig,
+        policy: Policy,
         clock: Arc<dyn Clock>,
         weigher: WeighFn<K, V>,
         hasher: DefaultHashBuilder,
     ) -> Self {
         let mut slab = LinkedSlab::new();
-        slab.set_growth_cap(config.max_entries);
-        Self {
+        slab.set_growth_cap(evict::growth_cap(policy, config.max_entries));
+        let mut cache = Self {
             table: HashTable::new(),
             slab,
             expiry: ExpiryQueue::new(),
@@ -166,7 +165,16 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             config,
             bytes: 0,
             counters: Counters::default(),
-        }
+            policy,
+            state: evict::PolicyState::new(),
+        };
+        cache.policy_reconfigured();
+        cache
+    }
+
+    /// The eviction policy.
+    pub fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// The hash the table uses for `key`.
@@ -253,11 +261,48 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             return None;
         }
         self.counters.hits += 1;
-        self.slab.move_to_front(i);
         let slot = self.slab.get_mut(i);
-        slot.hits = slot.hits.saturating_add(1);
-        slot.accessed_secs = secs_u32(now);
-        Some(slot.value.clone())
+        let hits = slot.hits.get().saturating_add(1);
+        slot.hits.set(hits);
+        slot.accessed_secs.set(secs_u32(now));
+        if slot.cost >= 0.0 {
+            self.counters.cost_saved_nanos += slot.cost as u64;
+        }
+        self.on_hit(i);
+        Some(self.slab.get(i).value.clone())
+    }
+
+    /// A hit for the lazy-promotion policies under a *shared* lock: sets the entry's frequency
+    /// bits and listing counters with relaxed atomics, moves nothing, counts nothing (the
+    /// thread-safe cache keeps those counters). An expired entry is a miss and is left for the
+    /// expiry queue, drained on the next write.
+    #[inline]
+    pub(crate) fn get_shared<Q>(&self, hash: u64, key: &Q) -> SharedLookup<V>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        debug_assert!(self.policy.lazy_promotion());
+        let Some(i) = self.find(hash, key) else {
+            return SharedLookup::Miss;
+        };
+        let now = self.now_nanos();
+        let slot = self.slab.get(i);
+        if slot.expires_at <= now {
+            return SharedLookup::Miss;
+        }
+        // Write only what changes, so that hot entries' cache lines stay shared between cores.
+        let cap = evict::freq_cap(self.policy);
+        let f = slot.freq.load();
+        if f < cap {
+            slot.freq.store(f + 1);
+        }
+        let secs = secs_u32(now);
+        if slot.accessed_secs.load() != secs {
+            slot.accessed_secs.store(secs);
+        }
+        slot.hits.store(slot.hits.load().saturating_add(1));
+        SharedLookup::Hit(slot.value.clone(), slot.cost)
     }
 
     /// Like `get_hashed` (recency update, expired entries dropped) but counts neither hit nor miss:
@@ -317,6 +362,28 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         self.insert_with_ttl(key, value, ttl)
     }
 
+    /// Inserts with the default TTL and what producing the value cost (shown in listings, summed
+    /// into `cost_saved` on hits, and weighed by [`Policy::CostAware`]). The cost is kept to 24
+    /// significant bits (an `f32` of nanoseconds: a relative error below 1e-7).
+    ///
+    /// ```
+    /// use gencache::{CacheBuilder, Policy};
+    /// use std::time::Duration;
+    ///
+    /// let mut cache = CacheBuilder::<u32, u32>::new().policy(Policy::CostAware).build_unsync();
+    /// cache.insert_with_cost(1, 10, Duration::from_secs(2));
+    /// cache.get(&1);
+    /// assert_eq!(cache.stats().cost_saved, Duration::from_secs(2));
+    /// assert_eq!(cache.entries(0, 1)[0].cost, Some(Duration::from_secs(2)));
+    /// ```
+    pub fn insert_with_cost(&mut self, key: K, value: V, cost: Duration) -> InsertOutcome {
+        let hash = self.hash_of(&key);
+        let now = self.now_nanos();
+        let weight = (self.weigher)(&key, &value) as u64;
+        let ttl = self.config.default_ttl;
+        self.insert_prepared(hash, key, value, weight, ttl, now, cost_of(Some(cost)))
+    }
+
     /// Inserts with an explicit TTL (`None` = never expires).
     ///
     /// First reclaims every expired entry (the expiry queue is drained on writes), then stores the
@@ -354,7 +421,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     ) -> InsertOutcome {
         let now = self.now_nanos();
         let weight = (self.weigher)(&key, &value) as u64;
-        self.insert_prepared(hash, key, value, weight, ttl, now)
+        self.insert_prepared(hash, key, value, weight, ttl, now, UNKNOWN_COST)
     }
 
     /// The weigher (shared with the thread-safe cache, which weighs before locking).
@@ -367,7 +434,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         &self.clock
     }
 
-    /// Insert with the key's hash, the entry's weight and "now" (nanoseconds) already computed.
+    /// Insert with the key's hash, the entry's weight and "now" (nanoseconds) already computed;
+    /// `cost` as stored in a slot (`cost_of`).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert_prepared(
         &mut self,
         hash: u64,
@@ -376,6 +445,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         weight: u64,
         ttl: Option<Duration>,
         now: u64,
+        cost: f32,
     ) -> InsertOutcome {
         self.drain_expired(now);
         let existing = self.find(hash, &key);
@@ -411,8 +481,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let now_secs = secs_u32(now);
         let outcome = match existing {
             Some(i) => {
-                self.bytes -= self.slot_weight(i);
+                let old_weight = self.slot_weight(i);
+                self.bytes -= old_weight;
                 self.bytes += weight;
+                self.on_reweigh(i, old_weight, weight);
                 self.set_slot_weight(i, weight);
                 if self.slab.get(i).expires_at != expires_at {
                     self.expiry.remove(self.slab.slots_mut(), i);
@@ -424,14 +496,28 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 let slot = self.slab.get_mut(i);
                 slot.value = value;
                 slot.inserted_secs = now_secs;
-                slot.accessed_secs = now_secs;
-                slot.hits = 0;
-                self.slab.move_to_front(i);
+                slot.accessed_secs.set(now_secs);
+                slot.hits.set(0);
+                slot.cost = cost;
+                self.on_update(i);
                 self.counters.updates += 1;
                 InsertOutcome::Updated
             }
+            None if self.policy != Policy::Lru => {
+                let slot = Slot::detached(key, value, expires_at, now_secs, cost);
+                // Before making room: the evictions may push the key out of the ghost.
+                let from_ghost = self.take_from_ghost(hash);
+                self.make_room(weight);
+                let i = self.place_new(slot, hash, weight, from_ghost);
+                self.bytes += weight;
+                if expires_at != NEVER {
+                    self.expiry.push(self.slab.slots_mut(), i);
+                }
+                self.counters.inserts += 1;
+                InsertOutcome::Inserted
+            }
             None => {
-                let slot = Slot::detached(key, value, expires_at, now_secs);
+                let slot = Slot::detached(key, value, expires_at, now_secs, cost);
                 // At the entry bound, the least recently used entry makes room: evicting it first
                 // (same outcome as inserting then evicting) lets the new entry reuse its slot, and
                 // the table never grows past the bound.
@@ -494,6 +580,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         self.expiry.clear();
         self.heavy.clear();
         self.bytes = 0;
+        self.state.clear();
     }
 
     /// Number of entries held (may include expired entries not yet reclaimed).
@@ -525,6 +612,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             entries: self.slab.len() as u64,
             peak_bytes: c.peak_bytes,
             peak_entries: c.peak_entries,
+            cost_saved: Duration::from_nanos(c.cost_saved_nanos),
             loads_started: 0,
             loads_joined: 0,
             load_failures: 0,
@@ -551,7 +639,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// entries already stored keep their deadline.
     pub fn reconfigure(&mut self, config: CacheConfig) {
         self.config = config;
-        self.slab.set_growth_cap(config.max_entries);
+        self.slab
+            .set_growth_cap(evict::growth_cap(self.policy, config.max_entries));
+        self.policy_reconfigured();
         let now = self.now_nanos();
         self.drain_expired(now);
         self.enforce_bounds();
@@ -561,87 +651,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     pub fn purge_expired(&mut self) -> usize {
         let now = self.now_nanos();
         self.drain_expired(now)
-    }
-
-    /// Live entries from most to least recently used, `offset`..`offset + limit`.
-    ///
-    /// `age` and `idle` have one-second resolution; `expires_in` is exact. Expired entries not yet
-    /// reclaimed are skipped (they are never returned).
-    pub fn entries(&self, offset: usize, limit: usize) -> Vec<EntryInfo<K>> {
-        let mut cursor = ListCursor::new();
-        let mut out = Vec::new();
-        self.list_step(&mut cursor, offset, limit, usize::MAX, &mut out);
-        out
-    }
-
-    /// Continues a paginated walk for at most `max_steps` slots; appends to `out` the live entries
-    /// at positions `offset..offset + limit`.
-    pub(crate) fn list_step(
-        &self,
-        cursor: &mut ListCursor<K>,
-        offset: usize,
-        limit: usize,
-        max_steps: usize,
-        out: &mut Vec<EntryInfo<K>>,
-    ) {
-        let now = self.now_nanos();
-        let now_secs = secs_u32(now);
-        let mut cur = match cursor.next.take() {
-            None => self.slab.head(),
-            Some((i, key)) => {
-                let still_there = (i as usize) < self.slab.len() && self.slab.get(i).key == key;
-                if still_there {
-                    i
-                } else if let Some(j) = self.find(self.hash_of(&key), &key) {
-                    // The slab moved it; it may also have moved in recency order, but continuing
-                    // from it is the best a lock-free-between-pages walk can do.
-                    j
-                } else {
-                    // Gone: start again from the most recent end, skipping as many live entries
-                    // as were already passed.
-                    let already = cursor.position;
-                    cursor.position = 0;
-                    let mut c = self.slab.head();
-                    while c != NIL && cursor.position < already {
-                        if self.slab.get(c).expires_at > now {
-                            cursor.position += 1;
-                        }
-                        c = self.slab.get(c).next;
-                    }
-                    c
-                }
-            }
-        };
-        let end = offset.saturating_add(limit);
-        let mut steps = 0;
-        while cur != NIL && cursor.position < end {
-            if steps == max_steps {
-                cursor.next = Some((cur, self.slab.get(cur).key.clone()));
-                return;
-            }
-            steps += 1;
-            let slot = self.slab.get(cur);
-            if slot.expires_at > now {
-                if cursor.position >= offset {
-                    out.push(EntryInfo {
-                        key: slot.key.clone(),
-                        weight: self.slot_weight(cur),
-                        age: Duration::from_secs(u64::from(
-                            now_secs.saturating_sub(slot.inserted_secs),
-                        )),
-                        idle: Duration::from_secs(u64::from(
-                            now_secs.saturating_sub(slot.accessed_secs),
-                        )),
-                        access_count: u64::from(slot.hits),
-                        expires_in: (slot.expires_at != NEVER)
-                            .then(|| Duration::from_nanos(slot.expires_at - now)),
-                    });
-                }
-                cursor.position += 1;
-            }
-            cur = slot.next;
-        }
-        cursor.done = true;
     }
 
     /// Removes every entry whose deadline has passed; returns how many.
@@ -659,6 +668,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     fn enforce_bounds(&mut self) {
+        if self.policy != Policy::Lru {
+            self.enforce_policy_bounds();
+            return;
+        }
         if let Some(max) = self.config.max_entries {
             while self.slab.len() > max {
                 self.evict_lru(Cause::CapacityEntries);
@@ -708,6 +721,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     fn remove_index(&mut self, i: u32, hash: u64, cause: Cause) -> Slot<K, V> {
         let weight = self.slot_weight(i);
         self.bytes -= weight;
+        self.on_remove(i, weight);
         if let Ok(entry) = self.table.find_entry(hash, |&j| j == i) {
             entry.remove();
         }
@@ -723,6 +737,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 *idx = i;
             }
             self.expiry.relocate(self.slab.slots_mut(), i);
+            self.on_relocate(from, i);
             if self.slab.get(i).weight == HEAVY {
                 if let Some(w) = self.heavy.remove(&from) {
                     self.heavy.insert(i, w);
@@ -744,8 +759,13 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     pub(crate) fn assert_invariants(&self) {
         let n = self.slab.len();
         assert_eq!(self.table.len(), n, "table and slab disagree");
-        let order: Vec<u32> = self.slab.iter_from(self.slab.head()).collect();
-        assert_eq!(order.len(), n, "recency list does not cover the slab");
+        let mut order: Vec<u32> = self.slab.iter_from(self.slab.head()).collect();
+        order.extend(
+            self.slab
+                .iter_from(self.slab.head_of(crate::linked_slab::SMALL)),
+        );
+        assert_eq!(order.len(), n, "the queues do not cover the slab");
+        self.assert_policy_invariants();
         let mut total = 0;
         for (i, slot) in self.slab.slots().iter().enumerate() {
             let i = i as u32;

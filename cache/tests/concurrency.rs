@@ -1,7 +1,7 @@
 //! Concurrency: invariants under a mixed multi-threaded load, and single-flight with 1,000
 //! concurrent callers (plain, with a panicking leader, and async with a cancelled leader).
 
-use gencache::{Cache, LoadOptions, LoadStatus};
+use gencache::{Cache, LoadOptions, LoadStatus, Policy};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
@@ -22,8 +22,16 @@ fn weight_of(key: &u32, _: &Tagged) -> usize {
 
 const BUDGET: u64 = 4_000;
 
+/// The stress invariants hold for every policy.
 #[test]
 fn mixed_operations_keep_invariants() {
+    for policy in Policy::ALL {
+        println!("policy = {policy}");
+        mixed_operations_keep_invariants_with(policy);
+    }
+}
+
+fn mixed_operations_keep_invariants_with(policy: Policy) {
     let seed: u64 = std::env::var("GENCACHE_STRESS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -32,6 +40,7 @@ fn mixed_operations_keep_invariants() {
     let cache: Cache<u32, Tagged> = Cache::builder()
         .max_bytes(BUDGET)
         .max_entries(150)
+        .policy(policy)
         .weigher(weight_of)
         .build();
     let threads = 4;

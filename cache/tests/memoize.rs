@@ -436,6 +436,22 @@ fn max_entries_bounds_the_own_cache_in_lru_order() {
     assert_eq!(bounded_cache().config().max_entries, Some(2));
 }
 
+#[memoize(max_entries = 100, policy = "s3fifo")]
+fn lazily_promoted(x: u32) -> u32 {
+    x * 2
+}
+
+#[test]
+fn policy_option_builds_the_own_cache_with_that_policy() {
+    assert_eq!(lazily_promoted(4), 8);
+    assert_eq!(lazily_promoted(4), 8);
+    let cache = lazily_promoted_cache();
+    assert_eq!(cache.policy(), gencache::Policy::S3Fifo);
+    assert_eq!(cache.stats().hits, 1);
+    // The loading path recorded what the computation cost (on the system clock: some time).
+    assert!(cache.entries(0, 1)[0].cost.is_some());
+}
+
 #[memoize(max_bytes = 1_000, weigher = |blob: &Vec<u8>| blob.len())]
 fn blob(size: usize) -> Vec<u8> {
     vec![0; size]

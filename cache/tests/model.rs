@@ -1,15 +1,26 @@
 //! Model test: random sequences of every operation, on a manual clock, against a plain reference
-//! model (a `Vec` ordered from most to least recently used), for the single-threaded core and for
-//! the thread-safe cache used from one thread. Every return value, `len`, `weight`, the statistics
-//! and the full entries listing are compared after each step.
+//! model (a `Vec` of entries in queue order, head first, with linear scans), for every policy,
+//! for the single-threaded core and for the thread-safe cache used from one thread. Every return
+//! value, `len`, `weight`, the statistics and the full entries listing are compared after each
+//! step.
+//!
+//! Each policy's reference is written from its textbook / libCacheSim description, on that one
+//! `Vec`: LRU moves to the front; S3-FIFO tags entries small or main (the listing shows the small
+//! queue first), keeps a ghost FIFO of keys and a 2-bit frequency; SIEVE keeps a visited bit and a
+//! hand (a key); GDSF keeps a priority per entry and evicts the lowest (ties: oldest stamp).
 //!
 //! Proptest prints the minimal failing sequence; set `PROPTEST_CASES` to run more cases.
 
 use gencache::{
-    Cache, CacheBuilder, CacheConfig, CacheStats, EntryInfo, InsertOutcome, ManualClock, unsync,
+    Cache, CacheBuilder, CacheConfig, CacheStats, EntryInfo, InsertOutcome, ManualClock, Policy,
+    unsync,
 };
 use proptest::prelude::*;
+use std::collections::VecDeque;
 use std::time::Duration;
+
+const MAIN: u8 = 0;
+const SMALL: u8 = 1;
 
 type Key = u8;
 type Value = u32;
@@ -87,6 +98,12 @@ struct ModelEntry {
     inserted_at: u64,
     accessed_at: u64,
     hits: u64,
+    /// S3-FIFO queue.
+    queue: u8,
+    /// S3-FIFO frequency (0..=3) or SIEVE visited bit.
+    freq: u8,
+    /// GDSF `(priority, stamp)`.
+    prio: (f64, u64),
 }
 
 /// The reference: a `Vec` in recency order (index 0 = most recently used), linear scans.
@@ -96,6 +113,23 @@ struct Model {
     config: CacheConfig,
     now: u64,
     stats: CacheStats,
+    policy: Policy,
+    /// A `get` that finds an expired entry leaves it for the expiry queue (the thread-safe
+    /// cache's shared-lock hits of the lazy policies).
+    lazy_get: bool,
+    has_evicted: bool,
+    /// S3-FIFO ghost: `(key, weight)`, oldest first.
+    ghost: VecDeque<(Key, u64)>,
+    /// SIEVE hand.
+    hand: Option<Key>,
+    /// GDSF clock and last stamp.
+    clock: f64,
+    stamp: u64,
+}
+
+/// `trunc(budget × ratio)`; unbounded stays unbounded.
+fn share(budget: Option<u64>, ratio: f64) -> u64 {
+    budget.map_or(u64::MAX, |b| (b as f64 * ratio) as u64)
 }
 
 fn nanos(d: Duration) -> u64 {
@@ -103,13 +137,179 @@ fn nanos(d: Duration) -> u64 {
 }
 
 impl Model {
-    fn new(config: CacheConfig) -> Self {
+    fn new(config: CacheConfig, policy: Policy, lazy_get: bool) -> Self {
         Self {
             entries: Vec::new(),
             config,
             now: 0,
             stats: CacheStats::default(),
+            policy,
+            lazy_get,
+            has_evicted: false,
+            ghost: VecDeque::new(),
+            hand: None,
+            clock: 0.0,
+            stamp: 0,
         }
+    }
+
+    /// Removes entry `i`, moving the SIEVE hand to its newer neighbour if it pointed there.
+    fn remove_at(&mut self, i: usize) -> ModelEntry {
+        if self.hand == Some(self.entries[i].key) {
+            self.hand = (i > 0).then(|| self.entries[i - 1].key);
+        }
+        self.entries.remove(i)
+    }
+
+    fn max_entries(&self) -> u64 {
+        self.config.max_entries.map_or(u64::MAX, |n| n as u64)
+    }
+
+    fn exceeded(&self, extra_entries: u64, extra_bytes: u64) -> Option<bool> {
+        if self.entries.len() as u64 + extra_entries > self.max_entries() {
+            return Some(true);
+        }
+        let over_bytes = self
+            .config
+            .max_bytes
+            .is_some_and(|m| self.bytes() + extra_bytes > m);
+        over_bytes.then_some(false)
+    }
+
+    fn count_eviction(&mut self, entries_bound: bool) {
+        if entries_bound {
+            self.stats.evictions.capacity_entries += 1;
+        } else {
+            self.stats.evictions.capacity_bytes += 1;
+        }
+    }
+
+    fn small_caps(&self) -> (u64, u64) {
+        let entries = self.config.max_entries.map(|n| n as u64);
+        (share(entries, 0.1), share(self.config.max_bytes, 0.1))
+    }
+
+    fn small_usage(&self) -> (u64, u64) {
+        let small = self.entries.iter().filter(|e| e.queue == SMALL);
+        small.fold((0, 0), |(n, b), e| (n + 1, b + e.weight))
+    }
+
+    fn ghost_trim(&mut self, extra_entries: u64, extra_bytes: u64) {
+        let entries = self.config.max_entries.map(|n| n as u64);
+        let (cap_n, cap_b) = (share(entries, 0.9), share(self.config.max_bytes, 0.9));
+        loop {
+            let n = self.ghost.len() as u64;
+            let b: u64 = self.ghost.iter().map(|g| g.1).sum();
+            if n + extra_entries > cap_n || b + extra_bytes > cap_b {
+                self.ghost.pop_front();
+            } else {
+                return;
+            }
+        }
+    }
+
+    fn ghost_insert(&mut self, key: Key, weight: u64) {
+        let entries = self.config.max_entries.map(|n| n as u64);
+        let (cap_n, cap_b) = (share(entries, 0.9), share(self.config.max_bytes, 0.9));
+        if self.ghost.iter().any(|g| g.0 == key) || cap_n < 1 || weight > cap_b {
+            return;
+        }
+        self.ghost_trim(1, weight);
+        self.ghost.push_back((key, weight));
+    }
+
+    fn last_of(&self, queue: u8) -> Option<usize> {
+        self.entries.iter().rposition(|e| e.queue == queue)
+    }
+
+    fn move_to_front(&mut self, i: usize) {
+        let e = self.entries.remove(i);
+        self.entries.insert(0, e);
+    }
+
+    /// One eviction by the policy (the model's `enforce_bounds` for LRU pops the tail).
+    fn evict_one(&mut self, entries_bound: bool) {
+        match self.policy {
+            Policy::Lru => {
+                self.entries.pop();
+                self.count_eviction(entries_bound);
+            }
+            Policy::S3Fifo => {
+                self.has_evicted = true;
+                let (small_n, small_b) = self.small_caps();
+                let (main_cap_n, main_cap_b) = (
+                    self.max_entries().saturating_sub(small_n).max(
+                        if self.config.max_entries.is_none() {
+                            u64::MAX
+                        } else {
+                            0
+                        },
+                    ),
+                    self.config.max_bytes.map_or(u64::MAX, |m| m - small_b),
+                );
+                let (sn, sb) = self.small_usage();
+                let main_n = self.entries.len() as u64 - sn;
+                let main_b = self.bytes() - sb;
+                if main_n > main_cap_n || main_b > main_cap_b || sn == 0 {
+                    while let Some(t) = self.last_of(MAIN) {
+                        if self.entries[t].freq >= 1 {
+                            self.entries[t].freq -= 1;
+                            self.move_to_front(t);
+                        } else {
+                            self.remove_at(t);
+                            self.count_eviction(entries_bound);
+                            return;
+                        }
+                    }
+                } else {
+                    while let Some(t) = self.last_of(SMALL) {
+                        if self.entries[t].freq >= 2 {
+                            self.entries[t].freq = 0;
+                            self.entries[t].queue = MAIN;
+                            self.move_to_front(t);
+                        } else {
+                            let e = self.remove_at(t);
+                            self.ghost_insert(e.key, e.weight);
+                            self.count_eviction(entries_bound);
+                            return;
+                        }
+                    }
+                }
+            }
+            Policy::Sieve => {
+                let last = self.entries.len() - 1;
+                let mut h = self.hand.and_then(|k| self.position(k)).unwrap_or(last);
+                while self.entries[h].freq > 0 {
+                    self.entries[h].freq = 0;
+                    h = if h == 0 { last } else { h - 1 };
+                }
+                self.hand = Some(self.entries[h].key);
+                self.remove_at(h);
+                self.count_eviction(entries_bound);
+            }
+            Policy::CostAware => {
+                let mut lowest = 0;
+                for (i, e) in self.entries.iter().enumerate() {
+                    let l = &self.entries[lowest];
+                    if (e.prio.0, e.prio.1) < (l.prio.0, l.prio.1) {
+                        lowest = i;
+                    }
+                }
+                self.clock = self.entries[lowest].prio.0;
+                self.remove_at(lowest);
+                self.count_eviction(entries_bound);
+            }
+        }
+    }
+
+    fn prioritize(&mut self, i: usize) {
+        let size = match self.config.max_bytes {
+            None => 1.0,
+            Some(_) => self.entries[i].weight.max(1) as f64,
+        };
+        let freq = self.entries[i].hits as f64 + 1.0;
+        self.stamp += 1;
+        self.entries[i].prio = (self.clock + freq * 1.0e6 / size, self.stamp);
     }
 
     fn expired(&self, e: &ModelEntry) -> bool {
@@ -130,16 +330,25 @@ impl Model {
     }
 
     fn drain_expired(&mut self) -> usize {
-        let before = self.entries.len();
-        let now = self.now;
-        self.entries
-            .retain(|e| e.expires_at.is_none_or(|t| now < t));
-        let n = before - self.entries.len();
+        let mut n = 0;
+        while let Some(i) = self.entries.iter().position(|e| self.expired(e)) {
+            self.remove_at(i);
+            n += 1;
+        }
         self.stats.evictions.expired += n as u64;
         n
     }
 
     fn enforce_bounds(&mut self) {
+        if self.policy != Policy::Lru {
+            while let Some(entries_bound) = self.exceeded(0, 0) {
+                if self.entries.is_empty() {
+                    break;
+                }
+                self.evict_one(entries_bound);
+            }
+            return;
+        }
         if let Some(max) = self.config.max_entries {
             while self.entries.len() > max {
                 self.entries.pop();
@@ -160,17 +369,27 @@ impl Model {
             return None;
         };
         if self.expired(&self.entries[i]) {
-            self.entries.remove(i);
-            self.stats.evictions.expired += 1;
+            if !self.lazy_get {
+                self.remove_at(i);
+                self.stats.evictions.expired += 1;
+            }
             self.stats.misses += 1;
             return None;
         }
         self.stats.hits += 1;
-        let mut e = self.entries.remove(i);
+        let e = &mut self.entries[i];
         e.hits += 1;
         e.accessed_at = self.now;
         let v = e.value;
-        self.entries.insert(0, e);
+        match self.policy {
+            Policy::Lru => self.move_to_front(i),
+            Policy::S3Fifo => e.freq = (e.freq + 1).min(3),
+            Policy::Sieve => e.freq = 1,
+            Policy::CostAware => {
+                self.prioritize(i);
+                self.move_to_front(i);
+            }
+        }
         Some(v)
     }
 
@@ -185,7 +404,7 @@ impl Model {
         let too_heavy = self.config.max_bytes.is_some_and(|m| weight > m);
         if too_heavy || self.config.max_entries == Some(0) {
             if let Some(i) = self.position(key) {
-                self.entries.remove(i);
+                self.remove_at(i);
                 self.stats.evictions.removed += 1;
             }
             self.stats.refused_too_large += 1;
@@ -198,10 +417,13 @@ impl Model {
         if expires_at.is_some_and(|deadline| deadline <= self.now) {
             // Dead on arrival ("do not cache"): nothing stored, nothing evicted, old value dropped.
             if let Some(i) = self.position(key) {
-                self.entries.remove(i);
+                self.remove_at(i);
                 self.stats.evictions.removed += 1;
             }
             return InsertOutcome::AlreadyExpired;
+        }
+        if self.policy != Policy::Lru {
+            return self.insert_by_policy(key, value, weight, expires_at);
         }
         let outcome = match self.position(key) {
             Some(i) => {
@@ -214,7 +436,16 @@ impl Model {
                 InsertOutcome::Inserted
             }
         };
-        let entry = ModelEntry {
+        let entry = self.entry(key, value, weight, expires_at);
+        self.entries.insert(0, entry);
+        self.enforce_bounds();
+        self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes());
+        self.stats.peak_entries = self.stats.peak_entries.max(self.entries.len() as u64);
+        outcome
+    }
+
+    fn entry(&self, key: Key, value: Value, weight: u64, expires_at: Option<u64>) -> ModelEntry {
+        ModelEntry {
             key,
             value,
             weight,
@@ -222,8 +453,66 @@ impl Model {
             inserted_at: self.now,
             accessed_at: self.now,
             hits: 0,
+            queue: MAIN,
+            freq: 0,
+            prio: (0.0, 0),
+        }
+    }
+
+    /// The insert of S3-FIFO, SIEVE and GDSF (after the refusal and zero-TTL checks).
+    fn insert_by_policy(
+        &mut self,
+        key: Key,
+        value: Value,
+        weight: u64,
+        expires_at: Option<u64>,
+    ) -> InsertOutcome {
+        let outcome = if let Some(i) = self.position(key) {
+            let now = self.now;
+            let e = &mut self.entries[i];
+            (e.value, e.weight, e.expires_at) = (value, weight, expires_at);
+            (e.inserted_at, e.accessed_at, e.hits) = (now, now, 0);
+            if self.policy == Policy::CostAware {
+                self.prioritize(i);
+                self.move_to_front(i);
+            }
+            self.stats.updates += 1;
+            InsertOutcome::Updated
+        } else {
+            let mut entry = self.entry(key, value, weight, expires_at);
+            let from_ghost = match self.ghost.iter().position(|g| g.0 == key) {
+                Some(g) if self.policy == Policy::S3Fifo => {
+                    self.ghost.remove(g);
+                    true
+                }
+                _ => false,
+            };
+            if self.policy != Policy::CostAware {
+                while let Some(entries_bound) = self.exceeded(1, weight) {
+                    if self.entries.is_empty() {
+                        break;
+                    }
+                    self.evict_one(entries_bound);
+                }
+            }
+            if self.policy == Policy::S3Fifo {
+                let (small_n, small_b) = self.small_caps();
+                let (sn, sb) = self.small_usage();
+                let refuses = small_n <= 1 || weight >= small_b;
+                let full = sn >= small_n || sb >= small_b;
+                entry.queue = if from_ghost || refuses || (!self.has_evicted && full) {
+                    MAIN
+                } else {
+                    SMALL
+                };
+            }
+            self.entries.insert(0, entry);
+            if self.policy == Policy::CostAware {
+                self.prioritize(0);
+            }
+            self.stats.inserts += 1;
+            InsertOutcome::Inserted
         };
-        self.entries.insert(0, entry);
         self.enforce_bounds();
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes());
         self.stats.peak_entries = self.stats.peak_entries.max(self.entries.len() as u64);
@@ -232,7 +521,7 @@ impl Model {
 
     fn remove(&mut self, key: Key) -> Option<Value> {
         let i = self.position(key)?;
-        let e = self.entries.remove(i);
+        let e = self.remove_at(i);
         if self.expired(&e) {
             self.stats.evictions.expired += 1;
             None
@@ -245,10 +534,15 @@ impl Model {
     fn clear(&mut self) {
         self.stats.evictions.cleared += self.entries.len() as u64;
         self.entries.clear();
+        self.has_evicted = false;
+        self.ghost.clear();
+        self.hand = None;
+        self.clock = 0.0;
     }
 
     fn reconfigure(&mut self, config: CacheConfig) {
         self.config = config;
+        self.ghost_trim(0, 0);
         self.drain_expired();
         self.enforce_bounds();
     }
@@ -263,8 +557,9 @@ impl Model {
 
     fn listing(&self, offset: usize, limit: usize) -> Vec<EntryInfo<Key>> {
         let secs = |t: u64| t / 1_000_000_000;
-        self.entries
-            .iter()
+        let small = self.entries.iter().filter(|e| e.queue == SMALL);
+        small
+            .chain(self.entries.iter().filter(|e| e.queue == MAIN))
             .filter(|e| !self.expired(e))
             .skip(offset)
             .take(limit)
@@ -275,6 +570,7 @@ impl Model {
                 idle: Duration::from_secs(secs(self.now) - secs(e.accessed_at)),
                 access_count: e.hits,
                 expires_in: e.expires_at.map(|t| Duration::from_nanos(t - self.now)),
+                cost: None,
             })
             .collect()
     }
@@ -354,8 +650,15 @@ macro_rules! subject_impl {
 subject_impl!(unsync::Cache<Key, Value>);
 subject_impl!(Cache<Key, Value>);
 
-fn run(ops: &[Op], initial: CacheConfig, subject: &mut dyn Subject, clock: &ManualClock) {
-    let mut model = Model::new(initial);
+fn run(
+    ops: &[Op],
+    initial: CacheConfig,
+    policy: Policy,
+    lazy_get: bool,
+    subject: &mut dyn Subject,
+    clock: &ManualClock,
+) {
+    let mut model = Model::new(initial, policy, lazy_get);
     for (step, op) in ops.iter().enumerate() {
         let ctx = format!("step {step}: {op:?}");
         match op.clone() {
@@ -413,34 +716,54 @@ fn cases() -> u32 {
         .unwrap_or(2_000)
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+/// One pair of proptests (single-threaded core, thread-safe cache) per policy, each with
+/// `cases()` cases.
+macro_rules! model_tests {
+    ($($name:ident => $policy:expr),* $(,)?) => {$(
+        mod $name {
+            use super::*;
 
-    #[test]
-    fn unsync_cache_matches_the_reference_model(
-        initial in config(),
-        ops in prop::collection::vec(op(), 1..64),
-    ) {
-        let clock = ManualClock::new();
-        let mut cache = CacheBuilder::<Key, Value>::new()
-            .config(initial)
-            .clock(clock.clone())
-            .weigher(weigh)
-            .build_unsync();
-        run(&ops, initial, &mut cache, &clock);
-    }
+            proptest! {
+                #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
-    #[test]
-    fn sync_cache_single_threaded_matches_the_reference_model(
-        initial in config(),
-        ops in prop::collection::vec(op(), 1..64),
-    ) {
-        let clock = ManualClock::new();
-        let mut cache: Cache<Key, Value> = Cache::builder()
-            .config(initial)
-            .clock(clock.clone())
-            .weigher(weigh)
-            .build();
-        run(&ops, initial, &mut cache, &clock);
-    }
+                #[test]
+                fn unsync_cache_matches_the_reference_model(
+                    initial in config(),
+                    ops in prop::collection::vec(op(), 1..64),
+                ) {
+                    let clock = ManualClock::new();
+                    let mut cache = CacheBuilder::<Key, Value>::new()
+                        .config(initial)
+                        .policy($policy)
+                        .clock(clock.clone())
+                        .weigher(weigh)
+                        .build_unsync();
+                    run(&ops, initial, $policy, false, &mut cache, &clock);
+                }
+
+                #[test]
+                fn sync_cache_single_threaded_matches_the_reference_model(
+                    initial in config(),
+                    ops in prop::collection::vec(op(), 1..64),
+                ) {
+                    let clock = ManualClock::new();
+                    let mut cache: Cache<Key, Value> = Cache::builder()
+                        .config(initial)
+                        .policy($policy)
+                        .clock(clock.clone())
+                        .weigher(weigh)
+                        .build();
+                    let lazy = $policy.lazy_promotion();
+                    run(&ops, initial, $policy, lazy, &mut cache, &clock);
+                }
+            }
+        }
+    )*};
+}
+
+model_tests! {
+    lru => Policy::Lru,
+    s3fifo => Policy::S3Fifo,
+    sieve => Policy::Sieve,
+    cost_aware => Policy::CostAware,
 }

@@ -146,6 +146,9 @@ impl Plan<'_> {
         if let Some((max_bytes, span)) = &options.max_bytes {
             steps.push(quote_spanned!(*span=> let __gencache_builder = __gencache_builder.max_bytes(#max_bytes);));
         }
+        if let Some((variant, span)) = &options.policy {
+            steps.push(quote_spanned!(*span=> let __gencache_builder = __gencache_builder.policy(::gencache::Policy::#variant);));
+        }
         if let Some((ttl, _)) = &options.ttl {
             let ttl = ttl_tokens(ttl);
             steps.push(quote!(let __gencache_builder = __gencache_builder.default_ttl(#ttl);));

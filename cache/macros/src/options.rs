@@ -28,6 +28,8 @@ pub struct Options {
     pub cache: Option<Expr>,
     pub max_entries: Option<(Expr, Span)>,
     pub max_bytes: Option<(Expr, Span)>,
+    /// `policy = "s3fifo"`: the variant name of `gencache::Policy`.
+    pub policy: Option<(Ident, Span)>,
     pub key: Option<(Expr, Span)>,
     pub skip: Vec<Ident>,
     pub skip_span: Option<Span>,
@@ -39,7 +41,8 @@ pub struct Options {
     pub accessor: (Accessor, Option<Span>),
 }
 
-const KNOWN: &str = "ttl = \"1h\", cache = PATH, max_entries = N, max_bytes = N, key = EXPR, \
+const KNOWN: &str = "ttl = \"1h\", cache = PATH, max_entries = N, max_bytes = N, \
+                     policy = \"lru\" | \"s3fifo\" | \"sieve\" | \"cost-aware\", key = EXPR, \
                      skip(ARG, ..), key_self, enabled = EXPR, cache_none, weigher = EXPR, \
                      clock = EXPR, accessor = NAME | false";
 
@@ -50,6 +53,7 @@ impl Options {
             cache: None,
             max_entries: None,
             max_bytes: None,
+            policy: None,
             key: None,
             skip: Vec::new(),
             skip_span: None,
@@ -101,6 +105,11 @@ impl Options {
                 (meta.value()?.parse()?, span),
                 duplicate,
             )?,
+            "policy" => {
+                let literal: LitStr = meta.value()?.parse()?;
+                let variant = parse_policy(&literal)?;
+                set(&mut self.policy, (variant, literal.span()), duplicate)?;
+            }
             "key" => set(&mut self.key, (meta.value()?.parse()?, span), duplicate)?,
             "enabled" => set(&mut self.enabled, meta.value()?.parse()?, duplicate)?,
             "weigher" => set(&mut self.weigher, (meta.value()?.parse()?, span), duplicate)?,
@@ -153,6 +162,7 @@ impl Options {
             let own_only = [
                 ("max_entries", self.max_entries.as_ref().map(|(_, s)| *s)),
                 ("max_bytes", self.max_bytes.as_ref().map(|(_, s)| *s)),
+                ("policy", self.policy.as_ref().map(|(_, s)| *s)),
                 ("weigher", self.weigher.as_ref().map(|(_, s)| *s)),
                 ("clock", self.clock.as_ref().map(|(_, s)| *s)),
                 ("accessor", self.accessor.1),
@@ -212,6 +222,26 @@ fn flag(
 }
 
 /// Parses a humantime literal at compile time, so a bad one fails the build at the literal.
+/// `"s3fifo"` → `S3Fifo` (the names `gencache::Policy`'s `FromStr` accepts).
+fn parse_policy(literal: &LitStr) -> syn::Result<Ident> {
+    let variant = match literal.value().trim().to_ascii_lowercase().as_str() {
+        "lru" => "Lru",
+        "s3fifo" | "s3-fifo" => "S3Fifo",
+        "sieve" => "Sieve",
+        "cost-aware" | "costaware" | "gdsf" => "CostAware",
+        other => {
+            return Err(syn::Error::new(
+                literal.span(),
+                format!(
+                    "unknown policy {other:?}; expected \"lru\", \"s3fifo\", \"sieve\" or \
+                     \"cost-aware\""
+                ),
+            ));
+        }
+    };
+    Ok(Ident::new(variant, literal.span()))
+}
+
 fn parse_ttl(literal: &LitStr) -> syn::Result<Ttl> {
     let text = literal.value();
     if matches!(text.trim(), "never" | "none") {
@@ -285,6 +315,9 @@ mod tests {
     #[test]
     fn bad_and_zero_ttls_are_refused() {
         assert!(error(quote!(ttl = "soon")).contains("invalid ttl \"soon\""));
+        assert!(error(quote!(policy = "arc")).contains("unknown policy \"arc\""));
+        let s3 = parse(quote!(policy = "S3FIFO")).unwrap().policy.unwrap().0;
+        assert_eq!(s3.to_string(), "S3Fifo");
         assert!(error(quote!(ttl = "0s")).contains("zero ttl"));
         assert!(error(quote!(ttl = 3600)).contains("expected string literal"));
     }

@@ -1,0 +1,449 @@
+//! The eviction policies other than exact LRU (whose hot path stays in `unsync.rs`): S3-FIFO,
+//! SIEVE and GreedyDual-Size-Frequency, with libCacheSim's semantics so that a replay reproduces
+//! its hit counts exactly (see the crate documentation, "Policies").
+//!
+//! Budgets: libCacheSim has one size per cache, counted in objects or in bytes. Here the queue
+//! sizes and the "does it fit" tests apply to every bound that is set: entries (each entry counts
+//! 1) and bytes (each entry counts its weight).
+
+use super::ghost::{Ghost, share};
+use super::{Cache, Cause, MAX_SLOTS};
+use crate::Policy;
+use crate::linked_slab::{MAIN, NIL, SMALL, Slot};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash};
+
+/// libCacheSim's default S3-FIFO `small-size-ratio`.
+const SMALL_RATIO: f64 = 0.10;
+/// libCacheSim's default S3-FIFO `move-to-main-threshold`.
+const MOVE_TO_MAIN: u8 = 2;
+/// S3-FIFO's frequency saturates at 3 (libCacheSim counts on but only ever uses `min(freq, 3)`
+/// and `freq >= 2`, so capping changes nothing and keeps hot entries' cache lines clean).
+const S3_FREQ_CAP: u8 = 3;
+/// The cost of an entry whose cost is unknown, in nanoseconds (1 ms): GDSF's numerator in
+/// libCacheSim (`1.0e6`), so a replay without costs reproduces its GDSF exactly.
+pub(crate) const UNIT_COST_NANOS: f64 = 1.0e6;
+
+/// The largest value a hit stores in `Slot::freq` for this policy.
+pub(crate) fn freq_cap(policy: Policy) -> u8 {
+    match policy {
+        Policy::S3Fifo => S3_FREQ_CAP,
+        Policy::Sieve => 1,
+        Policy::Lru | Policy::CostAware => 0,
+    }
+}
+
+/// The slab's growth cap: GDSF inserts before it evicts (libCacheSim's order), so it briefly
+/// holds one entry more than `max_entries`.
+pub(crate) fn growth_cap(policy: Policy, max_entries: Option<usize>) -> Option<usize> {
+    match policy {
+        Policy::CostAware => max_entries.map(|n| n.saturating_add(1)),
+        _ => max_entries,
+    }
+}
+
+/// State of the non-LRU policies.
+#[derive(Debug, Default)]
+pub(crate) struct PolicyState {
+    // S3-FIFO
+    small_entries: u64,
+    small_bytes: u64,
+    small_max_entries: u64,
+    small_max_bytes: u64,
+    main_max_entries: u64,
+    main_max_bytes: u64,
+    /// libCacheSim's `has_evicted`: until the first eviction, a new entry goes to the main queue
+    /// once the small queue is full.
+    has_evicted: bool,
+    ghost: Ghost,
+    // SIEVE: the hand, `NIL` = start from the tail.
+    hand: u32,
+    // GDSF
+    /// Priority of the last evicted entry (the "inflation" clock `L`).
+    clock: f64,
+    /// Stamp of the last priority assignment: ties go to the older stamp (libCacheSim orders
+    /// its priority set by `(priority, request number)`).
+    stamp: u64,
+    /// `(priority bits, stamp) → slot`, lowest first (priorities are >= 0, so their bits sort
+    /// like the numbers).
+    order: BTreeMap<(u64, u64), u32>,
+    /// Each slot's key in `order`, by slot index.
+    keys: Vec<(u64, u64)>,
+}
+
+impl PolicyState {
+    pub(crate) fn new() -> Self {
+        Self {
+            hand: NIL,
+            ..Self::default()
+        }
+    }
+
+    /// Forgets every entry (the cache was cleared); bounds stay.
+    pub(crate) fn clear(&mut self) {
+        self.small_entries = 0;
+        self.small_bytes = 0;
+        self.has_evicted = false;
+        self.ghost.clear();
+        self.hand = NIL;
+        self.clock = 0.0;
+        self.order.clear();
+        self.keys.clear();
+    }
+}
+
+impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
+    /// Recomputes the policy's queue sizes from the bounds (at build and on `reconfigure`).
+    pub(super) fn policy_reconfigured(&mut self) {
+        if self.policy != Policy::S3Fifo {
+            return;
+        }
+        let entries = self.config.max_entries.map(|n| n as u64);
+        let bytes = self.config.max_bytes;
+        let st = &mut self.state;
+        st.small_max_entries = share(entries, SMALL_RATIO);
+        st.small_max_bytes = share(bytes, SMALL_RATIO);
+        st.main_max_entries = entries.map_or(u64::MAX, |n| n - st.small_max_entries);
+        st.main_max_bytes = bytes.map_or(u64::MAX, |n| n - st.small_max_bytes);
+        st.ghost.resize(entries, bytes);
+    }
+
+    /// Which bound `extra_entries` more entries of `extra_bytes` more bytes would exceed.
+    fn exceeded(&self, extra_entries: usize, extra_bytes: u64) -> Option<Cause> {
+        let cap = self.config.max_entries.unwrap_or(MAX_SLOTS).min(MAX_SLOTS);
+        if self.slab.len() + extra_entries > cap {
+            return Some(Cause::CapacityEntries);
+        }
+        match self.config.max_bytes {
+            Some(max) if self.bytes.saturating_add(extra_bytes) > max => Some(Cause::CapacityBytes),
+            _ => None,
+        }
+    }
+
+    /// Evicts until an entry of `weight` bytes fits (S3-FIFO and SIEVE evict before they
+    /// insert; GDSF after, see `enforce_policy_bounds`).
+    pub(super) fn make_room(&mut self, weight: u64) {
+        if self.policy == Policy::CostAware {
+            return;
+        }
+        while let Some(cause) = self.exceeded(1, weight) {
+            if self.slab.len() == 0 {
+                break;
+            }
+            self.evict_one(cause);
+        }
+    }
+
+    /// Evicts until every bound holds.
+    pub(super) fn enforce_policy_bounds(&mut self) {
+        while let Some(cause) = self.exceeded(0, 0) {
+            if self.slab.len() == 0 {
+                break;
+            }
+            self.evict_one(cause);
+        }
+    }
+
+    fn evict_one(&mut self, cause: Cause) {
+        match self.policy {
+            Policy::Lru => self.evict_lru(cause),
+            Policy::S3Fifo => self.s3_evict(cause),
+            Policy::Sieve => self.sieve_evict(cause),
+            Policy::CostAware => self.gdsf_evict(cause),
+        }
+    }
+
+    /// S3-FIFO: whether a new key was recently evicted from the small queue (and forget it).
+    /// libCacheSim looks this up at the miss, before evicting for the insert.
+    pub(super) fn take_from_ghost(&mut self, hash: u64) -> bool {
+        self.policy == Policy::S3Fifo && self.state.ghost.remove(hash)
+    }
+
+    /// Links a new entry into the policy's queue and the table; returns its index.
+    /// `from_ghost`: `take_from_ghost` said so (S3-FIFO).
+    pub(super) fn place_new(
+        &mut self,
+        slot: Slot<K, V>,
+        hash: u64,
+        weight: u64,
+        from_ghost: bool,
+    ) -> u32 {
+        let i = match self.policy {
+            Policy::S3Fifo => {
+                let to_main = from_ghost || self.s3_small_refuses(weight) || {
+                    !self.state.has_evicted && self.s3_small_full()
+                };
+                if to_main {
+                    self.slab.push_front_of(slot, MAIN)
+                } else {
+                    self.state.small_entries += 1;
+                    self.state.small_bytes += weight;
+                    self.slab.push_front_of(slot, SMALL)
+                }
+            }
+            Policy::CostAware => {
+                let i = self.slab.push_front(slot);
+                self.state.keys.push((0, 0));
+                i
+            }
+            Policy::Lru | Policy::Sieve => self.slab.push_front(slot),
+        };
+        self.set_slot_weight(i, weight);
+        let slots = self.slab.slots();
+        self.table
+            .insert_unique(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
+        if self.policy == Policy::CostAware {
+            self.gdsf_prioritize(i);
+        }
+        i
+    }
+
+    /// What a hit does beyond the counters (under the exclusive lock).
+    #[inline]
+    pub(super) fn on_hit(&mut self, i: u32) {
+        match self.policy {
+            Policy::Lru => self.slab.move_to_front(i),
+            Policy::S3Fifo | Policy::Sieve => {
+                let cap = freq_cap(self.policy);
+                let freq = &mut self.slab.get_mut(i).freq;
+                let f = freq.get();
+                if f < cap {
+                    freq.set(f + 1);
+                }
+            }
+            Policy::CostAware => {
+                self.gdsf_prioritize(i);
+                self.slab.move_to_front(i);
+            }
+        }
+    }
+
+    /// What replacing an entry's value does: LRU and GDSF treat it as a use (GDSF with the new
+    /// cost and size); the FIFO policies leave it where it is.
+    pub(super) fn on_update(&mut self, i: u32) {
+        match self.policy {
+            Policy::Lru => self.slab.move_to_front(i),
+            Policy::S3Fifo | Policy::Sieve => {}
+            Policy::CostAware => {
+                self.gdsf_prioritize(i);
+                self.slab.move_to_front(i);
+            }
+        }
+    }
+
+    /// An entry's weight changes (before `set_slot_weight`).
+    pub(super) fn on_reweigh(&mut self, i: u32, old: u64, new: u64) {
+        if self.policy == Policy::S3Fifo && self.slab.get(i).queue == SMALL {
+            self.state.small_bytes = self.state.small_bytes - old + new;
+        }
+    }
+
+    /// Slot `i` of `weight` bytes is about to leave (before the slab's `swap_remove`).
+    pub(super) fn on_remove(&mut self, i: u32, weight: u64) {
+        match self.policy {
+            Policy::Lru => {}
+            Policy::S3Fifo => {
+                if self.slab.get(i).queue == SMALL {
+                    self.state.small_entries -= 1;
+                    self.state.small_bytes -= weight;
+                }
+            }
+            Policy::Sieve => {
+                if self.state.hand == i {
+                    self.state.hand = self.slab.get(i).prev;
+                }
+            }
+            Policy::CostAware => {
+                let key = self.state.keys.swap_remove(i as usize);
+                self.state.order.remove(&key);
+            }
+        }
+    }
+
+    /// The slab moved slot `from` to `to` (after a `swap_remove`).
+    pub(super) fn on_relocate(&mut self, from: u32, to: u32) {
+        match self.policy {
+            Policy::Sieve if self.state.hand == from => self.state.hand = to,
+            Policy::CostAware => {
+                let key = self.state.keys[to as usize];
+                if let Some(slot) = self.state.order.get_mut(&key) {
+                    *slot = to;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn evict_index(&mut self, i: u32, cause: Cause) {
+        let hash = self.hash_of(&self.slab.get(i).key);
+        self.remove_index(i, hash, cause);
+    }
+
+    // ---- S3-FIFO (libCacheSim `S3FIFO.c`) ----
+
+    fn s3_small_full(&self) -> bool {
+        let st = &self.state;
+        st.small_entries >= st.small_max_entries || st.small_bytes >= st.small_max_bytes
+    }
+
+    /// libCacheSim does not admit an entry at least as large as the small queue (unless it comes
+    /// back from the ghost); here such an entry goes to the main queue instead, so that every
+    /// entry within the budget is stored, as for every policy.
+    fn s3_small_refuses(&self, weight: u64) -> bool {
+        let st = &self.state;
+        st.small_max_entries <= 1 || weight >= st.small_max_bytes
+    }
+
+    fn s3_main_over(&self) -> bool {
+        let st = &self.state;
+        let main_entries = self.slab.len() as u64 - st.small_entries;
+        let main_bytes = self.bytes - st.small_bytes;
+        main_entries > st.main_max_entries || main_bytes > st.main_max_bytes
+    }
+
+    fn s3_evict(&mut self, cause: Cause) {
+        self.state.has_evicted = true;
+        if self.s3_main_over() || self.state.small_entries == 0 {
+            self.s3_evict_main(cause);
+        } else {
+            self.s3_evict_small(cause);
+        }
+    }
+
+    /// From the small queue's tail: an entry used at least twice moves to the main queue's head
+    /// (frequency reset), until one used less is evicted into the ghost.
+    fn s3_evict_small(&mut self, cause: Cause) {
+        loop {
+            let t = self.slab.tail_of(SMALL);
+            if t == NIL {
+                return;
+            }
+            let weight = self.slot_weight(t);
+            let slot = self.slab.get_mut(t);
+            if slot.freq.get() >= MOVE_TO_MAIN {
+                slot.freq.set(0);
+                self.state.small_entries -= 1;
+                self.state.small_bytes -= weight;
+                self.slab.move_to_front_of(t, MAIN);
+            } else {
+                let hash = self.hash_of(&self.slab.get(t).key);
+                self.state.ghost.insert(hash, weight);
+                self.remove_index(t, hash, cause);
+                return;
+            }
+        }
+    }
+
+    /// From the main queue's tail: an entry used since it was queued goes back to the head with
+    /// its frequency decremented (2-bit clock), until an unused one is evicted.
+    fn s3_evict_main(&mut self, cause: Cause) {
+        loop {
+            let t = self.slab.tail_of(MAIN);
+            if t == NIL {
+                return;
+            }
+            let freq = &mut self.slab.get_mut(t).freq;
+            let f = freq.get();
+            if f >= 1 {
+                freq.set(f.min(S3_FREQ_CAP) - 1);
+                self.slab.move_to_front(t);
+            } else {
+                self.evict_index(t, cause);
+                return;
+            }
+        }
+    }
+
+    // ---- SIEVE (libCacheSim `Sieve.c`) ----
+
+    /// The hand walks from the tail towards the head (wrapping), clearing visited bits, and
+    /// evicts the first unvisited entry; it then rests on that entry's newer neighbour.
+    fn sieve_evict(&mut self, cause: Cause) {
+        let mut h = match self.state.hand {
+            NIL => self.slab.tail(),
+            h => h,
+        };
+        loop {
+            let freq = &mut self.slab.get_mut(h).freq;
+            if freq.get() == 0 {
+                break;
+            }
+            freq.set(0);
+            h = match self.slab.get(h).prev {
+                NIL => self.slab.tail(),
+                p => p,
+            };
+        }
+        self.state.hand = h; // `on_remove` moves it to the victim's newer neighbour
+        self.evict_index(h, cause);
+    }
+
+    // ---- GreedyDual-Size-Frequency (libCacheSim `GDSF.cpp`) ----
+
+    /// Sets slot `i`'s priority to `clock + frequency × cost / size` (frequency = hits since
+    /// insertion + 1; unit cost when unknown; size = weight, or 1 when only entries are bounded).
+    fn gdsf_prioritize(&mut self, i: u32) {
+        let slot = self.slab.get(i);
+        let freq = f64::from(slot.hits.load()) + 1.0;
+        let cost = if slot.cost >= 0.0 {
+            f64::from(slot.cost)
+        } else {
+            UNIT_COST_NANOS
+        };
+        let size = match self.config.max_bytes {
+            None => 1.0,
+            Some(_) => self.slot_weight(i).max(1) as f64,
+        };
+        let priority = self.state.clock + freq * cost / size;
+        let st = &mut self.state;
+        let old = st.keys[i as usize];
+        st.order.remove(&old);
+        st.stamp += 1;
+        let key = (priority.to_bits(), st.stamp);
+        st.order.insert(key, i);
+        st.keys[i as usize] = key;
+    }
+
+    fn gdsf_evict(&mut self, cause: Cause) {
+        let Some((&(bits, _), &i)) = self.state.order.first_key_value() else {
+            return;
+        };
+        self.state.clock = f64::from_bits(bits);
+        self.evict_index(i, cause);
+    }
+
+    /// The policy's own invariants (tests only).
+    #[cfg(test)]
+    pub(super) fn assert_policy_invariants(&self) {
+        let st = &self.state;
+        match self.policy {
+            Policy::S3Fifo => {
+                let small: Vec<u32> = self.slab.iter_from(self.slab.head_of(SMALL)).collect();
+                assert_eq!(small.len() as u64, st.small_entries, "small queue length");
+                let bytes: u64 = small.iter().map(|&i| self.slot_weight(i)).sum();
+                assert_eq!(bytes, st.small_bytes, "small queue bytes");
+            }
+            Policy::Sieve => {
+                assert!(
+                    st.hand == NIL || (st.hand as usize) < self.slab.len(),
+                    "hand"
+                );
+            }
+            Policy::CostAware => {
+                assert_eq!(st.order.len(), self.slab.len(), "priority set size");
+                assert_eq!(st.keys.len(), self.slab.len(), "priority keys");
+                for (i, key) in st.keys.iter().enumerate() {
+                    assert_eq!(st.order.get(key), Some(&(i as u32)), "priority of slot {i}");
+                }
+            }
+            Policy::Lru => {}
+        }
+        if self.policy != Policy::S3Fifo {
+            assert_eq!(
+                self.slab.head_of(SMALL),
+                NIL,
+                "only S3-FIFO uses the small queue"
+            );
+        }
+    }
+}
