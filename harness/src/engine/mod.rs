@@ -23,7 +23,8 @@ mod timeline;
 
 pub use latency::{CURVE_PERCENTILES, LatencyFigures, LatencyRecorder};
 pub use sim_cache::{
-    AllocationFailed, CacheLimits, LruSim, MemorySim, NoCache, Occupancy, Payload, SimCache,
+    AllocationFailed, CacheLimits, GencacheSim, LruSim, MemorySim, NoCache, Occupancy, Payload,
+    SimCache,
 };
 pub use timeline::{WindowSample, window_bounds};
 

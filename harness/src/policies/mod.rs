@@ -2,8 +2,9 @@
 //!
 //! | name | what | implementation |
 //! |---|---|---|
-//! | `lru` | exact LRU (default) | gencache's own core ([`crate::engine::LruSim`]) |
-//! | `fifo`, `clock`, `lfu`, `arc`, `gdsf` | reference policies | this folder, libCacheSim's semantics |
+//! | `lru` | exact LRU (default) | gencache's own core ([`crate::engine::GencacheSim`]) |
+//! | `s3fifo`, `sieve`, `gdsf` (alias `cost-aware`) | gencache's other policies | gencache's core (`Policy::S3Fifo`, `Sieve`, `CostAware`) |
+//! | `fifo`, `clock`, `lfu`, `arc` | reference policies | this folder, libCacheSim's semantics |
 //! | `belady` | offline optimum for unit sizes | this folder; needs a first pass over the trace |
 //! | `belady-size` | libCacheSim's size-aware heuristic bound (not an optimum) | this folder |
 //! | `infinite` | never evicts: the upper bound | this folder |
@@ -17,7 +18,6 @@ mod belady;
 mod belady_size;
 mod clock;
 mod fifo;
-mod gdsf;
 mod infinite;
 mod lfu;
 mod list;
@@ -27,7 +27,7 @@ pub mod reference;
 pub use belady::{NEVER, NextUses};
 pub use reference::Budget;
 
-use crate::engine::{CacheLimits, LruSim, SimCache};
+use crate::engine::{CacheLimits, GencacheSim, SimCache};
 use reference::Reference;
 use std::fmt;
 
@@ -36,6 +36,11 @@ use std::fmt;
 pub enum PolicyName {
     /// gencache's exact LRU (the default).
     Lru,
+    /// gencache's S3-FIFO.
+    S3Fifo,
+    /// gencache's SIEVE.
+    Sieve,
+
     /// First in, first out.
     Fifo,
     /// CLOCK, one reference bit.
@@ -44,7 +49,7 @@ pub enum PolicyName {
     Lfu,
     /// Adaptive Replacement Cache.
     Arc,
-    /// GreedyDual-Size-Frequency with the generation cost.
+    /// GreedyDual-Size-Frequency with the generation cost: gencache's `Policy::CostAware`.
     Gdsf,
     /// Belady's MIN: the offline optimum for unit sizes.
     Belady,
@@ -62,8 +67,10 @@ pub enum PolicyName {
 
 impl PolicyName {
     /// Every policy, in listing order.
-    pub const ALL: [PolicyName; 12] = [
+    pub const ALL: [PolicyName; 14] = [
         PolicyName::Lru,
+        PolicyName::S3Fifo,
+        PolicyName::Sieve,
         PolicyName::Fifo,
         PolicyName::Clock,
         PolicyName::Lfu,
@@ -81,6 +88,8 @@ impl PolicyName {
     pub fn as_str(self) -> &'static str {
         match self {
             PolicyName::Lru => "lru",
+            PolicyName::S3Fifo => "s3fifo",
+            PolicyName::Sieve => "sieve",
             PolicyName::Fifo => "fifo",
             PolicyName::Clock => "clock",
             PolicyName::Lfu => "lfu",
@@ -99,11 +108,15 @@ impl PolicyName {
     pub fn description(self) -> &'static str {
         match self {
             PolicyName::Lru => "gencache's exact LRU (default)",
+            PolicyName::S3Fifo => "gencache's S3-FIFO (libCacheSim semantics)",
+            PolicyName::Sieve => "gencache's SIEVE (libCacheSim semantics)",
             PolicyName::Fifo => "FIFO (libCacheSim semantics)",
             PolicyName::Clock => "CLOCK, one reference bit (libCacheSim semantics)",
             PolicyName::Lfu => "LFU, FIFO among equal counts (libCacheSim semantics)",
             PolicyName::Arc => "ARC (libCacheSim semantics)",
-            PolicyName::Gdsf => "GreedyDual-Size-Frequency weighted by generation cost",
+            PolicyName::Gdsf => {
+                "GreedyDual-Size-Frequency weighted by generation cost (gencache's cost-aware)"
+            }
             PolicyName::Belady => "Belady MIN: offline optimum for unit sizes (bound)",
             PolicyName::BeladySize => {
                 "Belady-Size: libCacheSim's size-aware heuristic bound (not an optimum)"
@@ -147,6 +160,8 @@ impl PolicyName {
         let t = match t.as_str() {
             "quick-cache" | "quickcache" => "quick_cache".to_string(),
             "belady_size" => "belady-size".to_string(),
+            "s3-fifo" => "s3fifo".to_string(),
+            "cost-aware" | "cost_aware" | "costaware" => "gdsf".to_string(),
             "lru_crate" => "lru-crate".to_string(),
             _ => t,
         };
@@ -261,7 +276,7 @@ pub fn single_budget(policy: PolicyName, limits: &CacheLimits) -> Result<Budget,
 /// The [`PolicyError`] that names what the policy cannot do.
 pub fn check(policy: PolicyName, limits: &CacheLimits) -> Result<(), PolicyError> {
     match policy {
-        PolicyName::Lru => Ok(()),
+        PolicyName::Lru | PolicyName::S3Fifo | PolicyName::Sieve | PolicyName::Gdsf => Ok(()),
         PolicyName::Infinite => Ok(()),
         PolicyName::Belady | PolicyName::BeladySize => {
             if limits.ttl.is_some() {
@@ -301,9 +316,7 @@ pub fn build(
     context: &PolicyContext,
 ) -> Result<Box<dyn SimCache>, PolicyError> {
     check(policy, limits)?;
-    if policy == PolicyName::Lru {
-        return Ok(Box::new(LruSim::new(limits)));
-    }
+    let gencache = |p| -> Box<dyn SimCache> { Box::new(GencacheSim::with_policy(limits, p)) };
     let ttl = ttl_ns(limits);
     let budget = single_budget(policy, limits).unwrap_or(Budget::entries(u64::MAX));
     let future = || {
@@ -316,12 +329,14 @@ pub fn build(
             })
     };
     Ok(match policy {
-        PolicyName::Lru => Box::new(LruSim::new(limits)),
+        PolicyName::Lru => gencache(gencache::Policy::Lru),
+        PolicyName::S3Fifo => gencache(gencache::Policy::S3Fifo),
+        PolicyName::Sieve => gencache(gencache::Policy::Sieve),
+        PolicyName::Gdsf => gencache(gencache::Policy::CostAware),
         PolicyName::Fifo => Box::new(Reference::new(fifo::Fifo::new(budget), budget, ttl)),
         PolicyName::Clock => Box::new(Reference::new(clock::Clock::new(budget), budget, ttl)),
         PolicyName::Lfu => Box::new(Reference::new(lfu::Lfu::new(budget), budget, ttl)),
         PolicyName::Arc => Box::new(Reference::new(arc::Arc::new(budget), budget, ttl)),
-        PolicyName::Gdsf => Box::new(Reference::new(gdsf::Gdsf::new(budget), budget, ttl)),
         PolicyName::Belady => Box::new(Reference::new(
             belady::Belady::new(budget, future()?),
             budget,

@@ -52,12 +52,6 @@ pub trait Evictor {
     /// Inserts absent `key` (its weight is at most the capacity), evicting until it fits.
     /// Returns how many entries were evicted.
     fn insert(&mut self, key: u64, size: u64) -> u64;
-    /// [`Self::insert`] for a result that took `cost_ns` to generate (only cost-aware
-    /// policies look at it).
-    fn insert_cost(&mut self, key: u64, size: u64, cost_ns: u64) -> u64 {
-        let _ = cost_ns;
-        self.insert(key, size)
-    }
     /// Drops `key` if cached (expiry). True when it was.
     fn remove(&mut self, key: u64) -> bool;
     /// Entries cached.
@@ -121,7 +115,7 @@ impl<P: Evictor> SimCache for Reference<P> {
         &mut self,
         key: u64,
         size: u64,
-        cost_ns: u64,
+        _cost_ns: u64,
         now_ns: u64,
     ) -> Result<(), AllocationFailed> {
         if self.budget.weight(size) > self.budget.capacity {
@@ -133,7 +127,7 @@ impl<P: Evictor> SimCache for Reference<P> {
             self.stats.updates += 1;
             return Ok(());
         }
-        let evicted = self.policy.insert_cost(key, size, cost_ns);
+        let evicted = self.policy.insert(key, size);
         if self.budget.by_bytes {
             self.stats.evictions.capacity_bytes += evicted;
         } else {

@@ -93,6 +93,36 @@ fn clock_model(capacity: usize, keys: &[u64]) -> u64 {
     hits
 }
 
+/// SIEVE: one queue (oldest first) with a visited bit; the hand walks from the oldest towards
+/// the newest clearing bits, evicts the first unvisited object and stays where it was (on the
+/// next newer object), wrapping to the oldest at the end.
+fn sieve_model(capacity: usize, keys: &[u64]) -> u64 {
+    let mut q: Vec<(u64, bool)> = Vec::new();
+    let mut hand: Option<usize> = None;
+    let mut hits = 0;
+    for &k in keys {
+        if let Some(e) = q.iter_mut().find(|e| e.0 == k) {
+            e.1 = true;
+            hits += 1;
+            continue;
+        }
+        if capacity == 0 {
+            continue;
+        }
+        if q.len() == capacity {
+            let mut i = hand.unwrap_or(0);
+            while q[i].1 {
+                q[i].1 = false;
+                i = if i + 1 == q.len() { 0 } else { i + 1 };
+            }
+            q.remove(i);
+            hand = (i < q.len()).then_some(i);
+        }
+        q.push((k, false));
+    }
+    hits
+}
+
 /// MIN by brute force: on a miss with a full cache, evict the key whose next use is latest
 /// (never = latest of all; among several never-used keys any choice gives the same hits).
 fn belady_model(capacity: usize, keys: &[u64]) -> u64 {
@@ -144,12 +174,15 @@ fn small_trace() -> impl Strategy<Value = (u64, Vec<u64>)> {
 }
 
 /// The policies that admit every miss (demand policies): Belady is optimal among them.
-const DEMAND: [PolicyName; 5] = [
+const DEMAND: [PolicyName; 8] = [
     PolicyName::Lru,
     PolicyName::Fifo,
     PolicyName::Clock,
     PolicyName::Lfu,
     PolicyName::Arc,
+    PolicyName::S3Fifo,
+    PolicyName::Sieve,
+    PolicyName::LruCrate,
 ];
 
 proptest! {
@@ -161,6 +194,11 @@ proptest! {
     #[test]
     fn clock_matches_second_chance((capacity, keys) in small_trace()) {
         prop_assert_eq!(hits(PolicyName::Clock, capacity, &keys), clock_model(capacity as usize, &keys));
+    }
+
+    #[test]
+    fn sieve_matches_its_model((capacity, keys) in small_trace()) {
+        prop_assert_eq!(hits(PolicyName::Sieve, capacity, &keys), sieve_model(capacity as usize, &keys));
     }
 
     #[test]
@@ -225,6 +263,8 @@ fn byte_budgets_count_result_sizes() {
         PolicyName::Lfu,
         PolicyName::Arc,
         PolicyName::Gdsf,
+        PolicyName::S3Fifo,
+        PolicyName::Sieve,
     ] {
         let Ok(mut cache) = build(policy, &limits, &PolicyContext::default()) else {
             panic!("{policy}")
