@@ -294,6 +294,7 @@ pub fn run(
         replay: ReplaySpeed {
             wall_s,
             requests_per_s: ratio(cached.requests as f64, wall_s),
+            cpu_s,
         },
         live: None,
         policy: Some(policy_figures(policy, &cache)),

@@ -245,6 +245,10 @@ pub struct ReplaySpeed {
     pub wall_s: f64,
     /// Requests per wall-clock second.
     pub requests_per_s: f64,
+    /// CPU seconds of the cached replay (10 ms resolution), when the platform reports it:
+    /// unlike the wall clock, not inflated by other processes on a shared machine.
+    #[serde(default)]
+    pub cpu_s: Option<f64>,
 }
 
 /// A live replay (real tasks, real sleeps scaled by `time_scale`) beside the simulation.

@@ -94,6 +94,17 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         .transpose()
         .context("--format")?;
     let defaults = workloads::Workload::resolve(&args.workload)?;
+    let source = Source::TraceFile {
+        path: args.file.clone(),
+        format,
+        defaults: defaults.clone(),
+    };
+    let mut options = args.model.options();
+    options.open_loop_file = args.open_loop;
+    options.measure_memory = args.memory;
+    // A policy that cannot replay this input (a bound on a pipe) is refused before the trace
+    // is opened: opening a pipe would consume it.
+    crate::run::preflight(&source, &options)?;
     // Fail early if the trace cannot be opened at all (the error names the file).
     let reader = workloads::tracefile::open(&args.file, format, &defaults)
         .context("cannot replay the trace")?;
@@ -106,14 +117,6 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         );
     }
     drop(reader);
-    let source = Source::TraceFile {
-        path: args.file.clone(),
-        format,
-        defaults,
-    };
-    let mut options = args.model.options();
-    options.open_loop_file = args.open_loop;
-    options.measure_memory = args.memory;
     let presentation = Presentation {
         json: args.json,
         out: args.out.clone(),

@@ -68,6 +68,9 @@ pub struct Reference<P> {
     /// Expiry instant per key inserted, when a TTL is set (checked on lookup, as libCacheSim
     /// and gencache both do: an expired entry found by a lookup is a miss and is dropped).
     expires: HashMap<u64, u64>,
+    /// The key of the latest operation when it was a missed lookup: its insert needs no check
+    /// that the key is absent (the usual case, and the only one with one closed-loop client).
+    just_missed: Option<u64>,
     stats: CacheStats,
 }
 
@@ -78,6 +81,7 @@ impl<P: Evictor> Reference<P> {
             budget,
             ttl_ns,
             expires: HashMap::new(),
+            just_missed: None,
             stats: CacheStats::default(),
         }
     }
@@ -98,14 +102,17 @@ impl<P: Evictor> SimCache for Reference<P> {
             if self.policy.remove(key) {
                 self.stats.evictions.expired += 1;
                 self.stats.misses += 1;
+                self.just_missed = Some(key);
                 return false;
             }
         }
         let hit = self.policy.lookup(key);
         if hit {
             self.stats.hits += 1;
+            self.just_missed = None;
         } else {
             self.stats.misses += 1;
+            self.just_missed = Some(key);
         }
         hit
     }
@@ -122,7 +129,8 @@ impl<P: Evictor> SimCache for Reference<P> {
             self.stats.refused_too_large += 1;
             return Ok(());
         }
-        if self.policy.contains(key) {
+        let absent = self.just_missed.take() == Some(key);
+        if !absent && self.policy.contains(key) {
             // A second generation of a cached key (no single-flight): the result is the same.
             self.stats.updates += 1;
             return Ok(());
