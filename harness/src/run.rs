@@ -101,6 +101,13 @@ pub enum RunError {
         /// What the policy cannot do.
         source: PolicyError,
     },
+    /// The memory pass was asked for in a process without the counting allocator.
+    #[error(
+        "the memory pass needs the counting allocator: declare `#[global_allocator] static \
+         GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;` in the binary \
+         (or run without the memory pass)"
+    )]
+    NoCountingAllocator,
     /// The trace had no requests.
     #[error("{name}: the trace has no requests")]
     Empty {
@@ -165,17 +172,23 @@ pub fn run(
     let model = Model::new(source, options)?;
     let name = source.name();
     let policy = options.policy;
+    if options.measure_memory && policy == PolicyName::Lru && !crate::alloc::installed() {
+        return Err(RunError::NoCountingAllocator);
+    }
 
     // Pass 1: baseline (also counts requests and distinct keys for the windows, and, for a
     // bound that knows the future, records the keys in order for each request's next use).
     let mut keys = policy.needs_future().then(Vec::new);
-    let (base, distinct_keys) = replay_pass(
+    let (base, distinct_keys) = replay_pass_with(
         source,
         &model,
         Pass::Baseline,
         None,
         &mut NoCache,
-        keys.as_mut(),
+        PassInput {
+            count_distinct: true,
+            keys: keys.as_mut(),
+        },
         progress,
     )?;
     if base.requests == 0 {
@@ -201,7 +214,7 @@ pub fn run(
         Pass::Cached,
         expected,
         &mut cache,
-        None,
+        false,
         progress,
     )?;
     let wall_s = started.elapsed().as_secs_f64();
@@ -222,7 +235,7 @@ pub fn run(
                 Pass::Memory,
                 expected,
                 &mut cache,
-                None,
+                false,
                 progress,
             )?
             .0,
@@ -311,25 +324,61 @@ pub fn run(
 
 /// One pass of the source through `cache`: opens the source, replays it with the model's
 /// configuration for `pass`, and closes it. A read error ends the stream early and names the file
-/// and line, so it is reported before the engine's error. Returns the outcome and (for the
-/// baseline, which counts them) the distinct keys.
-///
-/// With `keys`, the keys are also recorded in trace order (the bounds' first pass).
-fn replay_pass<C: SimCache + ?Sized>(
+/// and line, so it is reported before the engine's error. Returns the outcome and (with
+/// `count_distinct`; 0 otherwise) the distinct keys. With `keys`, the keys are also recorded in
+/// trace order (the bounds' first pass).
+pub(crate) fn replay_pass<C: SimCache + ?Sized>(
     source: &Source,
     model: &Model,
     pass: Pass,
     expected_requests: Option<u64>,
     cache: &mut C,
-    mut keys: Option<&mut Vec<u64>>,
+    count_distinct: bool,
     progress: &mut dyn FnMut(&'static str, u64),
 ) -> Result<(SideOutcome, u64), RunError> {
+    let passing = PassInput {
+        count_distinct,
+        keys: None,
+    };
+    replay_pass_with(
+        source,
+        model,
+        pass,
+        expected_requests,
+        cache,
+        passing,
+        progress,
+    )
+}
+
+/// What a pass collects besides its outcome.
+struct PassInput<'k> {
+    /// Count distinct keys (the baseline).
+    count_distinct: bool,
+    /// Record every key in trace order (the first pass of a bound that knows the future).
+    keys: Option<&'k mut Vec<u64>>,
+}
+
+/// [`replay_pass`], also recording the keys when asked.
+fn replay_pass_with<C: SimCache + ?Sized>(
+    source: &Source,
+    model: &Model,
+    pass: Pass,
+    expected_requests: Option<u64>,
+    cache: &mut C,
+    input: PassInput<'_>,
+    progress: &mut dyn FnMut(&'static str, u64),
+) -> Result<(SideOutcome, u64), RunError> {
+    let PassInput {
+        count_distinct,
+        mut keys,
+    } = input;
     let fail = |e| RunError::Source {
         name: source.name(),
         source: e,
     };
     let mut stream = source.open().map_err(fail)?;
-    if pass == Pass::Baseline {
+    if count_distinct {
         stream = stream.count_distinct();
     }
     let config = model.engine_config(pass, expected_requests);
@@ -359,6 +408,15 @@ fn policy_figures(policy: PolicyName, cache: &HeapMeasured) -> PolicyFigures {
         entries: occupancy.entries,
         heap_bytes: heap,
         heap_per_entry: ratio(heap as f64, occupancy.entries as f64),
+    }
+}
+
+/// The results file of these runs: the one place `harness run`, `replay` and `gate` build it.
+pub fn results_file(outcomes: &[RunOutcome]) -> reports::ResultsFile {
+    reports::ResultsFile {
+        schema_version: reports::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        runs: outcomes.iter().map(|o| o.results.clone()).collect(),
     }
 }
 

@@ -6,7 +6,7 @@
 
 mod calibrate;
 mod convert;
-mod gate;
+pub mod gate;
 mod gen_trace;
 mod list;
 mod report;
