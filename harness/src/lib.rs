@@ -3,6 +3,8 @@
 //! verdict on the seed's claims (speedup, hit rate, latency, memory overhead) and a CI gate.
 //!
 //! - [`engine`]: the discrete-event simulation (integer nanoseconds, streaming).
+//! - [`policies`]: every cache policy by name (`--policy`): gencache's LRU, the reference
+//!   policies (libCacheSim semantics), the offline bounds and the peer crates.
 //! - [`run`]: baseline, cached and memory passes of one source, assembled into the results schema.
 //! - [`verdict`]: the seed's claims against a run.
 //! - [`commands`]: `run`, `replay`, `gen`, `list`, `calibrate`, `report`, `gate`.
@@ -19,6 +21,7 @@ pub mod live;
 pub mod memory;
 pub mod model;
 pub mod output;
+pub mod policies;
 pub mod realtime;
 pub mod run;
 pub mod serve;

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run(args, quiet),
         Command::Replay(args) => commands::replay(args, quiet),
         Command::Gen(args) => commands::gen_trace(&args.workload, &args.out, quiet),
+        Command::Convert(args) => commands::convert(args, quiet),
         Command::List => commands::list(&mut std::io::stdout()),
         Command::Calibrate(args) => commands::calibrate(
             &args.workload,

@@ -44,7 +44,7 @@ pub fn measure_fixed_size(size: u64, entries: u64) -> SweepPoint {
     let mut cache = MemorySim::new(&CacheLimits::default());
     for key in 0..entries {
         // Out of memory for a sweep point: measure what the cache holds so far.
-        if cache.insert(key, size, 0).is_err() {
+        if cache.insert(key, size, 0, 0).is_err() {
             tracing::warn!(
                 size,
                 key,

@@ -3,14 +3,15 @@
 //! results schema the reports read.
 
 use crate::engine::{
-    self, ArrivalMode, EngineError, LruSim, MemorySim, NoCache, SideOutcome, SimCache, ns_to_secs,
+    self, ArrivalMode, EngineError, MemorySim, NoCache, SideOutcome, SimCache, ns_to_secs,
 };
 use crate::model::{Model, Pass};
+use crate::policies::{self, HeapMeasured, NextUses, PolicyContext, PolicyError, PolicyName};
 use crate::source::{Source, SourceError};
 use crate::verdict::{self, RunFacts};
 use reports::results::{
-    CacheCounters, LatencySummary, MemoryReport, ReplaySpeed, RunResults, SideResult, WindowPoint,
-    WorkloadInfo,
+    CacheCounters, LatencySummary, MemoryReport, PolicyFigures, ReplaySpeed, RunResults,
+    SideResult, WindowPoint, WorkloadInfo,
 };
 use std::time::{Duration, Instant};
 
@@ -42,6 +43,8 @@ pub struct RunOptions {
     pub measure_memory: bool,
     /// Timeline windows.
     pub windows: u32,
+    /// The cache policy of the cached pass.
+    pub policy: PolicyName,
 }
 
 impl Default for RunOptions {
@@ -58,6 +61,7 @@ impl Default for RunOptions {
             measure_lookups: true,
             measure_memory: true,
             windows: DEFAULT_WINDOWS,
+            policy: PolicyName::Lru,
         }
     }
 }
@@ -88,6 +92,14 @@ pub enum RunError {
         name: String,
         /// What is wrong with it.
         source: workloads::units::UnitError,
+    },
+    /// The policy cannot replay with these bounds or this input.
+    #[error("{name}: {source}")]
+    Policy {
+        /// Workload or trace name.
+        name: String,
+        /// What the policy cannot do.
+        source: PolicyError,
     },
     /// The memory pass was asked for in a process without the counting allocator.
     #[error(
@@ -123,6 +135,32 @@ pub struct RunOutcome {
     pub cached_cpu_s: Option<f64>,
 }
 
+/// Checks that the policy can replay `source` with these options, before any pass runs (and
+/// before any output directory is made), so a refusal leaves nothing half-written.
+///
+/// # Errors
+///
+/// [`RunError::Policy`] naming what the policy cannot do.
+pub fn preflight(source: &Source, options: &RunOptions) -> Result<(), RunError> {
+    let policy = options.policy;
+    let limits = crate::model::effective_limits(source, options);
+    let refused = |e| RunError::Policy {
+        name: source.name(),
+        source: e,
+    };
+    policies::check(policy, &limits).map_err(refused)?;
+    if policy.needs_future()
+        && let Some(path) = source.path()
+        && !std::fs::metadata(path).is_ok_and(|m| m.is_file())
+    {
+        return Err(refused(PolicyError::NeedsRereadableInput {
+            policy,
+            path: path.display().to_string(),
+        }));
+    }
+    Ok(())
+}
+
 /// Replays `source` baseline then cached (then with real payloads for memory) and assembles the
 /// results. `progress(pass, requests_done)` is called every 65,536 requests of each pass.
 pub fn run(
@@ -130,20 +168,27 @@ pub fn run(
     options: &RunOptions,
     progress: &mut dyn FnMut(&'static str, u64),
 ) -> Result<RunOutcome, RunError> {
+    preflight(source, options)?;
     let model = Model::new(source, options)?;
     let name = source.name();
-    if options.measure_memory && !crate::alloc::installed() {
+    let policy = options.policy;
+    if options.measure_memory && policy == PolicyName::Lru && !crate::alloc::installed() {
         return Err(RunError::NoCountingAllocator);
     }
 
-    // Pass 1: baseline (also counts requests and distinct keys for the windows).
-    let (base, distinct_keys) = replay_pass(
+    // Pass 1: baseline (also counts requests and distinct keys for the windows, and, for a
+    // bound that knows the future, records the keys in order for each request's next use).
+    let mut keys = policy.needs_future().then(Vec::new);
+    let (base, distinct_keys) = replay_pass_with(
         source,
         &model,
         Pass::Baseline,
         None,
         &mut NoCache,
-        true,
+        PassInput {
+            count_distinct: true,
+            keys: keys.as_mut(),
+        },
         progress,
     )?;
     if base.requests == 0 {
@@ -151,8 +196,16 @@ pub fn run(
     }
     let expected = Some(base.requests);
 
-    // Pass 2: the real cache, timed.
-    let mut cache = LruSim::new(&model.limits);
+    // Pass 2: the policy, timed.
+    let context = PolicyContext {
+        next_uses: keys.map(|k| NextUses::from_keys(k.into_iter())),
+        distinct_keys: Some(distinct_keys),
+    };
+    let mut cache = HeapMeasured::new(|| policies::build(policy, &model.limits, &context))
+        .map_err(|e| RunError::Policy {
+            name: name.clone(),
+            source: e,
+        })?;
     let started = Instant::now();
     let cpu_before = crate::alloc::process_cpu_seconds();
     let (cached, _) = replay_pass(
@@ -171,7 +224,9 @@ pub fn run(
     let stats = cache.stats();
 
     // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
-    let memory = if options.measure_memory {
+    // It measures gencache (the lru policy) only: other policies report their structure's heap
+    // from the cached pass (`policy.heap_bytes`).
+    let memory = if options.measure_memory && policy == PolicyName::Lru {
         let mut cache = MemorySim::new(&model.limits);
         Some(
             replay_pass(
@@ -252,8 +307,10 @@ pub fn run(
         replay: ReplaySpeed {
             wall_s,
             requests_per_s: ratio(cached.requests as f64, wall_s),
+            cpu_s,
         },
         live: None,
+        policy: Some(policy_figures(policy, &cache)),
     };
     Ok(RunOutcome {
         results,
@@ -268,8 +325,9 @@ pub fn run(
 /// One pass of the source through `cache`: opens the source, replays it with the model's
 /// configuration for `pass`, and closes it. A read error ends the stream early and names the file
 /// and line, so it is reported before the engine's error. Returns the outcome and (with
-/// `count_distinct`; 0 otherwise) the distinct keys.
-pub(crate) fn replay_pass<C: SimCache>(
+/// `count_distinct`; 0 otherwise) the distinct keys. With `keys`, the keys are also recorded in
+/// trace order (the bounds' first pass).
+pub(crate) fn replay_pass<C: SimCache + ?Sized>(
     source: &Source,
     model: &Model,
     pass: Pass,
@@ -278,6 +336,43 @@ pub(crate) fn replay_pass<C: SimCache>(
     count_distinct: bool,
     progress: &mut dyn FnMut(&'static str, u64),
 ) -> Result<(SideOutcome, u64), RunError> {
+    let passing = PassInput {
+        count_distinct,
+        keys: None,
+    };
+    replay_pass_with(
+        source,
+        model,
+        pass,
+        expected_requests,
+        cache,
+        passing,
+        progress,
+    )
+}
+
+/// What a pass collects besides its outcome.
+struct PassInput<'k> {
+    /// Count distinct keys (the baseline).
+    count_distinct: bool,
+    /// Record every key in trace order (the first pass of a bound that knows the future).
+    keys: Option<&'k mut Vec<u64>>,
+}
+
+/// [`replay_pass`], also recording the keys when asked.
+fn replay_pass_with<C: SimCache + ?Sized>(
+    source: &Source,
+    model: &Model,
+    pass: Pass,
+    expected_requests: Option<u64>,
+    cache: &mut C,
+    input: PassInput<'_>,
+    progress: &mut dyn FnMut(&'static str, u64),
+) -> Result<(SideOutcome, u64), RunError> {
+    let PassInput {
+        count_distinct,
+        mut keys,
+    } = input;
     let fail = |e| RunError::Source {
         name: source.name(),
         source: e,
@@ -288,7 +383,12 @@ pub(crate) fn replay_pass<C: SimCache>(
     }
     let config = model.engine_config(pass, expected_requests);
     let label = pass.label();
-    let outcome = engine::replay(&mut stream, cache, &config, &mut |n| progress(label, n));
+    let requests = (&mut stream).inspect(|r| {
+        if let Some(keys) = keys.as_mut() {
+            keys.push(r.key);
+        }
+    });
+    let outcome = engine::replay(requests, cache, &config, &mut |n| progress(label, n));
     let distinct_keys = stream.distinct_keys();
     stream.finish().map_err(fail)?;
     let outcome = outcome.map_err(|e| RunError::Engine {
@@ -296,6 +396,19 @@ pub(crate) fn replay_pass<C: SimCache>(
         source: e,
     })?;
     Ok((outcome, distinct_keys))
+}
+
+fn policy_figures(policy: PolicyName, cache: &HeapMeasured) -> PolicyFigures {
+    let occupancy = cache.occupancy();
+    let heap = occupancy.heap_bytes.unwrap_or(0);
+    PolicyFigures {
+        name: policy.as_str().to_string(),
+        description: policy.description().to_string(),
+        bound: policy.is_bound(),
+        entries: occupancy.entries,
+        heap_bytes: heap,
+        heap_per_entry: ratio(heap as f64, occupancy.entries as f64),
+    }
 }
 
 /// The results file of these runs: the one place `harness run`, `replay` and `gate` build it.

@@ -203,6 +203,22 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
     } else {
         let _ = writeln!(s, "  memory: not measured");
     }
+    if let Some(p) = &r.policy {
+        let kind = if p.bound {
+            " — a bound, not a deployable cache"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "  policy: {} ({}){kind}; its structure held {} for {} entries at the end ({:.0} B/entry)",
+            p.name,
+            p.description,
+            human_bytes(p.heap_bytes),
+            thousands(p.entries),
+            p.heap_per_entry
+        );
+    }
     let rss = outcome
         .peak_rss
         .map(|b| format!("; peak RSS of the process {}", human_bytes(b)))

@@ -17,13 +17,14 @@ fn list_prints_every_preset_on_one_line() {
         "burst",
         "churn",
         "ttl",
+        "mixed-cost",
     ] {
         assert!(
             text.lines().any(|l| l.starts_with(name)),
             "{name} missing: {text}"
         );
     }
-    assert_eq!(text.lines().count(), 8);
+    assert_eq!(text.lines().count(), 9);
 }
 
 #[test]

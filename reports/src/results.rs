@@ -50,6 +50,29 @@ pub struct RunResults {
     /// The same trace replayed for real (`--live` or `--target`), when it was.
     #[serde(default)]
     pub live: Option<LiveComparison>,
+    /// The cache policy of the cached side and its measured structure heap (absent in results
+    /// written before policies were selectable: those replayed gencache's LRU).
+    #[serde(default)]
+    pub policy: Option<PolicyFigures>,
+}
+
+/// The policy a run replayed, and the heap its structure held at the end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFigures {
+    /// `--policy` name (`lru`, `fifo`, `belady`, `moka`, ...).
+    pub name: String,
+    /// One line on what it is.
+    pub description: String,
+    /// A bound (knows the future or never evicts), not a cache one could deploy.
+    pub bound: bool,
+    /// Entries held at the end.
+    pub entries: u64,
+    /// Heap held by the policy's structure at the end, bytes (requested sizes; payloads are not
+    /// allocated in this pass). 0 when the counting allocator is not installed.
+    pub heap_bytes: u64,
+    /// `heap_bytes / entries`.
+    pub heap_per_entry: f64,
 }
 
 /// Identity of the replayed workload.
@@ -222,6 +245,10 @@ pub struct ReplaySpeed {
     pub wall_s: f64,
     /// Requests per wall-clock second.
     pub requests_per_s: f64,
+    /// CPU seconds of the cached replay (10 ms resolution), when the platform reports it:
+    /// unlike the wall clock, not inflated by other processes on a shared machine.
+    #[serde(default)]
+    pub cpu_s: Option<f64>,
 }
 
 /// A live replay (real tasks, real sleeps scaled by `time_scale`) beside the simulation.

@@ -68,6 +68,22 @@ impl CostDist {
             CostDist::LogNormal { mean_s, sigma } => {
                 lognormal_from_hash(key_hash(seed, key, COST_SALT), mean_s, sigma)
             }
+            CostDist::UniformWithTail {
+                min_s,
+                max_s,
+                tail_s,
+                tail_fraction,
+            } => {
+                // Two independent uniforms from the two halves of the key's cost hash (the size
+                // hash has another salt, so cost and size are independent).
+                let h = key_hash(seed, key, COST_SALT);
+                let in_tail = ((h >> 32) as f64) / 4_294_967_296.0 < tail_fraction;
+                if in_tail {
+                    tail_s
+                } else {
+                    min_s + (max_s - min_s) * ((h & 0xffff_ffff) as f64 / 4_294_967_295.0)
+                }
+            }
         }
     }
 
@@ -76,6 +92,12 @@ impl CostDist {
         match *self {
             CostDist::Fixed { seconds } => seconds,
             CostDist::LogNormal { mean_s, .. } => mean_s,
+            CostDist::UniformWithTail {
+                min_s,
+                max_s,
+                tail_s,
+                tail_fraction,
+            } => (1.0 - tail_fraction) * (min_s + max_s) / 2.0 + tail_fraction * tail_s,
         }
     }
 }
@@ -83,6 +105,31 @@ impl CostDist {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uniform_with_tail_costs_stay_in_range_and_have_the_stated_mean() {
+        let d = CostDist::UniformWithTail {
+            min_s: 5.0,
+            max_s: 30.0,
+            tail_s: 600.0,
+            tail_fraction: 0.05,
+        };
+        let n = 200_000u64;
+        let costs: Vec<f64> = (0..n).map(|k| d.cost_of(11, k)).collect();
+        assert!(
+            costs
+                .iter()
+                .all(|&c| (5.0..=30.0).contains(&c) || c == 600.0)
+        );
+        let tail = costs.iter().filter(|&&c| c == 600.0).count() as f64 / n as f64;
+        assert!((tail - 0.05).abs() < 0.005, "tail fraction {tail}");
+        let mean = costs.iter().sum::<f64>() / n as f64;
+        assert!(
+            (mean / d.mean_s() - 1.0).abs() < 0.02,
+            "mean {mean} vs {}",
+            d.mean_s()
+        );
+    }
 
     #[test]
     fn lognormal_sizes_have_the_requested_mean() {

@@ -10,6 +10,7 @@ pub(crate) const PRESETS: &[(&str, &str)] = &[
     ("burst", include_str!("../presets/burst.toml")),
     ("churn", include_str!("../presets/churn.toml")),
     ("ttl", include_str!("../presets/ttl.toml")),
+    ("mixed-cost", include_str!("../presets/mixed-cost.toml")),
 ];
 
 /// The directory holding the preset files in the source tree (for tooling that rewrites them).

@@ -155,6 +155,18 @@ pub enum CostDist {
         /// Sigma of ln(cost) (≥ 0).
         sigma: f64,
     },
+    /// Most keys uniform in `min_s ..= max_s`, a fraction `tail_fraction` of keys taking
+    /// `tail_s` (a few slow generations among quick ones; the `mixed-cost` preset).
+    UniformWithTail {
+        /// Shortest common generation, seconds (≥ 0).
+        min_s: f64,
+        /// Longest common generation, seconds (≥ `min_s`).
+        max_s: f64,
+        /// The tail's generation time, seconds.
+        tail_s: f64,
+        /// Fraction of keys in the tail (0 ..= 1).
+        tail_fraction: f64,
+    },
 }
 
 fn default_cost_s() -> f64 {
@@ -345,6 +357,28 @@ impl Workload {
         match self.cost {
             CostDist::Fixed { seconds } => {
                 Cost::from_secs(seconds).map_err(unit("cost.seconds"))?;
+            }
+            CostDist::UniformWithTail {
+                min_s,
+                max_s,
+                tail_s,
+                tail_fraction,
+            } => {
+                Cost::from_secs(min_s).map_err(unit("cost.min_s"))?;
+                Cost::from_secs(max_s).map_err(unit("cost.max_s"))?;
+                Cost::from_secs(tail_s).map_err(unit("cost.tail_s"))?;
+                if max_s < min_s {
+                    return Err(bad(
+                        "cost.max_s",
+                        format!("must be at least cost.min_s ({min_s}), found {max_s}"),
+                    ));
+                }
+                if !(0.0..=1.0).contains(&tail_fraction) {
+                    return Err(bad(
+                        "cost.tail_fraction",
+                        format!("must be between 0 and 1, found {tail_fraction}"),
+                    ));
+                }
             }
             CostDist::LogNormal { mean_s, sigma } => {
                 Cost::from_secs(mean_s).map_err(unit("cost.mean_s"))?;

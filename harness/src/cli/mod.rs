@@ -33,6 +33,9 @@ pub enum Command {
     Gen(GenArgs),
     /// Replay a real trace file (csv, oracleGeneral[.zst], cache2k .xz, text) through the cache.
     Replay(ReplayArgs),
+    /// Convert a trace file (any format `replay` reads) to libCacheSim oracleGeneral, with each
+    /// request's next access filled in (so libCacheSim's Belady can run on it).
+    Convert(ConvertArgs),
     /// List the built-in workload presets, one line each.
     List,
     /// Calibrate a workload's Zipf exponent to its target hit rate and print the result.
@@ -66,6 +69,11 @@ pub struct ModelArgs {
     /// Leave the measured wall-clock lookup time out of hit latencies (fully deterministic).
     #[arg(long)]
     pub no_lookup_time: bool,
+    /// Cache policy of the cached side (`harness replay --policy help` lists them): lru
+    /// (gencache, default), fifo, clock, lfu, arc, gdsf, belady, belady-size, infinite, moka,
+    /// quick_cache, lru-crate.
+    #[arg(long, value_name = "NAME", default_value = "lru")]
+    pub policy: crate::policies::PolicyName,
     /// Cache bounds.
     #[command(flatten)]
     pub cache: CacheArgs,
@@ -154,6 +162,29 @@ pub struct ReplayArgs {
     /// With --out: do not write the report.
     #[arg(long)]
     pub no_report: bool,
+}
+
+/// `harness convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The trace file to read.
+    pub file: PathBuf,
+    /// Its format (csv, oracle-general, oracle-general-zst, cache2k-xz, text); detected when
+    /// absent.
+    #[arg(long, value_name = "F")]
+    pub format: Option<String>,
+    /// Workload giving sizes for records without them.
+    #[arg(long, short, value_name = "NAME|PATH", default_value = "typical")]
+    pub workload: String,
+    /// The oracleGeneral file to write (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Only the first N requests.
+    #[arg(long, value_name = "N")]
+    pub requests: Option<u64>,
+    /// Write every size as 1 (for entry-count replays in libCacheSim).
+    #[arg(long)]
+    pub unit_size: bool,
 }
 
 /// `harness calibrate`.

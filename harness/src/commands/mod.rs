@@ -5,6 +5,7 @@
 //! 0, 1 and 2.
 
 mod calibrate;
+mod convert;
 pub mod gate;
 mod gen_trace;
 mod list;
@@ -12,6 +13,7 @@ mod report;
 mod run;
 
 pub use calibrate::calibrate;
+pub use convert::convert;
 pub use gate::{GATE_WORKLOADS, GateCheck, GateReport, gate};
 pub use gen_trace::gen_trace;
 pub use list::list;

@@ -45,6 +45,7 @@ impl ModelArgs {
             max_bytes: self.cache.max_bytes.map(ByteBudget::get),
             ttl: self.cache.ttl.map(Ttl::get),
             measure_lookups: !self.no_lookup_time,
+            policy: self.policy,
             ..RunOptions::default()
         }
     }
@@ -92,6 +93,17 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         .transpose()
         .context("--format")?;
     let defaults = workloads::Workload::resolve(&args.workload)?;
+    let source = Source::TraceFile {
+        path: args.file.clone(),
+        format,
+        defaults: defaults.clone(),
+    };
+    let mut options = args.model.options();
+    options.open_loop_file = args.open_loop;
+    options.measure_memory = args.memory;
+    // A policy that cannot replay this input (a bound on a pipe) is refused before the trace
+    // is opened: opening a pipe would consume it.
+    crate::run::preflight(&source, &options)?;
     // Fail early if the trace cannot be opened at all (the error names the file).
     let reader = workloads::tracefile::open(&args.file, format, &defaults)
         .context("cannot replay the trace")?;
@@ -104,14 +116,6 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         );
     }
     drop(reader);
-    let source = Source::TraceFile {
-        path: args.file.clone(),
-        format,
-        defaults,
-    };
-    let mut options = args.model.options();
-    options.open_loop_file = args.open_loop;
-    options.measure_memory = args.memory;
     let presentation = Presentation {
         json: args.json,
         out: args.out.clone(),
@@ -154,6 +158,16 @@ fn execute(
     options: &RunOptions,
     presentation: &Presentation,
 ) -> anyhow::Result<Status> {
+    // A policy that cannot replay this input is refused before anything is written.
+    for source in sources {
+        crate::run::preflight(source, options)?;
+    }
+    if presentation.live.is_some() && options.policy != crate::policies::PolicyName::Lru {
+        anyhow::bail!(
+            "--live/--target replay gencache over HTTP, which is the lru policy; drop --policy {} or the live replay",
+            options.policy
+        );
+    }
     if let Some(dir) = &presentation.out {
         // Before minutes of replay, not after.
         output::prepare_dir(dir)?;

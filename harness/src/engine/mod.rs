@@ -23,7 +23,8 @@ mod timeline;
 
 pub use latency::{CURVE_PERCENTILES, LatencyFigures, LatencyRecorder};
 pub use sim_cache::{
-    AllocationFailed, CacheLimits, LruSim, MemorySim, NoCache, Occupancy, Payload, SimCache,
+    AllocationFailed, CacheLimits, GencacheSim, LruSim, MemorySim, NoCache, Occupancy, Payload,
+    SimCache,
 };
 pub use timeline::{WindowSample, window_bounds};
 
@@ -256,7 +257,7 @@ struct Waiter {
 }
 
 /// One replay's state. Built per side by [`replay`].
-struct Engine<'c, C: SimCache> {
+struct Engine<'c, C: SimCache + ?Sized> {
     config: EngineConfig,
     cache: &'c mut C,
     events: BinaryHeap<Reverse<Event>>,
@@ -300,7 +301,7 @@ struct Engine<'c, C: SimCache> {
 /// assert_eq!(out.makespan_ns, 6_000_000_000);
 /// # Ok::<(), harness::engine::EngineError>(())
 /// ```
-pub fn replay<C: SimCache>(
+pub fn replay<C: SimCache + ?Sized>(
     trace: impl Iterator<Item = Request>,
     cache: &mut C,
     config: &EngineConfig,
@@ -311,7 +312,7 @@ pub fn replay<C: SimCache>(
     Ok(engine.finish())
 }
 
-impl<'c, C: SimCache> Engine<'c, C> {
+impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
     fn new(config: EngineConfig, cache: &'c mut C) -> Self {
         let bounds = config
             .expected_requests
@@ -602,7 +603,7 @@ impl<'c, C: SimCache> Engine<'c, C> {
     fn complete(&mut self, index: u32, now: u64) -> Result<(), EngineError> {
         let job = self.jobs[index as usize];
         self.cache
-            .insert(job.key, job.size, now)
+            .insert(job.key, job.size, job.cost_ns, now)
             .map_err(|_| EngineError::PayloadAllocation {
                 request: job.request,
                 key: job.key,

@@ -1,7 +1,8 @@
 //! What the engine needs from a cache, and the three caches it replays through.
 //!
 //! - [`NoCache`]: the baseline, every lookup misses and nothing is stored.
-//! - [`LruSim`]: the real single-threaded `gencache` core, values are the result sizes; the
+//! - [`GencacheSim`] (alias [`LruSim`]): the real single-threaded `gencache` core with one of
+//!   its policies, values are the result sizes; the
 //!   replay whose hit counts and timings are reported.
 //! - [`MemorySim`]: the real thread-safe `gencache::Cache` holding real (zeroed) payload
 //!   allocations, with the heap it keeps measured by the counting allocator.
@@ -54,12 +55,19 @@ pub trait SimCache {
     fn enabled(&self) -> bool;
     /// Looks `key` up at `now_ns`; true when a live entry answered.
     fn lookup(&mut self, key: u64, now_ns: u64) -> bool;
-    /// Stores the generated result (`size` bytes) for `key` at `now_ns`.
+    /// Stores the generated result (`size` bytes, which took `cost_ns` to generate) for `key`
+    /// at `now_ns`.
     ///
     /// # Errors
     ///
     /// [`AllocationFailed`] when a cache holding real payloads cannot allocate this one.
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed>;
+    fn insert(
+        &mut self,
+        key: u64,
+        size: u64,
+        cost_ns: u64,
+        now_ns: u64,
+    ) -> Result<(), AllocationFailed>;
     /// Current occupancy.
     fn occupancy(&self) -> Occupancy;
     /// The cache's own statistics (zeros for the baseline).
@@ -85,7 +93,13 @@ impl SimCache for NoCache {
     fn lookup(&mut self, _key: u64, _now_ns: u64) -> bool {
         false
     }
-    fn insert(&mut self, _key: u64, _size: u64, _now_ns: u64) -> Result<(), AllocationFailed> {
+    fn insert(
+        &mut self,
+        _key: u64,
+        _size: u64,
+        _cost_ns: u64,
+        _now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
         Ok(())
     }
     fn occupancy(&self) -> Occupancy {
@@ -100,23 +114,40 @@ fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
-/// The real single-threaded `gencache` core; each value is the result's size in bytes, and the
-/// weigher charges exactly that size against the byte budget.
-pub struct LruSim {
+/// The real single-threaded `gencache` core with one of its policies (LRU by default); each
+/// value is the result's size in bytes, and the weigher charges exactly that size against the
+/// byte budget. The cost-aware policy is given each result's generation cost.
+pub struct GencacheSim {
     cache: gencache::unsync::Cache<u64, u64>,
     clock: ManualClock,
+    with_cost: bool,
 }
 
-impl LruSim {
-    /// A cache with these bounds, starting at virtual time zero.
+/// The name the engine has always used for gencache's core: with [`GencacheSim::new`] it is
+/// gencache's exact LRU.
+pub type LruSim = GencacheSim;
+
+impl GencacheSim {
+    /// An LRU cache with these bounds, starting at virtual time zero.
     pub fn new(limits: &CacheLimits) -> Self {
+        Self::with_policy(limits, gencache::Policy::Lru)
+    }
+
+    /// A cache with these bounds and this gencache policy, starting at virtual time zero.
+    pub fn with_policy(limits: &CacheLimits, policy: gencache::Policy) -> Self {
         let clock = ManualClock::new();
-        let cache = sized_cache(limits.cache_config(), clock.clone()).build_unsync();
-        Self { cache, clock }
+        let cache = sized_cache(limits.cache_config(), clock.clone())
+            .policy(policy)
+            .build_unsync();
+        Self {
+            cache,
+            clock,
+            with_cost: policy == gencache::Policy::CostAware,
+        }
     }
 }
 
-impl SimCache for LruSim {
+impl SimCache for GencacheSim {
     fn enabled(&self) -> bool {
         true
     }
@@ -126,9 +157,20 @@ impl SimCache for LruSim {
         self.cache.get(&key).is_some()
     }
     #[inline]
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed> {
+    fn insert(
+        &mut self,
+        key: u64,
+        size: u64,
+        cost_ns: u64,
+        now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
         self.clock.set(Duration::from_nanos(now_ns));
-        self.cache.insert(key, size);
+        if self.with_cost {
+            self.cache
+                .insert_with_cost(key, size, Duration::from_nanos(cost_ns));
+        } else {
+            self.cache.insert(key, size);
+        }
         Ok(())
     }
     fn occupancy(&self) -> Occupancy {
@@ -193,7 +235,13 @@ impl SimCache for MemorySim {
         self.heap += kept;
         hit
     }
-    fn insert(&mut self, key: u64, size: u64, now_ns: u64) -> Result<(), AllocationFailed> {
+    fn insert(
+        &mut self,
+        key: u64,
+        size: u64,
+        _cost_ns: u64,
+        now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
         self.clock.set(Duration::from_nanos(now_ns));
         if self.max_bytes.is_some_and(|max| size > max) {
             // The cache refuses a value heavier than its whole budget; allocating it first
@@ -282,8 +330,8 @@ mod tests {
             ..CacheLimits::default()
         };
         let mut cache = MemorySim::new(&limits);
-        assert_eq!(cache.insert(1, 1 << 50, 0), Ok(()));
-        assert_eq!(cache.insert(2, 100, 0), Ok(()));
+        assert_eq!(cache.insert(1, 1 << 50, 0, 0), Ok(()));
+        assert_eq!(cache.insert(2, 100, 0, 0), Ok(()));
         assert_eq!(cache.stats().refused_too_large, 1);
         assert_eq!(cache.occupancy().entries, 1);
         assert_eq!(cache.occupancy().payload_bytes, 100);
@@ -293,7 +341,7 @@ mod tests {
     fn without_a_budget_an_impossible_result_is_an_error() {
         let mut cache = MemorySim::new(&CacheLimits::default());
         assert_eq!(
-            cache.insert(1, 1 << 62, 0),
+            cache.insert(1, 1 << 62, 0, 0),
             Err(AllocationFailed { size: 1 << 62 })
         );
         assert_eq!(cache.occupancy().entries, 0);

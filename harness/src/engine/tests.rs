@@ -16,7 +16,13 @@ impl SimCache for SetCache {
     fn lookup(&mut self, key: u64, _now_ns: u64) -> bool {
         self.0.contains(&key)
     }
-    fn insert(&mut self, key: u64, _size: u64, _now_ns: u64) -> Result<(), AllocationFailed> {
+    fn insert(
+        &mut self,
+        key: u64,
+        _size: u64,
+        _cost_ns: u64,
+        _now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
         self.0.insert(key);
         Ok(())
     }

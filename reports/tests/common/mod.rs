@@ -191,8 +191,10 @@ pub fn run(
         replay: ReplaySpeed {
             wall_s: 0.04,
             requests_per_s: requests as f64 / 0.04,
+            cpu_s: None,
         },
         live: None,
+        policy: None,
     }
 }
 

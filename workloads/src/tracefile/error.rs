@@ -39,6 +39,16 @@ pub enum TraceError {
         /// Bytes present.
         got: usize,
     },
+    /// A request cannot be written in the output format (a field out of its range).
+    #[error("{}: request {request}: {message}", path.display())]
+    Unrepresentable {
+        /// The file being written.
+        path: PathBuf,
+        /// 1-based position of the request.
+        request: u64,
+        /// What does not fit.
+        message: String,
+    },
     /// A text field does not parse.
     #[error("{}: line {line}, column `{column}`: expected {expected}, found `{value}`", path.display())]
     Field {

@@ -84,3 +84,99 @@ pub(super) fn zstd(
         first_time: None,
     })
 }
+
+/// Writes requests as plain `oracleGeneral` (what libCacheSim and its Python package read),
+/// atomically (a temporary file beside `path`, renamed into place when complete). Returns the
+/// number of requests written.
+///
+/// Each record's `next_access` is the position (from 0) of the next request of the same key,
+/// or `i64::MAX` when there is none (libCacheSim's "never"), so its `Belady` can run on the
+/// file. `time` is the request's time in whole seconds; `size` its size, or 1 with
+/// `unit_size` (an entry-count replay). The requests are held in memory to compute next uses.
+///
+/// # Errors
+///
+/// [`TraceError::Unrepresentable`] for a size of 0 (libCacheSim skips such requests) or above
+/// `u32::MAX`, or a time beyond `u32::MAX` seconds; [`TraceError::Io`] when writing fails.
+///
+/// ```
+/// use workloads::Request;
+/// use workloads::tracefile::write_oracle_general;
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("t.oracleGeneral");
+/// let trace = [7u64, 8, 7].map(|key| Request { time: 0.0, key, size: 10, cost: 1.0 });
+/// assert_eq!(write_oracle_general(&path, trace.into_iter(), false)?, 3);
+/// assert_eq!(std::fs::metadata(&path)?.len(), 3 * 24);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_oracle_general(
+    path: &std::path::Path,
+    requests: impl Iterator<Item = Request>,
+    unit_size: bool,
+) -> Result<u64, TraceError> {
+    use std::io::Write;
+    let unrepresentable = |request: usize, message: String| TraceError::Unrepresentable {
+        path: path.to_path_buf(),
+        request: request as u64 + 1,
+        message,
+    };
+    let requests: Vec<Request> = requests.collect();
+    let mut next = vec![i64::MAX; requests.len()];
+    let mut last: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for (i, r) in requests.iter().enumerate() {
+        if let Some(prev) = last.insert(r.key, i) {
+            next[prev] = i64::try_from(i).unwrap_or(i64::MAX);
+        }
+    }
+    let io = |source| TraceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, temp);
+    for (i, r) in requests.iter().enumerate() {
+        let size = if unit_size {
+            1
+        } else {
+            match u32::try_from(r.size) {
+                Ok(0) => {
+                    return Err(unrepresentable(
+                        i,
+                        "size 0 (libCacheSim skips zero-size requests; give sizes ≥ 1)".into(),
+                    ));
+                }
+                Ok(s) => s,
+                Err(_) => {
+                    return Err(unrepresentable(
+                        i,
+                        format!("size {} does not fit oracleGeneral's u32", r.size),
+                    ));
+                }
+            }
+        };
+        let time = r.time.floor();
+        if !(0.0..=f64::from(u32::MAX)).contains(&time) {
+            return Err(unrepresentable(
+                i,
+                format!("time {} s does not fit oracleGeneral's u32 seconds", r.time),
+            ));
+        }
+        let mut record = [0u8; RECORD];
+        record[0..4].copy_from_slice(&(time as u32).to_le_bytes());
+        record[4..12].copy_from_slice(&r.key.to_le_bytes());
+        record[12..16].copy_from_slice(&size.to_le_bytes());
+        record[16..24].copy_from_slice(&next[i].to_le_bytes());
+        out.write_all(&record).map_err(io)?;
+    }
+    let mut temp = out
+        .into_inner()
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    temp.flush().map_err(io)?;
+    temp.as_file().sync_all().map_err(io)?;
+    temp.persist(path).map_err(|e| io(e.error))?;
+    Ok(requests.len() as u64)
+}
