@@ -2,6 +2,7 @@
 //! validation. Every field is checked here so that generation and replay never see nonsense.
 
 use crate::error::WorkloadError;
+use crate::number::Num;
 use serde::{Deserialize, Serialize};
 
 /// Generation time of one result in the seed's claims: 124.6 s.
@@ -12,6 +13,13 @@ pub const DEFAULT_HIT_COST_S: f64 = 0.05;
 pub const DEFAULT_TTL_S: f64 = 24.0 * 3600.0;
 /// Upper bound of `arrival.burst_size`; a burst is buffered to sort its arrival times.
 pub const MAX_BURST_SIZE: u32 = 1_000_000;
+/// Upper bound of `requests`: a billion requests replay in minutes; more is a typo (an extra
+/// `_000`) that would otherwise run for days without a word.
+pub const MAX_REQUESTS: u64 = 1_000_000_000;
+/// Upper bound of a lognormal `sigma`. Beyond it the mean is carried by draws too rare to ever
+/// appear in a trace (the mean is e^(sigma²/2) = e^12.5 ≈ 270,000 times the median at 5), so the
+/// distribution no longer has the mean it is given.
+pub const MAX_LOGNORMAL_SIGMA: f64 = 5.0;
 /// Upper bound of a trace's expected span in seconds (~31.7 million years): arrival parameters
 /// whose span exceeds it (e.g. `rate_per_s = 1e-310`) would overflow arrival times to infinity.
 pub const MAX_TRACE_SPAN_S: f64 = 1.0e15;
@@ -53,7 +61,7 @@ pub struct Workload {
     /// One line saying what the workload shows.
     #[serde(default)]
     pub description: String,
-    /// Number of requests in the trace (at least 1).
+    /// Number of requests in the trace (1 ..= [`MAX_REQUESTS`]).
     pub requests: u64,
     /// Seed of every random choice: same seed, same trace.
     pub seed: u64,
@@ -132,7 +140,8 @@ pub enum SizeDist {
     LogNormal {
         /// Mean size in bytes (> 0).
         mean_bytes: f64,
-        /// Sigma of ln(size) (≥ 0).
+        /// Sigma of ln(size) (0 ..= [`MAX_LOGNORMAL_SIGMA`], and small enough that the median,
+        /// `mean_bytes` × e^(−sigma²/2), is at least 1 byte).
         sigma: f64,
     },
 }
@@ -151,7 +160,7 @@ pub enum CostDist {
     LogNormal {
         /// Mean generation time in seconds (> 0).
         mean_s: f64,
-        /// Sigma of ln(cost) (≥ 0).
+        /// Sigma of ln(cost) (0 ..= [`MAX_LOGNORMAL_SIGMA`]).
         sigma: f64,
     },
 }
@@ -325,15 +334,16 @@ impl Workload {
             field: field.to_string(),
             message,
         };
-        if self.requests == 0 {
-            return Err(bad("requests", "must be at least 1, found 0".into()));
-        }
-        if !(self.hit_cost_s.is_finite() && self.hit_cost_s >= 0.0) {
+        if !(1..=MAX_REQUESTS).contains(&self.requests) {
             return Err(bad(
-                "hit_cost_s",
-                format!("must be a finite number ≥ 0, found {}", self.hit_cost_s),
+                "requests",
+                format!(
+                    "must be at least 1 and at most {MAX_REQUESTS} (one billion), found {}",
+                    self.requests
+                ),
             ));
         }
+        non_negative(self.hit_cost_s, "hit_cost_s", &bad)?;
         self.validate_keys(&bad)?;
         match self.size {
             SizeDist::Fixed { bytes: 0 } => {
@@ -341,7 +351,22 @@ impl Workload {
             }
             SizeDist::LogNormal { mean_bytes, sigma } => {
                 positive(mean_bytes, "size.mean_bytes", &bad)?;
-                non_negative(sigma, "size.sigma", &bad)?;
+                sigma_in_range(sigma, "size.sigma", &bad)?;
+                // Sizes are clamped to ≥ 1 byte: a median below that makes most sizes 1 B.
+                let median = mean_bytes * (-sigma * sigma / 2.0).exp();
+                if median < 1.0 {
+                    return Err(bad(
+                        "size.sigma",
+                        format!(
+                            "too large for `mean_bytes` = {}: the median size would be \
+                             `mean_bytes` × e^(−sigma²/2) = {} bytes, so most sizes would be \
+                             clamped to 1 byte; use a sigma of at most {}",
+                            Num(mean_bytes),
+                            Num(median),
+                            Num((2.0 * mean_bytes.ln()).max(0.0).sqrt())
+                        ),
+                    ));
+                }
             }
             SizeDist::Fixed { .. } => {}
         }
@@ -349,7 +374,7 @@ impl Workload {
             CostDist::Fixed { seconds } => non_negative(seconds, "cost.seconds", &bad)?,
             CostDist::LogNormal { mean_s, sigma } => {
                 positive(mean_s, "cost.mean_s", &bad)?;
-                non_negative(sigma, "cost.sigma", &bad)?;
+                sigma_in_range(sigma, "cost.sigma", &bad)?;
             }
         }
         match self.arrival {
@@ -364,11 +389,14 @@ impl Workload {
                     return Err(bad(
                         "arrival.rate_per_s",
                         format!(
-                            "too small: `requests` / `rate_per_s` = {} / {rate_per_s:e} = {span:e} s \
-                             of trace exceeds the bound of {MAX_TRACE_SPAN_S:e} s; use a rate of \
-                             at least {:e} per second",
+                            "too small: `requests` / `rate_per_s` = {} / {} = {} s \
+                             of trace exceeds the bound of {} s; use a rate of \
+                             at least {} per second",
                             self.requests,
-                            self.requests as f64 / MAX_TRACE_SPAN_S
+                            Num(rate_per_s),
+                            Num(span),
+                            Num(MAX_TRACE_SPAN_S),
+                            Num(self.requests as f64 / MAX_TRACE_SPAN_S)
                         ),
                     ));
                 }
@@ -399,8 +427,12 @@ impl Workload {
                         field,
                         format!(
                             "too large: {bursts} bursts × (`mean_gap_s` + `spread_s`) = \
-                             {bursts} × ({mean_gap_s:e} + {spread_s:e}) = {span:e} s of trace exceeds \
-                             the bound of {MAX_TRACE_SPAN_S:e} s"
+                             {bursts} × ({} + {}) = {} s of trace exceeds \
+                             the bound of {} s",
+                            Num(mean_gap_s),
+                            Num(spread_s),
+                            Num(span),
+                            Num(MAX_TRACE_SPAN_S)
                         ),
                     ));
                 }
@@ -419,7 +451,10 @@ impl Workload {
             if !(ttl.is_finite() && ttl > 0.0 && ttl < 1.0e15) {
                 return Err(bad(
                     "cache.ttl_s",
-                    format!("must be a positive number of seconds or \"never\", found {ttl}"),
+                    format!(
+                        "must be a positive number of seconds below 1e15 or \"never\", found {}",
+                        Num(ttl)
+                    ),
                 ));
             }
         }
@@ -469,7 +504,10 @@ impl Workload {
                         if !(t.is_finite() && t > 0.0 && t < 1.0) {
                             return Err(bad(
                                 "keys.target_hit_rate",
-                                format!("must be a fraction strictly between 0 and 1, found {t}"),
+                                format!(
+                                    "must be a fraction strictly between 0 and 1, found {}",
+                                    Num(t)
+                                ),
                             ));
                         }
                         if let Some(e) = calibrated_exponent {
@@ -479,7 +517,7 @@ impl Workload {
                             if !(m.is_finite() && m > 0.0 && m <= 20.0) {
                                 return Err(bad(
                                     "keys.max_exponent",
-                                    format!("must be in (0, 20], found {m}"),
+                                    format!("must be in (0, 20], found {}", Num(m)),
                                 ));
                             }
                         }
@@ -548,15 +586,17 @@ impl Workload {
             Arrival::Closed { clients: 1 } => "closed loop, 1 client".to_string(),
             Arrival::Closed { clients } => format!("closed loop, {clients} clients"),
             Arrival::Poisson { rate_per_s } => {
-                format!("open loop, Poisson at {rate_per_s} requests/s")
+                format!("open loop, Poisson at {} requests/s", Num(rate_per_s))
             }
             Arrival::Bursts {
                 burst_size,
                 spread_s,
                 mean_gap_s,
             } => format!(
-                "open loop, bursts of {burst_size} same-key requests within {spread_s} s, \
-                 mean gap {mean_gap_s} s"
+                "open loop, bursts of {burst_size} same-key requests within {} s, \
+                 mean gap {} s",
+                Num(spread_s),
+                Num(mean_gap_s)
             ),
         }
     }
@@ -600,7 +640,7 @@ fn positive(
     } else {
         Err(bad(
             field,
-            format!("must be a finite number > 0, found {v}"),
+            format!("must be a finite number > 0, found {}", Num(v)),
         ))
     }
 }
@@ -615,7 +655,27 @@ fn non_negative(
     } else {
         Err(bad(
             field,
-            format!("must be a finite number ≥ 0, found {v}"),
+            format!("must be a finite number ≥ 0, found {}", Num(v)),
         ))
     }
+}
+
+fn sigma_in_range(
+    sigma: f64,
+    field: &str,
+    bad: &impl Fn(&str, String) -> WorkloadError,
+) -> Result<(), WorkloadError> {
+    non_negative(sigma, field, bad)?;
+    if sigma > MAX_LOGNORMAL_SIGMA {
+        return Err(bad(
+            field,
+            format!(
+                "must be at most {MAX_LOGNORMAL_SIGMA}, found {}: with a larger sigma the mean \
+                 is carried by draws too rare to appear in any trace, and nearly every value \
+                 collapses toward 0",
+                Num(sigma)
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -201,7 +201,10 @@ fn positive_finite(flag: &'static str, value: f64, allow_zero: bool) -> Result<f
         Ok(value)
     } else {
         let want = if allow_zero { ">= 0" } else { "> 0" };
-        Err(invalid(flag, format!("{value} must be finite and {want}")))
+        Err(invalid(
+            flag,
+            format!("{} must be finite and {want}", workloads::Num(value)),
+        ))
     }
 }
 
