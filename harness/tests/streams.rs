@@ -30,7 +30,13 @@ fn replay_json(args: &[&str]) -> reports::ResultsFile {
     }
 }
 
-const QUIET: [&str; 5] = ["--no-report", "--no-lookup-time", "--json", "--quiet", "--out"];
+const QUIET: [&str; 5] = [
+    "--no-report",
+    "--no-lookup-time",
+    "--json",
+    "--quiet",
+    "--out",
+];
 
 #[cfg(unix)]
 #[test]
@@ -99,7 +105,10 @@ fn a_cut_xz_names_the_decompressed_offset() {
 fn format_messages_use_flag_names() {
     let o = harness(&["replay", "x.csv", "--format", "parquet"]);
     let err = stderr(&o);
-    assert!(err.contains("--format: unknown trace format `parquet`"), "{err}");
+    assert!(
+        err.contains("--format: unknown trace format `parquet`"),
+        "{err}"
+    );
     assert!(!err.contains(": :"), "{err}");
 
     let dir = tempdir();

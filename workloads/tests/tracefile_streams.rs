@@ -132,9 +132,13 @@ fn an_empty_fifo_is_an_empty_trace() {
 fn in_memory_streams_read_like_files() {
     let keys = random_keys(2000);
     let bytes = xz(&cache2k(&keys));
-    let reader =
-        tracefile::from_reader(Path::new("stdin"), std::io::Cursor::new(bytes), None, defaults())
-            .unwrap();
+    let reader = tracefile::from_reader(
+        Path::new("stdin"),
+        std::io::Cursor::new(bytes),
+        None,
+        defaults(),
+    )
+    .unwrap();
     assert_eq!(reader.format(), TraceFormat::Cache2kXz);
     let got: Vec<u64> = reader.map(|r| r.unwrap().key).collect();
     let want: Vec<u64> = keys.iter().map(|&k| i64::from(k) as u64).collect();
@@ -146,9 +150,13 @@ fn a_binary_stream_of_unknown_length_is_oracle_general_and_a_cut_record_is_repor
     // Longer than the sniff buffer, so the length is unknown when the format is chosen.
     let mut bytes = oracle(&(0..500).collect::<Vec<_>>());
     bytes.extend_from_slice(&[1, 2, 3]);
-    let reader =
-        tracefile::from_reader(Path::new("pipe"), std::io::Cursor::new(bytes), None, defaults())
-            .unwrap();
+    let reader = tracefile::from_reader(
+        Path::new("pipe"),
+        std::io::Cursor::new(bytes),
+        None,
+        defaults(),
+    )
+    .unwrap();
     assert_eq!(reader.format(), TraceFormat::OracleGeneral);
     let results: Vec<_> = reader.collect();
     assert_eq!(results.len(), 501);
@@ -205,9 +213,13 @@ fn a_cut_xz_reports_the_real_decompressed_offset() {
 fn concatenated_xz_streams_are_all_read() {
     let mut bytes = xz(&cache2k(&[1, 2]));
     bytes.extend(xz(&cache2k(&[3])));
-    let reader =
-        tracefile::from_reader(Path::new("two.xz"), std::io::Cursor::new(bytes), None, defaults())
-            .unwrap();
+    let reader = tracefile::from_reader(
+        Path::new("two.xz"),
+        std::io::Cursor::new(bytes),
+        None,
+        defaults(),
+    )
+    .unwrap();
     let got: Vec<u64> = reader.map(|r| r.unwrap().key).collect();
     assert_eq!(got, [1, 2, 3]);
 }

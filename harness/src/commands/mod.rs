@@ -12,7 +12,7 @@ mod report;
 mod run;
 
 pub use calibrate::calibrate;
-pub use gate::{GATE_WORKLOADS, GateCheck, GateReport, gate};
+pub use gate::{Baseline, GATE_WORKLOADS, GateCheck, GateReport, gate, parse_baseline};
 pub use gen_trace::gen_trace;
 pub use list::list;
 pub use report::report;

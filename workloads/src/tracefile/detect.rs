@@ -127,7 +127,7 @@ pub(super) fn detect(
             expected: "request",
         });
     }
-    if head.starts_with(&ZSTD_MAGIC) {
+    if head.starts_with(&ZSTD_MAGIC) || starts_with_zstd_skippable_frame(head) {
         return Ok(TraceFormat::OracleGeneralZst);
     }
     if head.starts_with(&XZ_MAGIC) {
@@ -161,6 +161,12 @@ pub(super) fn detect(
             ),
         }),
     }
+}
+
+/// Whether `head` starts with a zstd skippable frame (magic `0x184D2A50..=0x184D2A5F`, little
+/// endian): metadata that may come before the first data frame.
+fn starts_with_zstd_skippable_frame(head: &[u8]) -> bool {
+    matches!(head, [first, 0x2a, 0x4d, 0x18, ..] if first & 0xf0 == 0x50)
 }
 
 /// Whether `head` (a file's first bytes) reads as text: valid UTF-8 — keys may be `café` or
@@ -245,6 +251,16 @@ mod tests {
         assert!(!looks_like_text("a\u{85}b".as_bytes(), false));
         // Not UTF-8 at all (Latin-1 `é`).
         assert!(!looks_like_text(b"caf\xe9\n", false));
+    }
+
+    #[test]
+    fn zstd_starting_with_a_skippable_frame_is_zstd() {
+        let mut head = 0x184D_2A5Fu32.to_le_bytes().to_vec();
+        head.extend_from_slice(&[0, 0, 0, 0]);
+        head.extend_from_slice(&ZSTD_MAGIC);
+        let format = detect(Path::new("no-extension"), &head, Some(head.len() as u64));
+        assert_eq!(format.unwrap(), TraceFormat::OracleGeneralZst);
+        assert!(!starts_with_zstd_skippable_frame(&[0x60, 0x2a, 0x4d, 0x18]));
     }
 
     #[test]

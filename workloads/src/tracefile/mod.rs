@@ -134,7 +134,7 @@ pub fn open_with_defaults(
     let file = std::fs::File::open(path).map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
     // Only a regular file's length means anything; a pipe or FIFO reports 0 while data flows.
-    let regular_len = metadata.is_file().then(|| metadata.len());
+    let regular_len = metadata.is_file().then_some(metadata.len());
     read_stream(path, Box::new(file), regular_len, format, defaults)
 }
 
