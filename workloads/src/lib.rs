@@ -26,19 +26,19 @@ mod generate;
 mod keys;
 mod load;
 mod model;
-mod number;
 mod presets;
 mod spec;
 pub mod tracefile;
+pub mod units;
 
 pub use error::WorkloadError;
 pub use generate::Trace;
 pub use keys::key_for_rank;
 pub use load::{MAX_WORKLOAD_FILE_BYTES, PresetInfo};
 pub use model::Request;
-pub use number::Num;
+pub use units::{MAX_LOGNORMAL_SIGMA, MAX_REQUESTS, Num};
 pub use presets::PRESETS_DIR;
 pub use spec::{
     Arrival, CacheSpec, CostDist, DEFAULT_COST_S, DEFAULT_HIT_COST_S, DEFAULT_TTL_S, KeyPopularity,
-    MAX_BURST_SIZE, MAX_LOGNORMAL_SIGMA, MAX_REQUESTS, MAX_TRACE_SPAN_S, SizeDist, Workload,
+    MAX_BURST_SIZE, MAX_TRACE_SPAN_S, SizeDist, Workload,
 };

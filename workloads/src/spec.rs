@@ -2,24 +2,14 @@
 //! validation. Every field is checked here so that generation and replay never see nonsense.
 
 use crate::error::WorkloadError;
-use crate::number::Num;
+use crate::units::{
+    ByteBudget, Cost, EntryBound, HitCost, Num, Requests, Sigma, Size, Ttl, UnitError,
+};
 use serde::{Deserialize, Serialize};
 
-/// Generation time of one result in the seed's claims: 124.6 s.
-pub const DEFAULT_COST_S: f64 = 124.6;
-/// Time to answer a request from the cache in the seed's claims: 0.05 s.
-pub const DEFAULT_HIT_COST_S: f64 = 0.05;
-/// The cache's default TTL when a workload names none: 24 h (gencache's default).
-pub const DEFAULT_TTL_S: f64 = 24.0 * 3600.0;
+pub use crate::units::{DEFAULT_COST_S, DEFAULT_HIT_COST_S, DEFAULT_TTL_S};
 /// Upper bound of `arrival.burst_size`; a burst is buffered to sort its arrival times.
 pub const MAX_BURST_SIZE: u32 = 1_000_000;
-/// Upper bound of `requests`: a billion requests replay in minutes; more is a typo (an extra
-/// `_000`) that would otherwise run for days without a word.
-pub const MAX_REQUESTS: u64 = 1_000_000_000;
-/// Upper bound of a lognormal `sigma`. Beyond it the mean is carried by draws too rare to ever
-/// appear in a trace (the mean is e^(sigma²/2) = e^12.5 ≈ 270,000 times the median at 5), so the
-/// distribution no longer has the mean it is given.
-pub const MAX_LOGNORMAL_SIGMA: f64 = 5.0;
 /// Upper bound of a trace's expected span in seconds (~31.7 million years): arrival parameters
 /// whose span exceeds it (e.g. `rate_per_s = 1e-310`) would overflow arrival times to infinity.
 pub const MAX_TRACE_SPAN_S: f64 = 1.0e15;
@@ -293,7 +283,7 @@ pub(crate) fn human_bytes(b: u64) -> String {
     }
 }
 
-/// `ttl_s`: a number of seconds or the word "never".
+/// `ttl_s`: a number of seconds, or text the TTL's parser reads (`"never"`, `"24h"`).
 mod ttl_field {
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -307,10 +297,10 @@ mod ttl_field {
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         match Raw::deserialize(d) {
             Ok(Raw::Seconds(s)) => Ok(Some(s)),
-            Ok(Raw::Word(w)) if w == "never" => Ok(None),
-            Ok(Raw::Word(w)) => Err(serde::de::Error::custom(format!(
-                "expected a number of seconds or \"never\", found \"{w}\""
-            ))),
+            Ok(Raw::Word(w)) => w
+                .parse::<crate::units::Ttl>()
+                .map(|ttl| ttl.secs())
+                .map_err(serde::de::Error::custom),
             Err(_) => Err(serde::de::Error::custom(
                 "expected a number of seconds or \"never\"",
             )),
@@ -334,26 +324,20 @@ impl Workload {
             field: field.to_string(),
             message,
         };
-        if !(1..=MAX_REQUESTS).contains(&self.requests) {
-            return Err(bad(
-                "requests",
-                format!(
-                    "must be at least 1 and at most {MAX_REQUESTS} (one billion), found {}",
-                    self.requests
-                ),
-            ));
-        }
-        non_negative(self.hit_cost_s, "hit_cost_s", &bad)?;
+        let unit = |field: &'static str| move |e: UnitError| bad(field, e.0);
+        Requests::new(self.requests).map_err(unit("requests"))?;
+        HitCost::from_secs(self.hit_cost_s).map_err(unit("hit_cost_s"))?;
         self.validate_keys(&bad)?;
         match self.size {
-            SizeDist::Fixed { bytes: 0 } => {
-                return Err(bad("size.bytes", "must be at least 1, found 0".into()));
+            SizeDist::Fixed { bytes } => {
+                Size::from_bytes(bytes).map_err(unit("size.bytes"))?;
             }
             SizeDist::LogNormal { mean_bytes, sigma } => {
+                // A distribution's mean, not one result's size: any positive mean.
                 positive(mean_bytes, "size.mean_bytes", &bad)?;
-                sigma_in_range(sigma, "size.sigma", &bad)?;
+                let sigma = Sigma::new(sigma).map_err(unit("size.sigma"))?;
                 // Sizes are clamped to ≥ 1 byte: a median below that makes most sizes 1 B.
-                let median = mean_bytes * (-sigma * sigma / 2.0).exp();
+                let median = sigma.median_for_mean(mean_bytes);
                 if median < 1.0 {
                     return Err(bad(
                         "size.sigma",
@@ -368,13 +352,16 @@ impl Workload {
                     ));
                 }
             }
-            SizeDist::Fixed { .. } => {}
         }
         match self.cost {
-            CostDist::Fixed { seconds } => non_negative(seconds, "cost.seconds", &bad)?,
+            CostDist::Fixed { seconds } => {
+                Cost::from_secs(seconds).map_err(unit("cost.seconds"))?;
+            }
             CostDist::LogNormal { mean_s, sigma } => {
+                Cost::from_secs(mean_s).map_err(unit("cost.mean_s"))?;
+                // A log-normal needs a positive mean.
                 positive(mean_s, "cost.mean_s", &bad)?;
-                sigma_in_range(sigma, "cost.sigma", &bad)?;
+                Sigma::new(sigma).map_err(unit("cost.sigma"))?;
             }
         }
         match self.arrival {
@@ -438,26 +425,9 @@ impl Workload {
                 }
             }
         }
-        if self.cache.max_entries == Some(0) {
-            return Err(bad(
-                "cache.max_entries",
-                "must be at least 1, found 0".into(),
-            ));
-        }
-        if self.cache.max_bytes == Some(0) {
-            return Err(bad("cache.max_bytes", "must be at least 1, found 0".into()));
-        }
-        if let Some(ttl) = self.cache.ttl_s {
-            if !(ttl.is_finite() && ttl > 0.0 && ttl < 1.0e15) {
-                return Err(bad(
-                    "cache.ttl_s",
-                    format!(
-                        "must be a positive number of seconds below 1e15 or \"never\", found {}",
-                        Num(ttl)
-                    ),
-                ));
-            }
-        }
+        EntryBound::from_optional(self.cache.max_entries).map_err(unit("cache.max_entries"))?;
+        ByteBudget::from_optional(self.cache.max_bytes).map_err(unit("cache.max_bytes"))?;
+        Ttl::from_optional_secs(self.cache.ttl_s).map_err(unit("cache.ttl_s"))?;
         Ok(())
     }
 
@@ -660,22 +630,3 @@ fn non_negative(
     }
 }
 
-fn sigma_in_range(
-    sigma: f64,
-    field: &str,
-    bad: &impl Fn(&str, String) -> WorkloadError,
-) -> Result<(), WorkloadError> {
-    non_negative(sigma, field, bad)?;
-    if sigma > MAX_LOGNORMAL_SIGMA {
-        return Err(bad(
-            field,
-            format!(
-                "must be at most {MAX_LOGNORMAL_SIGMA}, found {}: with a larger sigma the mean \
-                 is carried by draws too rare to appear in any trace, and nearly every value \
-                 collapses toward 0",
-                Num(sigma)
-            ),
-        ));
-    }
-    Ok(())
-}

@@ -6,7 +6,7 @@ use std::fmt;
 /// An `f64` for messages: `124.6`, `0.05`, `20000`, but `1e308`, `-1e300`, `1.5e-7`.
 ///
 /// ```
-/// use workloads::Num;
+/// use workloads::units::Num;
 /// assert_eq!(Num(124.6).to_string(), "124.6");
 /// assert_eq!(Num(20_000.0).to_string(), "20000");
 /// assert_eq!(Num(1e308).to_string(), "1e308");
