@@ -21,6 +21,7 @@ use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::path::Path;
 use std::sync::LazyLock;
 use tower::ServiceExt;
+use workloads::units::{Cost, Size, TimeScale};
 
 fn runner() -> TestRunner {
     let seed: u64 = std::env::var("GENCACHE_FUZZ_SEED")
@@ -108,11 +109,11 @@ fn fuzz_gate_baseline() {
 /// result sizes.
 static SERVER: LazyLock<(tokio::runtime::Runtime, axum::Router)> = LazyLock::new(|| {
     let args = ServeArgs {
-        time_scale: 1e-6,
-        default_cost: 1.0,
-        max_cost: 10.0,
-        default_size: 1024,
-        max_size: 64 * 1024,
+        time_scale: TimeScale::new(1e-6).unwrap(),
+        default_cost: Cost::from_secs(1.0).unwrap(),
+        max_cost: Cost::from_secs(10.0).unwrap(),
+        default_size: Size::from_bytes(1024).unwrap(),
+        max_size: Size::from_bytes(64 * 1024).unwrap(),
         ..ServeArgs::default()
     };
     let config = args.validate().expect("valid test configuration");
@@ -179,7 +180,7 @@ fn generate_seeds() -> Vec<Vec<u8>> {
         r#"{"prompt": "a cat", "parameters": {"steps": 30, "seed": [1, 2]}}"#,
         r#"{"key": 42, "size": 100, "cost": 1.5, "ttl_s": 60}"#,
         r#"{"key": "k-1", "bypass_cache": true}"#,
-        r#"{"prompt": "x", "size": 0, "cost": 0}"#,
+        r#"{"prompt": "x", "size": 1, "cost": 0}"#,
     ]
     .iter()
     .map(|s| s.as_bytes().to_vec())
