@@ -256,19 +256,19 @@ fn fuzz_entries_query() {
 #[test]
 fn regression_corpus() {
     let dir = env!("CARGO_MANIFEST_DIR");
-    for (path, bytes) in corpus(dir, "baseline") {
-        check_baseline(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for entry in corpus(dir, "baseline") {
+        check_baseline(&entry.bytes).unwrap_or_else(|e| panic!("{}: {e}", entry.path.display()));
     }
-    for (path, bytes) in corpus(dir, "generate") {
-        check_http("POST", "/api/generate", &bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for entry in corpus(dir, "generate") {
+        check_http("POST", "/api/generate", &entry.bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", entry.path.display()));
     }
-    for (path, bytes) in corpus(dir, "config") {
-        check_http("POST", "/api/cache/config", &bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for entry in corpus(dir, "config") {
+        check_http("POST", "/api/cache/config", &entry.bytes)
+            .unwrap_or_else(|e| panic!("{}: {e}", entry.path.display()));
     }
-    for (path, bytes) in corpus(dir, "query") {
-        check_query(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for entry in corpus(dir, "query") {
+        check_query(&entry.bytes).unwrap_or_else(|e| panic!("{}: {e}", entry.path.display()));
     }
 }
 

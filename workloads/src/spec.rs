@@ -629,4 +629,3 @@ fn non_negative(
         ))
     }
 }
-

@@ -322,12 +322,43 @@ fn valid_seeds_parse_to_their_keys() {
 }
 
 /// Every input that once found a bug, as a file under `tests/fuzz-corpus/trace/`: its name's
-/// extension picks the format (none = detection).
+/// extension picks the format (none = detection); a `.expect` sidecar says what the outcome
+/// ("format F, N requests" or "error: …") must say.
 #[test]
 fn regression_corpus() {
     let entries = corpus(env!("CARGO_MANIFEST_DIR"), "trace");
-    for (path, bytes) in &entries {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        check(&name, bytes, None).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(!entries.is_empty());
+    for entry in &entries {
+        let name = entry
+            .path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        check(&name, &entry.bytes, None)
+            .unwrap_or_else(|e| panic!("{}: {e}", entry.path.display()));
+        entry.check(&outcome(&name, &entry.bytes));
     }
+}
+
+/// What reading `bytes` gives, in words.
+fn outcome(name: &str, bytes: &[u8]) -> String {
+    let reader = match tracefile::from_reader(
+        Path::new(name),
+        Cursor::new(bytes.to_vec()),
+        None,
+        DEFAULTS.clone(),
+    ) {
+        Ok(r) => r,
+        Err(e) => return format!("error: {e}"),
+    };
+    let format = reader.format();
+    let mut n = 0;
+    for item in reader {
+        match item {
+            Ok(_) => n += 1,
+            Err(e) => return format!("format {format}, error after {n} requests: {e}"),
+        }
+    }
+    format!("format {format}, {n} requests")
 }

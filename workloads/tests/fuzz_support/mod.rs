@@ -190,23 +190,69 @@ pub fn arbitrary_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![proptest::collection::vec(any::<u8>(), 0..max), tokens]
 }
 
-/// The corpus directory `tests/fuzz-corpus/<kind>` of the crate at `manifest_dir`: every file in
-/// it (sorted), as (path, bytes). Missing directory = no entries.
-pub fn corpus(manifest_dir: &str, kind: &str) -> Vec<(PathBuf, Vec<u8>)> {
+/// One regression input: the file, its bytes, and what its outcome must (and must not) say.
+pub struct CorpusEntry {
+    /// The input file.
+    pub path: PathBuf,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// From `<file>.expect`: one substring per line that the outcome must contain, or, with a
+    /// leading `!`, must not; `#` lines are comments. Empty: the property alone.
+    pub expect: Vec<String>,
+}
+
+impl CorpusEntry {
+    /// Checks `outcome` (a summary of what parsing the input gave) against the expectations.
+    pub fn check(&self, outcome: &str) {
+        for line in &self.expect {
+            match line.strip_prefix('!') {
+                Some(banned) => assert!(
+                    !outcome.contains(banned),
+                    "{}: outcome contains `{banned}`: {outcome}",
+                    self.path.display()
+                ),
+                None => assert!(
+                    outcome.contains(line.as_str()),
+                    "{}: outcome lacks `{line}`: {outcome}",
+                    self.path.display()
+                ),
+            }
+        }
+    }
+}
+
+/// The corpus directory `tests/fuzz-corpus/<kind>` of the crate at `manifest_dir`: every input
+/// file in it (sorted), with its `.expect` sidecar if any. Missing directory = no entries.
+pub fn corpus(manifest_dir: &str, kind: &str) -> Vec<CorpusEntry> {
     let dir = Path::new(manifest_dir).join("tests/fuzz-corpus").join(kind);
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "expect"))
         .collect();
     files.sort();
     files
         .into_iter()
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p, bytes)
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut sidecar = path.clone().into_os_string();
+            sidecar.push(".expect");
+            let expect = std::fs::read_to_string(&sidecar)
+                .map(|text| {
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            CorpusEntry {
+                path,
+                bytes,
+                expect,
+            }
         })
         .collect()
 }
