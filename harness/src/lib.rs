@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod engine;

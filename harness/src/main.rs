@@ -18,7 +18,11 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay(args, quiet),
         Command::Gen(args) => commands::gen_trace(&args.workload, &args.out, quiet),
         Command::List => commands::list(&mut std::io::stdout()),
-        Command::Calibrate(args) => commands::calibrate(&args.workload, &mut std::io::stdout()),
+        Command::Calibrate(args) => commands::calibrate(
+            &args.workload,
+            &args.model.options(),
+            &mut std::io::stdout(),
+        ),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),
         Command::Serve(args) => harness::serve::run(args).map(|()| Status::Passed),
         Command::Gate(args) => commands::gate(

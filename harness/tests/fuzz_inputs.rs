@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use fuzz_json::json_mutated;
 use fuzz_support::{accepted, arbitrary_bytes, config, corpus, mutated, report};
-use harness::commands::parse_baseline;
+use harness::commands::gate::parse_baseline;
 use harness::serve::{AppState, EntriesQuery, ErrorBody, ServeArgs, router};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{RngAlgorithm, TestCaseError, TestRng, TestRunner};

@@ -5,14 +5,14 @@
 //! 0, 1 and 2.
 
 mod calibrate;
-mod gate;
+pub mod gate;
 mod gen_trace;
 mod list;
 mod report;
 mod run;
 
 pub use calibrate::calibrate;
-pub use gate::{Baseline, GATE_WORKLOADS, GateCheck, GateReport, gate, parse_baseline};
+pub use gate::{GATE_WORKLOADS, GateCheck, GateReport, gate};
 pub use gen_trace::gen_trace;
 pub use list::list;
 pub use report::report;
