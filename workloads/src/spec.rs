@@ -56,7 +56,7 @@ pub struct Workload {
     /// One line saying what the workload shows.
     #[serde(default)]
     pub description: String,
-    /// Number of requests in the trace (1 ..= [`MAX_REQUESTS`]).
+    /// Number of requests in the trace (1 ..= [`MAX_REQUESTS`](crate::units::MAX_REQUESTS)).
     pub requests: u64,
     /// Seed of every random choice: same seed, same trace.
     pub seed: u64,
@@ -135,7 +135,7 @@ pub enum SizeDist {
     LogNormal {
         /// Mean size in bytes (> 0).
         mean_bytes: f64,
-        /// Sigma of ln(size) (0 ..= [`MAX_LOGNORMAL_SIGMA`], and small enough that the median,
+        /// Sigma of ln(size) (0 ..= [`MAX_LOGNORMAL_SIGMA`](crate::units::MAX_LOGNORMAL_SIGMA), and small enough that the median,
         /// `mean_bytes` × e^(−sigma²/2), is at least 1 byte).
         sigma: f64,
     },
@@ -155,7 +155,7 @@ pub enum CostDist {
     LogNormal {
         /// Mean generation time in seconds (> 0).
         mean_s: f64,
-        /// Sigma of ln(cost) (0 ..= [`MAX_LOGNORMAL_SIGMA`]).
+        /// Sigma of ln(cost) (0 ..= [`MAX_LOGNORMAL_SIGMA`](crate::units::MAX_LOGNORMAL_SIGMA)).
         sigma: f64,
     },
 }
