@@ -9,6 +9,11 @@ use harness::cli::{Cli, Command};
 use harness::commands::{self, Status};
 use std::process::ExitCode;
 
+/// Every allocation of the binary is counted, so the memory pass measures the cache's heap
+/// rather than estimating it.
+#[global_allocator]
+static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.quiet);

@@ -31,9 +31,14 @@ pub struct SweepPoint {
 /// Measures the overhead of holding `entries` results of `size` bytes each.
 ///
 /// ```
-/// let p = harness::memory::measure_fixed_size(4096, 100);
-/// assert_eq!(p.memory.payload_bytes, 409_600);
-/// assert!(p.memory.heap_bytes > p.memory.payload_bytes);
+/// #[global_allocator]
+/// static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+///
+/// fn main() {
+///     let p = harness::memory::measure_fixed_size(4096, 100);
+///     assert_eq!(p.memory.payload_bytes, 409_600);
+///     assert!(p.memory.heap_bytes > p.memory.payload_bytes);
+/// }
 /// ```
 pub fn measure_fixed_size(size: u64, entries: u64) -> SweepPoint {
     let mut cache = MemorySim::new(&CacheLimits::default());

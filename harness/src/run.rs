@@ -89,6 +89,13 @@ pub enum RunError {
         /// What is wrong with it.
         source: workloads::units::UnitError,
     },
+    /// The memory pass was asked for in a process without the counting allocator.
+    #[error(
+        "the memory pass needs the counting allocator: declare `#[global_allocator] static \
+         GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;` in the binary \
+         (or run without the memory pass)"
+    )]
+    NoCountingAllocator,
     /// The trace had no requests.
     #[error("{name}: the trace has no requests")]
     Empty {
@@ -125,6 +132,9 @@ pub fn run(
 ) -> Result<RunOutcome, RunError> {
     let model = Model::new(source, options)?;
     let name = source.name();
+    if options.measure_memory && !crate::alloc::installed() {
+        return Err(RunError::NoCountingAllocator);
+    }
 
     // Pass 1: baseline (also counts requests and distinct keys for the windows).
     let (base, distinct_keys) = replay_pass(

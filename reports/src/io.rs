@@ -129,8 +129,14 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), ReportError> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written file and an interrupted run leaves the old file intact.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+/// reader never sees a half-written file and an interrupted run leaves the old file intact. The
+/// one atomic writer of the project's outputs (results, reports, charts, the harness's CSVs and
+/// gate baseline).
+///
+/// # Errors
+///
+/// [`ReportError::Write`] naming `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let write_err = |source| ReportError::Write {
         path: path.to_path_buf(),
         source,
