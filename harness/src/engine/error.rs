@@ -83,4 +83,3 @@ pub enum EngineError {
 pub fn ns_to_secs(ns: impl Into<u128>) -> f64 {
     ns.into() as f64 / 1e9
 }
-
