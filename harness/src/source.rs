@@ -3,6 +3,8 @@
 
 use hashbrown::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tempfile::NamedTempFile;
 use workloads::tracefile::{self, TraceError, TraceFormat, TraceReader};
 use workloads::{Request, Trace, Workload};
 
@@ -19,6 +21,9 @@ pub enum Source {
         format: Option<TraceFormat>,
         /// Workload giving sizes and costs for records without them.
         defaults: Workload,
+        /// For a pipe or FIFO (read once, but replayed once per pass): a copy of its bytes,
+        /// read instead of `path`, which still names the input in errors.
+        spool: Option<Arc<NamedTempFile>>,
     },
 }
 
@@ -50,10 +55,7 @@ impl Source {
     pub fn name(&self) -> String {
         match self {
             Source::Workload(w) => w.name.clone(),
-            Source::TraceFile { path, .. } => path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string()),
+            Source::TraceFile { path, .. } => trace_name(path),
         }
     }
 
@@ -81,7 +83,25 @@ impl Source {
                 path,
                 format,
                 defaults,
+                spool: None,
             } => Inner::File(tracefile::open(path, *format, defaults)?),
+            Source::TraceFile {
+                path,
+                format,
+                defaults,
+                spool: Some(spool),
+            } => {
+                let copy = spool.reopen().map_err(|source| TraceError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                Inner::File(tracefile::from_reader(
+                    path,
+                    copy,
+                    *format,
+                    defaults.into(),
+                )?)
+            }
         };
         Ok(RequestStream {
             inner,
@@ -89,6 +109,43 @@ impl Source {
             distinct: None,
         })
     }
+}
+
+/// The name a trace file's run goes by: its file name (the whole path when it has none).
+pub fn trace_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// A trace file as a [`Source`]: a regular file is re-opened for every pass; anything else (a
+/// pipe, a FIFO, `<(xzcat t.xz)`) can be read only once, so its bytes are first copied to a
+/// temporary file, removed when the last clone of the source is dropped.
+pub fn trace_file(
+    path: &Path,
+    format: Option<TraceFormat>,
+    defaults: Workload,
+) -> Result<Source, SourceError> {
+    let io = |source| TraceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    let spool = if metadata.is_file() {
+        None
+    } else {
+        let mut input = std::fs::File::open(path).map_err(io)?;
+        let mut copy = NamedTempFile::new().map_err(io)?;
+        std::io::copy(&mut input, copy.as_file_mut()).map_err(io)?;
+        Some(Arc::new(copy))
+    };
+    Ok(Source::TraceFile {
+        path: path.to_path_buf(),
+        format,
+        defaults,
+        spool,
+    })
 }
 
 enum Inner {
@@ -115,6 +172,14 @@ impl RequestStream {
     /// Distinct keys seen so far (0 unless [`Self::count_distinct`] was asked for).
     pub fn distinct_keys(&self) -> u64 {
         self.distinct.as_ref().map_or(0, |d| d.len() as u64)
+    }
+
+    /// The format of the trace file being read (`None` for a synthetic trace).
+    pub fn trace_format(&self) -> Option<TraceFormat> {
+        match &self.inner {
+            Inner::Synthetic(_) => None,
+            Inner::File(reader) => Some(reader.format()),
+        }
     }
 
     /// The read error that ended the stream early, if any.

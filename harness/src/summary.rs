@@ -178,30 +178,35 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         thousands(r.cache.peak_entries),
         human_bytes(r.cache.peak_bytes)
     );
-    if r.memory.heap_bytes > 0 && !crate::run::overhead_defined(&r.memory) {
-        let _ = writeln!(
-            s,
-            "  memory (measured): no payload held ({} heap in {} entries) -> overhead undefined (a percentage of 0 bytes of payload); the claim cannot be checked here",
-            human_bytes(r.memory.heap_bytes),
-            thousands(r.memory.entries),
-        );
-    } else if r.memory.heap_bytes > 0 {
-        let verdict = if r.memory.overhead_pct < 10.0 {
-            "under 10 %: the seed's claim holds here"
-        } else {
-            "NOT under 10 %: the seed's claim does not hold here"
-        };
-        let _ = writeln!(
-            s,
-            "  memory (measured): {} payload, {} heap held by the cache in {} entries -> overhead {:.3} % ({:.0} B/entry), {verdict}",
-            human_bytes(r.memory.payload_bytes),
-            human_bytes(r.memory.heap_bytes),
-            thousands(r.memory.entries),
-            r.memory.overhead_pct,
-            r.memory.overhead_per_entry
-        );
-    } else {
-        let _ = writeln!(s, "  memory: not measured");
+    match r.memory {
+        None => {
+            let _ = writeln!(s, "  memory: not measured");
+        }
+        Some(m) => match m.overhead_pct {
+            Some(pct) => {
+                let verdict = if pct < 10.0 {
+                    "under 10 %: the seed's claim holds here"
+                } else {
+                    "NOT under 10 %: the seed's claim does not hold here"
+                };
+                let _ = writeln!(
+                    s,
+                    "  memory (measured): {} payload, {} heap held by the cache in {} entries -> overhead {pct:.3} % ({:.0} B/entry), {verdict}",
+                    human_bytes(m.payload_bytes),
+                    human_bytes(m.heap_bytes),
+                    thousands(m.entries),
+                    m.overhead_per_entry.unwrap_or(0.0)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "  memory (measured): no payload held ({} heap in {} entries) -> overhead undefined (a percentage of 0 bytes of payload); the claim cannot be checked here",
+                    human_bytes(m.heap_bytes),
+                    thousands(m.entries),
+                );
+            }
+        },
     }
     if let Some(p) = &r.policy {
         let kind = if p.bound {
@@ -313,12 +318,16 @@ pub fn sweep_summary(points: &[SweepPoint]) -> String {
                 thousands(p.memory.entries),
                 human_bytes(p.memory.payload_bytes),
                 human_bytes(p.memory.heap_bytes),
-                format!("{:.0} B", p.memory.overhead_per_entry),
-                format!("{:.2} %", p.memory.overhead_pct),
-                if p.memory.overhead_pct < 10.0 {
-                    "< 10 %".into()
-                } else {
-                    "NOT < 10 %".into()
+                p.memory
+                    .overhead_per_entry
+                    .map_or_else(|| "n/a".into(), |o| format!("{o:.0} B")),
+                p.memory
+                    .overhead_pct
+                    .map_or_else(|| "n/a".into(), |o| format!("{o:.2} %")),
+                match p.memory.overhead_pct {
+                    Some(o) if o < 10.0 => "< 10 %".into(),
+                    Some(_) => "NOT < 10 %".into(),
+                    None => "undefined".into(),
                 },
             ]
         })

@@ -6,12 +6,24 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadError {
     /// The workload file could not be read.
-    #[error("cannot read workload file {path}: {source}")]
+    #[error("cannot read workload file {}: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// The workload file is larger than any workload file should be.
+    #[error(
+        "workload file {} is larger than the limit of {limit} bytes (4 MiB): a workload file is \
+         a short TOML text",
+        path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes ([`crate::MAX_WORKLOAD_FILE_BYTES`]).
+        limit: u64,
     },
     /// The TOML text is malformed, has an unknown field or a field of the wrong type.
     #[error("invalid workload {origin}: {message}")]

@@ -35,10 +35,11 @@ pub mod units;
 pub use error::WorkloadError;
 pub use generate::Trace;
 pub use keys::key_for_rank;
-pub use load::PresetInfo;
+pub use load::{MAX_WORKLOAD_FILE_BYTES, PresetInfo};
 pub use model::Request;
 pub use presets::PRESETS_DIR;
 pub use spec::{
     Arrival, CacheSpec, CostDist, DEFAULT_COST_S, DEFAULT_HIT_COST_S, DEFAULT_MAX_EXPONENT,
     DEFAULT_TTL_S, KeyPopularity, MAX_BURST_SIZE, MAX_TRACE_SPAN_S, SizeDist, Workload,
 };
+pub use units::{MAX_LOGNORMAL_SIGMA, MAX_REQUESTS, Num};

@@ -3,7 +3,11 @@
 use crate::error::WorkloadError;
 use crate::presets::PRESETS;
 use crate::spec::Workload;
+use std::io::Read;
 use std::path::Path;
+
+/// Largest workload file read: 4 MiB. Real workload files are a few hundred bytes.
+pub const MAX_WORKLOAD_FILE_BYTES: u64 = 4 << 20;
 
 /// A built-in preset, for listings (`harness list`, the README).
 #[derive(Debug, Clone, PartialEq)]
@@ -42,11 +46,32 @@ impl Workload {
         Self::from_toml_str(text, &format!("preset `{name}`"))
     }
 
-    /// A workload from a TOML file.
+    /// A workload from a TOML file (at most [`MAX_WORKLOAD_FILE_BYTES`]; a pipe or FIFO is read
+    /// as a stream up to that bound).
     pub fn from_path(path: &Path) -> Result<Workload, WorkloadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| WorkloadError::Io {
+        let io = |source| WorkloadError::Io {
             path: path.to_path_buf(),
             source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        // One byte past the bound tells "too large" from "exactly at the bound"; `/dev/zero`
+        // or a runaway FIFO stops there instead of filling memory.
+        let mut bytes = Vec::new();
+        file.take(MAX_WORKLOAD_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_WORKLOAD_FILE_BYTES {
+            return Err(WorkloadError::TooLarge {
+                path: path.to_path_buf(),
+                limit: MAX_WORKLOAD_FILE_BYTES,
+            });
+        }
+        let text = String::from_utf8(bytes).map_err(|e| WorkloadError::Toml {
+            origin: path.display().to_string(),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {}): a workload is a TOML file",
+                e.utf8_error().valid_up_to()
+            ),
         })?;
         Self::from_toml_str(&text, &path.display().to_string())
     }

@@ -2,7 +2,9 @@
 //! validation. Every field is checked here so that generation and replay never see nonsense.
 
 use crate::error::WorkloadError;
-use crate::units::{ByteBudget, Cost, EntryBound, HitCost, Size, Ttl, UnitError};
+use crate::units::{
+    ByteBudget, Cost, EntryBound, HitCost, Num, Requests, Sigma, Size, Ttl, UnitError,
+};
 use serde::{Deserialize, Serialize};
 
 pub use crate::units::{DEFAULT_COST_S, DEFAULT_HIT_COST_S, DEFAULT_TTL_S};
@@ -54,7 +56,7 @@ pub struct Workload {
     /// One line saying what the workload shows.
     #[serde(default)]
     pub description: String,
-    /// Number of requests in the trace (at least 1).
+    /// Number of requests in the trace (1 ..= [`MAX_REQUESTS`](crate::units::MAX_REQUESTS)).
     pub requests: u64,
     /// Seed of every random choice: same seed, same trace.
     pub seed: u64,
@@ -133,7 +135,8 @@ pub enum SizeDist {
     LogNormal {
         /// Mean size in bytes (> 0).
         mean_bytes: f64,
-        /// Sigma of ln(size) (≥ 0).
+        /// Sigma of ln(size) (0 ..= [`MAX_LOGNORMAL_SIGMA`](crate::units::MAX_LOGNORMAL_SIGMA), and small enough that the median,
+        /// `mean_bytes` × e^(−sigma²/2), is at least 1 byte).
         sigma: f64,
     },
 }
@@ -152,7 +155,7 @@ pub enum CostDist {
     LogNormal {
         /// Mean generation time in seconds (> 0).
         mean_s: f64,
-        /// Sigma of ln(cost) (≥ 0).
+        /// Sigma of ln(cost) (0 ..= [`MAX_LOGNORMAL_SIGMA`](crate::units::MAX_LOGNORMAL_SIGMA)).
         sigma: f64,
     },
     /// Most keys uniform in `min_s ..= max_s`, a fraction `tail_fraction` of keys taking
@@ -338,10 +341,8 @@ impl Workload {
             field: field.to_string(),
             message,
         };
-        if self.requests == 0 {
-            return Err(bad("requests", "must be at least 1, found 0".into()));
-        }
         let unit = |field: &'static str| move |e: UnitError| bad(field, e.0);
+        Requests::new(self.requests).map_err(unit("requests"))?;
         HitCost::from_secs(self.hit_cost_s).map_err(unit("hit_cost_s"))?;
         self.validate_keys(&bad)?;
         match self.size {
@@ -351,7 +352,22 @@ impl Workload {
             SizeDist::LogNormal { mean_bytes, sigma } => {
                 // A distribution's mean, not one result's size: any positive mean.
                 positive(mean_bytes, "size.mean_bytes", &bad)?;
-                non_negative(sigma, "size.sigma", &bad)?;
+                let sigma = Sigma::new(sigma).map_err(unit("size.sigma"))?;
+                // Sizes are clamped to ≥ 1 byte: a median below that makes most sizes 1 B.
+                let median = sigma.median_for_mean(mean_bytes);
+                if median < 1.0 {
+                    return Err(bad(
+                        "size.sigma",
+                        format!(
+                            "too large for `mean_bytes` = {}: the median size would be \
+                             `mean_bytes` × e^(−sigma²/2) = {} bytes, so most sizes would be \
+                             clamped to 1 byte; use a sigma of at most {}",
+                            Num(mean_bytes),
+                            Num(median),
+                            Num((2.0 * mean_bytes.ln()).max(0.0).sqrt())
+                        ),
+                    ));
+                }
             }
         }
         match self.cost {
@@ -384,7 +400,7 @@ impl Workload {
                 Cost::from_secs(mean_s).map_err(unit("cost.mean_s"))?;
                 // A log-normal needs a positive mean.
                 positive(mean_s, "cost.mean_s", &bad)?;
-                non_negative(sigma, "cost.sigma", &bad)?;
+                Sigma::new(sigma).map_err(unit("cost.sigma"))?;
             }
         }
         match self.arrival {
@@ -399,11 +415,14 @@ impl Workload {
                     return Err(bad(
                         "arrival.rate_per_s",
                         format!(
-                            "too small: `requests` / `rate_per_s` = {} / {rate_per_s:e} = {span:e} s \
-                             of trace exceeds the bound of {MAX_TRACE_SPAN_S:e} s; use a rate of \
-                             at least {:e} per second",
+                            "too small: `requests` / `rate_per_s` = {} / {} = {} s \
+                             of trace exceeds the bound of {} s; use a rate of \
+                             at least {} per second",
                             self.requests,
-                            self.requests as f64 / MAX_TRACE_SPAN_S
+                            Num(rate_per_s),
+                            Num(span),
+                            Num(MAX_TRACE_SPAN_S),
+                            Num(self.requests as f64 / MAX_TRACE_SPAN_S)
                         ),
                     ));
                 }
@@ -434,8 +453,12 @@ impl Workload {
                         field,
                         format!(
                             "too large: {bursts} bursts × (`mean_gap_s` + `spread_s`) = \
-                             {bursts} × ({mean_gap_s:e} + {spread_s:e}) = {span:e} s of trace exceeds \
-                             the bound of {MAX_TRACE_SPAN_S:e} s"
+                             {bursts} × ({} + {}) = {} s of trace exceeds \
+                             the bound of {} s",
+                            Num(mean_gap_s),
+                            Num(spread_s),
+                            Num(span),
+                            Num(MAX_TRACE_SPAN_S)
                         ),
                     ));
                 }
@@ -490,7 +513,10 @@ impl Workload {
                         if !(t.is_finite() && t > 0.0 && t < 1.0) {
                             return Err(bad(
                                 "keys.target_hit_rate",
-                                format!("must be a fraction strictly between 0 and 1, found {t}"),
+                                format!(
+                                    "must be a fraction strictly between 0 and 1, found {}",
+                                    Num(t)
+                                ),
                             ));
                         }
                         if let Some(e) = calibrated_exponent {
@@ -500,7 +526,7 @@ impl Workload {
                             if !(m.is_finite() && m > 0.0 && m <= 20.0) {
                                 return Err(bad(
                                     "keys.max_exponent",
-                                    format!("must be in (0, 20], found {m}"),
+                                    format!("must be in (0, 20], found {}", Num(m)),
                                 ));
                             }
                         }
@@ -569,15 +595,17 @@ impl Workload {
             Arrival::Closed { clients: 1 } => "closed loop, 1 client".to_string(),
             Arrival::Closed { clients } => format!("closed loop, {clients} clients"),
             Arrival::Poisson { rate_per_s } => {
-                format!("open loop, Poisson at {rate_per_s} requests/s")
+                format!("open loop, Poisson at {} requests/s", Num(rate_per_s))
             }
             Arrival::Bursts {
                 burst_size,
                 spread_s,
                 mean_gap_s,
             } => format!(
-                "open loop, bursts of {burst_size} same-key requests within {spread_s} s, \
-                 mean gap {mean_gap_s} s"
+                "open loop, bursts of {burst_size} same-key requests within {} s, \
+                 mean gap {} s",
+                Num(spread_s),
+                Num(mean_gap_s)
             ),
         }
     }
@@ -621,7 +649,7 @@ fn positive(
     } else {
         Err(bad(
             field,
-            format!("must be a finite number > 0, found {v}"),
+            format!("must be a finite number > 0, found {}", Num(v)),
         ))
     }
 }
@@ -636,7 +664,7 @@ fn non_negative(
     } else {
         Err(bad(
             field,
-            format!("must be a finite number ≥ 0, found {v}"),
+            format!("must be a finite number ≥ 0, found {}", Num(v)),
         ))
     }
 }

@@ -235,3 +235,94 @@ fn burst_spread_or_gap_so_large_that_times_overflow() {
     let w = Workload::from_toml_str(&bursts("1e13", "1e13"), "ok.toml").unwrap();
     assert!(w.trace().unwrap().all(|r| r.time.is_finite()));
 }
+
+// ---- issue 10: absurd values are refused with the bound in the message ----
+
+#[test]
+fn absurd_request_count_states_the_bound() {
+    let m = err(&GOOD.replace("requests = 100", "requests = 1_000_000_000_000_000_000"));
+    assert!(
+        m.contains("`requests`") && m.contains("1000000000") && m.contains("one billion"),
+        "{m}"
+    );
+    // The bound itself is accepted.
+    let at_bound = GOOD.replace("requests = 100", "requests = 1_000_000_000");
+    assert!(Workload::from_toml_str(&at_bound, "ok.toml").is_ok());
+}
+
+const LOGNORMAL_SIZE: &str = "[size]\nkind = \"log_normal\"\nmean_bytes = 1e6\nsigma = 1.0\n";
+
+#[test]
+fn huge_lognormal_sigma_is_refused() {
+    let good = GOOD.replace("[size]\nkind = \"fixed\"\nbytes = 10\n", LOGNORMAL_SIZE);
+    assert!(Workload::from_toml_str(&good, "ok.toml").is_ok());
+    let m = err(&good.replace("sigma = 1.0", "sigma = 1e6"));
+    assert!(m.contains("size.sigma") && m.contains("at most 5"), "{m}");
+    let cost = GOOD.replace(
+        "[arrival]",
+        "[cost]\nkind = \"log_normal\"\nmean_s = 124.6\nsigma = 1e6\n[arrival]",
+    );
+    let m = err(&cost);
+    assert!(m.contains("cost.sigma") && m.contains("at most 5"), "{m}");
+}
+
+#[test]
+fn lognormal_whose_median_is_below_one_byte_is_refused() {
+    // sigma 4 is in range, but with a mean of 100 B the median is 100·e^-8 ≈ 0.03 B: most sizes
+    // would be clamped to 1 B.
+    let text = GOOD.replace(
+        "[size]\nkind = \"fixed\"\nbytes = 10\n",
+        "[size]\nkind = \"log_normal\"\nmean_bytes = 100\nsigma = 4.0\n",
+    );
+    let m = err(&text);
+    assert!(
+        m.contains("size.sigma") && m.contains("median") && m.contains("at most 3.03"),
+        "{m}"
+    );
+}
+
+#[test]
+fn huge_numbers_are_printed_in_scientific_notation() {
+    let m = err(&GOOD.replace("rate_per_s = 2.0", "rate_per_s = -1e308"));
+    assert!(m.contains("-1e308"), "{m}");
+    assert!(!m.contains("000000000000"), "{m}");
+    let m = err(&GOOD.replace("seed = 1\n", "seed = 1\nhit_cost_s = -1e-320\n"));
+    assert!(m.contains("e-320"), "{m}");
+}
+
+#[test]
+fn a_workload_file_has_a_size_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let mut text = GOOD.to_string();
+    text.push_str(&format!("# {}\n", "x".repeat(5 << 20)));
+    std::fs::write(&big, text).unwrap();
+    let m = Workload::from_path(&big).unwrap_err().to_string();
+    assert!(m.contains("big.toml") && m.contains("4 MiB"), "{m}");
+    // A file just under the limit still loads.
+    let ok = dir.path().join("ok.toml");
+    let mut text = GOOD.to_string();
+    text.push_str(&format!("# {}\n", "x".repeat(3 << 20)));
+    std::fs::write(&ok, text).unwrap();
+    assert!(Workload::from_path(&ok).is_ok());
+}
+
+#[cfg(unix)]
+#[test]
+fn dev_zero_as_a_workload_stops_at_the_limit() {
+    let started = std::time::Instant::now();
+    let e = Workload::resolve("/dev/zero").unwrap_err();
+    assert!(matches!(e, WorkloadError::TooLarge { .. }), "{e}");
+    assert!(e.to_string().contains("/dev/zero"), "{e}");
+    // Bounded work (not a timing assertion on speed: reading 4 MiB takes milliseconds).
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn a_workload_file_that_is_not_text_is_a_toml_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bin.toml");
+    std::fs::write(&path, [b'n', b'a', 0xff, 0xfe]).unwrap();
+    let m = Workload::from_path(&path).unwrap_err().to_string();
+    assert!(m.contains("bin.toml") && m.contains("UTF-8"), "{m}");
+}

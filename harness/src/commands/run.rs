@@ -93,29 +93,27 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         .transpose()
         .context("--format")?;
     let defaults = workloads::Workload::resolve(&args.workload)?;
-    let source = Source::TraceFile {
-        path: args.file.clone(),
-        format,
-        defaults: defaults.clone(),
-    };
     let mut options = args.model.options();
     options.open_loop_file = args.open_loop;
     options.measure_memory = args.memory;
     // A policy that cannot replay this input (a bound on a pipe) is refused before the trace
-    // is opened: opening a pipe would consume it.
-    crate::run::preflight(&source, &options)?;
-    // Fail early if the trace cannot be opened at all (the error names the file).
-    let reader = workloads::tracefile::open(&args.file, format, &defaults)
+    // is read (the pipe would be spooled for nothing).
+    if let Some(policy_error) = crate::run::preflight_path(&args.file, &options) {
+        return Err(policy_error.into());
+    }
+    let source = crate::source::trace_file(&args.file, format, defaults)
         .context("cannot replay the trace")?;
-    if args.open_loop && !has_timestamps(reader.format()) {
+    // Fail early if the trace cannot be opened at all (the error names the file).
+    let reader = source.open().context("cannot replay the trace")?;
+    let detected = reader.trace_format();
+    drop(reader);
+    if let Some(format) = detected.filter(|f| args.open_loop && !has_timestamps(*f)) {
         anyhow::bail!(
-            "--open-loop: {} is a {:?} trace, which has no timestamps (every request would \
+            "--open-loop: {} is a {format} trace, which has no timestamps (every request would \
              arrive at time 0); replay it closed loop (the default, or --clients C)",
             args.file.display(),
-            reader.format()
         );
     }
-    drop(reader);
     let presentation = Presentation {
         json: args.json,
         out: args.out.clone(),

@@ -1,9 +1,8 @@
 //! The project's own CSV: header `time,key,size,cost` (any order; only `key` is required,
 //! missing columns take the defaults). Read and written with `csv` + `serde`; written atomically.
 
-use super::{TraceDefaults, TraceError};
+use super::{Input, TraceDefaults, TraceError};
 use crate::model::Request;
-use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -11,7 +10,7 @@ const COLUMNS: [&str; 4] = ["time", "key", "size", "cost"];
 
 pub(super) struct CsvReader {
     path: PathBuf,
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<BufReader<Input>>,
     headers: csv::StringRecord,
     record: csv::StringRecord,
     defaults: TraceDefaults,
@@ -34,7 +33,7 @@ struct Row<'a> {
 impl CsvReader {
     pub(super) fn new(
         path: PathBuf,
-        file: File,
+        file: Input,
         defaults: TraceDefaults,
     ) -> Result<Self, TraceError> {
         let mut reader = csv::ReaderBuilder::new()

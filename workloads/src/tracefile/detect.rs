@@ -1,7 +1,7 @@
 //! Which format a trace file is in: from a `--format` value, or from extension and content.
 
 use super::TraceError;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 /// The trace file formats this crate reads.
@@ -20,9 +20,9 @@ pub enum TraceFormat {
 }
 
 /// How many leading bytes content detection looks at.
-const SNIFF_BYTES: usize = 4096;
+pub(super) const SNIFF_BYTES: usize = 4096;
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
+pub(super) const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
 /// Compressions recognised only to say they are not supported: (magic, name).
 const UNSUPPORTED_MAGIC: [(&[u8], &str); 6] = [
     (&[0x1f, 0x8b], "gzip"),
@@ -58,86 +58,115 @@ impl TraceFormat {
         }
     }
 
-    /// Detects the format from the file name, then from the first bytes.
+    /// Detects the format of a file from its name, then from its first bytes.
     ///
     /// Extensions: `.csv`, `.zst`/`.zstd`, `.xz`, `.txt`/`.keys`, `.oracleGeneral`/`.bin`. A known
     /// but unsupported compression (gzip, bzip2, lz4, zip, 7z, lzma, brotli) is an error. Otherwise
     /// the content decides: zstd or xz magic; a first line starting with a CSV header column; UTF-8
-    /// text (non-ASCII keys included; no control bytes but tab, CR, LF); else binary with a size
-    /// that is a multiple of 24 is `oracleGeneral`.
+    /// text (non-ASCII keys included; no control bytes but tab, CR, LF); else binary is
+    /// `oracleGeneral` if its length is a multiple of 24 — or unknown, as from a pipe (a cut last
+    /// record is then reported where it is).
     pub fn detect(path: &Path) -> Result<TraceFormat, TraceError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        match ext.as_str() {
-            "csv" => return Ok(TraceFormat::Csv),
-            "zst" | "zstd" => return Ok(TraceFormat::OracleGeneralZst),
-            "xz" => return Ok(TraceFormat::Cache2kXz),
-            "txt" | "keys" => return Ok(TraceFormat::Text),
-            "oraclegeneral" | "bin" => return Ok(TraceFormat::OracleGeneral),
-            e if UNSUPPORTED_EXTENSIONS.contains(&e) => {
-                return Err(TraceError::UnknownCompression {
-                    path: path.to_path_buf(),
-                    compression: format!("`.{e}`"),
-                });
-            }
-            _ => {}
-        }
-        Self::sniff(path)
-    }
-
-    fn sniff(path: &Path) -> Result<TraceFormat, TraceError> {
         let io = |source| TraceError::Io {
             path: path.to_path_buf(),
             source,
         };
+        if let Some(format) = from_extension(path)? {
+            return Ok(format);
+        }
         let mut file = std::fs::File::open(path).map_err(io)?;
-        let mut head = [0u8; SNIFF_BYTES];
-        let got = super::cache2k::read_up_to(&mut file, &mut head).map_err(io)?;
-        let head = &head[..got];
-        if got == 0 {
-            return Err(TraceError::Empty {
+        let metadata = file.metadata().map_err(io)?;
+        let mut head = vec![0u8; SNIFF_BYTES];
+        let got = super::read_up_to(&mut file, &mut head).map_err(io)?;
+        head.truncate(got);
+        let total = match metadata.is_file() {
+            true => Some(metadata.len()),
+            false => (got < SNIFF_BYTES).then_some(got as u64),
+        };
+        detect(path, &head, total)
+    }
+}
+
+/// The format a file name's extension says, if any.
+fn from_extension(path: &Path) -> Result<Option<TraceFormat>, TraceError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    Ok(Some(match ext.as_str() {
+        "csv" => TraceFormat::Csv,
+        "zst" | "zstd" => TraceFormat::OracleGeneralZst,
+        "xz" => TraceFormat::Cache2kXz,
+        "txt" | "keys" => TraceFormat::Text,
+        "oraclegeneral" | "bin" => TraceFormat::OracleGeneral,
+        e if UNSUPPORTED_EXTENSIONS.contains(&e) => {
+            return Err(TraceError::UnknownCompression {
                 path: path.to_path_buf(),
-                expected: "request",
+                compression: format!("`.{e}`"),
             });
         }
-        if head.starts_with(&ZSTD_MAGIC) {
-            return Ok(TraceFormat::OracleGeneralZst);
-        }
-        if head.starts_with(&XZ_MAGIC) {
-            return Ok(TraceFormat::Cache2kXz);
-        }
-        reject_unsupported_compression(path, head)?;
-        let cut_at_sniff_boundary =
-            got == SNIFF_BYTES && file.metadata().map_err(io)?.len() > SNIFF_BYTES as u64;
-        if looks_like_text(head, cut_at_sniff_boundary) {
-            let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-            let first = String::from_utf8_lossy(first_line);
-            let is_header = first
-                .split(',')
-                .next()
-                .is_some_and(|c| ["time", "key", "size", "cost"].contains(&c.trim()));
-            return Ok(if is_header {
-                TraceFormat::Csv
-            } else {
-                TraceFormat::Text
-            });
-        }
-        let len = file.metadata().map_err(io)?.len();
-        if len % 24 == 0 {
-            return Ok(TraceFormat::OracleGeneral);
-        }
-        Err(TraceError::UnknownFormat {
+        _ => return Ok(None),
+    }))
+}
+
+/// Detects the format from the name, then from `head`, the input's first bytes (up to
+/// [`SNIFF_BYTES`]); `total` is the input's whole length when known (a regular file, or a stream
+/// that ended within `head`). Never reads, never seeks: works on pipes.
+pub(super) fn detect(
+    path: &Path,
+    head: &[u8],
+    total: Option<u64>,
+) -> Result<TraceFormat, TraceError> {
+    if let Some(format) = from_extension(path)? {
+        return Ok(format);
+    }
+    if head.is_empty() {
+        return Err(TraceError::Empty {
+            path: path.to_path_buf(),
+            expected: "request",
+        });
+    }
+    if head.starts_with(&ZSTD_MAGIC) || starts_with_zstd_skippable_frame(head) {
+        return Ok(TraceFormat::OracleGeneralZst);
+    }
+    if head.starts_with(&XZ_MAGIC) {
+        return Ok(TraceFormat::Cache2kXz);
+    }
+    reject_unsupported_compression(path, head)?;
+    let cut_at_sniff_boundary = total.is_none_or(|len| len > head.len() as u64);
+    if looks_like_text(head, cut_at_sniff_boundary) {
+        let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        let first = String::from_utf8_lossy(first_line);
+        let is_header = first
+            .split(',')
+            .next()
+            .is_some_and(|c| ["time", "key", "size", "cost"].contains(&c.trim()));
+        return Ok(if is_header {
+            TraceFormat::Csv
+        } else {
+            TraceFormat::Text
+        });
+    }
+    match total {
+        // A stream of unknown length: a cut last record is reported when it is reached.
+        None => Ok(TraceFormat::OracleGeneral),
+        Some(len) if len % 24 == 0 => Ok(TraceFormat::OracleGeneral),
+        Some(len) => Err(TraceError::UnknownFormat {
             path: path.to_path_buf(),
             message: format!(
                 "cannot tell the trace format from the name or content (binary, {len} bytes, \
                  not a multiple of 24); pass --format (one of: {})",
-                Self::NAMES.join(", ")
+                TraceFormat::NAMES.join(", ")
             ),
-        })
+        }),
     }
+}
+
+/// Whether `head` starts with a zstd skippable frame (magic `0x184D2A50..=0x184D2A5F`, little
+/// endian): metadata that may come before the first data frame.
+fn starts_with_zstd_skippable_frame(head: &[u8]) -> bool {
+    matches!(head, [first, 0x2a, 0x4d, 0x18, ..] if first & 0xf0 == 0x50)
 }
 
 /// Whether `head` (a file's first bytes) reads as text: valid UTF-8 — keys may be `café` or
@@ -185,12 +214,9 @@ impl FromStr for TraceFormat {
             "cache2k-xz" | "cache2k" | "xz" => TraceFormat::Cache2kXz,
             "text" | "txt" | "keys" => TraceFormat::Text,
             _ => {
-                return Err(TraceError::UnknownFormat {
-                    path: PathBuf::new(),
-                    message: format!(
-                        "unknown trace format `{s}` (expected one of: {})",
-                        Self::NAMES.join(", ")
-                    ),
+                return Err(TraceError::UnknownFormatName {
+                    name: s.to_string(),
+                    expected: Self::NAMES.join(", "),
                 });
             }
         })
@@ -225,6 +251,16 @@ mod tests {
         assert!(!looks_like_text("a\u{85}b".as_bytes(), false));
         // Not UTF-8 at all (Latin-1 `é`).
         assert!(!looks_like_text(b"caf\xe9\n", false));
+    }
+
+    #[test]
+    fn zstd_starting_with_a_skippable_frame_is_zstd() {
+        let mut head = 0x184D_2A5Fu32.to_le_bytes().to_vec();
+        head.extend_from_slice(&[0, 0, 0, 0]);
+        head.extend_from_slice(&ZSTD_MAGIC);
+        let format = detect(Path::new("no-extension"), &head, Some(head.len() as u64));
+        assert_eq!(format.unwrap(), TraceFormat::OracleGeneralZst);
+        assert!(!starts_with_zstd_skippable_frame(&[0x60, 0x2a, 0x4d, 0x18]));
     }
 
     #[test]

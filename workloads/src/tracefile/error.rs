@@ -111,10 +111,18 @@ pub enum TraceError {
         /// What was recognised (extension or magic bytes).
         compression: String,
     },
-    /// The format could not be determined, or a `--format` value is unknown.
+    /// A `--format` value names no format.
+    #[error("unknown trace format `{name}` (expected one of: {expected})")]
+    UnknownFormatName {
+        /// The value given.
+        name: String,
+        /// The accepted names, comma-separated.
+        expected: String,
+    },
+    /// The format could not be determined from the name or content.
     #[error("{}: {message}", path.display())]
     UnknownFormat {
-        /// The file (empty for a bad `--format` value).
+        /// The file.
         path: PathBuf,
         /// What is wrong and what is accepted.
         message: String,

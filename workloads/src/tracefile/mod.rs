@@ -35,6 +35,7 @@ pub use error::TraceError;
 
 use crate::model::Request;
 use crate::spec::{CostDist, SizeDist, Workload};
+use std::io::Read;
 use std::path::Path;
 
 /// Where missing fields come from (see the module docs).
@@ -109,6 +110,9 @@ impl Iterator for TraceReader {
 
 /// Opens a trace file; `format` `None` detects it from the extension and content. Missing fields
 /// come from `defaults` (the workload's size and cost distributions and seed).
+///
+/// Pipes, FIFOs and character devices (`<(xzcat t.xz)`, `mkfifo`) are read as streams, once,
+/// front to back: detection looks only at the first bytes, never at the file's length.
 pub fn open(
     path: &Path,
     format: Option<TraceFormat>,
@@ -123,42 +127,101 @@ pub fn open_with_defaults(
     format: Option<TraceFormat>,
     defaults: TraceDefaults,
 ) -> Result<TraceReader, TraceError> {
-    let format = match format {
-        Some(f) => f,
-        None => TraceFormat::detect(path)?,
-    };
     let io = |source| TraceError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let len = std::fs::metadata(path).map_err(io)?.len();
-    if len == 0 {
+    let file = std::fs::File::open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    // Only a regular file's length means anything; a pipe or FIFO reports 0 while data flows.
+    let regular_len = metadata.is_file().then_some(metadata.len());
+    read_stream(path, Box::new(file), regular_len, format, defaults)
+}
+
+/// Reads a trace from any byte stream — a pipe, a socket, a spooled copy, bytes in memory.
+/// `name` names the input in errors, and its extension helps detection as in [`open`].
+///
+/// ```
+/// use workloads::tracefile::{self, TraceDefaults, TraceFormat};
+/// let w = workloads::Workload::preset("seed-example").unwrap();
+/// let bytes: &[u8] = b"time,key\n0,7\n1,8\n";
+/// let reader = tracefile::from_reader(
+///     std::path::Path::new("stdin"), bytes, None, TraceDefaults::from(&w),
+/// ).unwrap();
+/// assert_eq!(reader.format(), TraceFormat::Csv);
+/// assert_eq!(reader.map(|r| r.unwrap().key).collect::<Vec<_>>(), [7, 8]);
+/// ```
+pub fn from_reader(
+    name: &Path,
+    reader: impl Read + Send + 'static,
+    format: Option<TraceFormat>,
+    defaults: TraceDefaults,
+) -> Result<TraceReader, TraceError> {
+    read_stream(name, Box::new(reader), None, format, defaults)
+}
+
+/// A trace's bytes: the first bytes (already read, for detection) followed by the rest.
+type Input = std::io::Chain<std::io::Cursor<Vec<u8>>, Box<dyn Read + Send>>;
+
+fn read_stream(
+    path: &Path,
+    mut stream: Box<dyn Read + Send>,
+    regular_len: Option<u64>,
+    format: Option<TraceFormat>,
+    defaults: TraceDefaults,
+) -> Result<TraceReader, TraceError> {
+    let io = |source| TraceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut head = vec![0u8; detect::SNIFF_BYTES];
+    let got = read_up_to(&mut stream, &mut head).map_err(io)?;
+    head.truncate(got);
+    if got == 0 {
         return Err(TraceError::Empty {
             path: path.to_path_buf(),
-            expected: format.record_description(),
+            expected: format.map_or("request", TraceFormat::record_description),
         });
     }
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    // The total length, when known: a regular file's, or the stream's if it all fit in `head`.
+    let total = regular_len.or((got < detect::SNIFF_BYTES).then_some(got as u64));
+    let format = match format {
+        Some(f) => f,
+        None => detect::detect(path, &head, total)?,
+    };
     if matches!(format, TraceFormat::Csv | TraceFormat::Text) {
         // Text formats given explicitly: still refuse a compressed file with a clear message.
-        let mut head = [0u8; 8];
-        let got = cache2k::read_up_to(&mut file, &mut head).map_err(io)?;
-        detect::reject_unsupported_compression(path, &head[..got])?;
-        std::io::Seek::rewind(&mut file).map_err(io)?;
+        detect::reject_unsupported_compression(path, &head)?;
     }
+    let magic_ok = head.starts_with(&detect::XZ_MAGIC);
+    let input: Input = std::io::Cursor::new(head).chain(stream);
     let path = path.to_path_buf();
     let inner: Box<dyn Iterator<Item = Result<Request, TraceError>> + Send> = match format {
-        TraceFormat::Csv => Box::new(csv::CsvReader::new(path, file, defaults)?),
-        TraceFormat::OracleGeneral => Box::new(oracle::plain(path, file, defaults)),
-        TraceFormat::OracleGeneralZst => Box::new(oracle::zstd(path, file, defaults)?),
-        TraceFormat::Cache2kXz => Box::new(cache2k::xz(path, file, defaults)?),
-        TraceFormat::Text => Box::new(text::TextReader::new(path, file, defaults)),
+        TraceFormat::Csv => Box::new(csv::CsvReader::new(path, input, defaults)?),
+        TraceFormat::OracleGeneral => Box::new(oracle::plain(path, input, defaults)),
+        TraceFormat::OracleGeneralZst => Box::new(oracle::zstd(path, input, defaults)?),
+        TraceFormat::Cache2kXz => Box::new(cache2k::xz(path, magic_ok, input, defaults)?),
+        TraceFormat::Text => Box::new(text::TextReader::new(path, input, defaults)),
     };
     Ok(TraceReader {
         inner,
         format,
         failed: false,
     })
+}
+
+/// Reads until `buf` is full or the stream ends; returns the bytes read.
+pub(super) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 pub use csv::write_csv;

@@ -7,9 +7,8 @@
 
 use super::records::Records;
 use super::zstd_frames::ZstdFrames;
-use super::{TraceDefaults, TraceError};
+use super::{Input, TraceDefaults, TraceError};
 use crate::model::Request;
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
 
@@ -44,9 +43,9 @@ impl<R: Read> Iterator for OracleReader<R> {
 
 pub(super) fn plain(
     path: PathBuf,
-    file: File,
+    file: Input,
     defaults: TraceDefaults,
-) -> OracleReader<BufReader<File>> {
+) -> OracleReader<BufReader<Input>> {
     OracleReader {
         records: Records::new(
             path,
@@ -61,9 +60,9 @@ pub(super) fn plain(
 
 pub(super) fn zstd(
     path: PathBuf,
-    file: File,
+    file: Input,
     defaults: TraceDefaults,
-) -> Result<OracleReader<BufReader<ZstdFrames<BufReader<File>>>>, TraceError> {
+) -> Result<OracleReader<BufReader<ZstdFrames<BufReader<Input>>>>, TraceError> {
     // Every frame, not just the first: `pzstd` and `cat a.zst b.zst` write several.
     let frames = ZstdFrames::new(BufReader::with_capacity(1 << 16, file)).map_err(|e| {
         TraceError::Decompress {

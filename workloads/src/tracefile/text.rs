@@ -2,15 +2,14 @@
 //! token (e.g. a URL), which is hashed (xxh3-64) to a fingerprint. Blank lines are skipped.
 //! No times, sizes or costs: they come from the defaults.
 
-use super::{TraceDefaults, TraceError};
+use super::{Input, TraceDefaults, TraceError};
 use crate::model::Request;
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 
 pub(super) struct TextReader {
     path: PathBuf,
-    reader: BufReader<File>,
+    reader: BufReader<Input>,
     line: u64,
     buf: Vec<u8>,
     defaults: TraceDefaults,
@@ -18,7 +17,7 @@ pub(super) struct TextReader {
 }
 
 impl TextReader {
-    pub(super) fn new(path: PathBuf, file: File, defaults: TraceDefaults) -> Self {
+    pub(super) fn new(path: PathBuf, file: Input, defaults: TraceDefaults) -> Self {
         Self {
             path,
             reader: BufReader::with_capacity(1 << 16, file),

@@ -1,6 +1,6 @@
 //! Durations: the TTL, the hit cost, generation costs and the live time scale.
 
-use super::{UnitError, err, seconds};
+use super::{Num, UnitError, err, seconds};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -38,13 +38,15 @@ impl Ttl {
         }
         if secs < 0.0 {
             return Err(err(format!(
-                "the TTL cannot be negative, got {secs} s (use `never` for no expiry)"
+                "the TTL cannot be negative, got {} s (use `never` for no expiry)",
+                Num(secs)
             )));
         }
         if !(MIN_TTL_S..=MAX_TTL_S).contains(&secs) {
             return Err(err(format!(
-                "the TTL must be between 1 ms and 365 days ({MAX_TTL_S} s), got {secs} s \
-                 (use `never` for no expiry)"
+                "the TTL must be between 1 ms and 365 days ({MAX_TTL_S} s), got {} s \
+                 (use `never` for no expiry)",
+                Num(secs)
             )));
         }
         Ok(Self(Some(Duration::from_secs_f64(secs))))
@@ -95,15 +97,20 @@ impl fmt::Display for Ttl {
 fn cost_secs(secs: f64, what: &str) -> Result<f64, UnitError> {
     if !secs.is_finite() {
         return Err(err(format!(
-            "{what} must be a finite number of seconds, got {secs}"
+            "{what} must be a finite number of seconds, got {}",
+            Num(secs)
         )));
     }
     if secs < 0.0 {
-        return Err(err(format!("{what} cannot be negative, got {secs} s")));
+        return Err(err(format!(
+            "{what} cannot be negative, got {} s",
+            Num(secs)
+        )));
     }
     if secs > MAX_COST_S {
         return Err(err(format!(
-            "{what} must be at most one year ({MAX_COST_S} s), got {secs} s"
+            "{what} must be at most one year ({MAX_COST_S} s), got {} s",
+            Num(secs)
         )));
     }
     Ok(secs)
@@ -142,7 +149,7 @@ macro_rules! seconds_type {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
+                write!(f, "{}", Num(self.0))
             }
         }
     };
@@ -173,7 +180,8 @@ impl TimeScale {
         } else {
             Err(err(format!(
                 "the time scale must be between {MIN_TIME_SCALE} and {MAX_TIME_SCALE} real \
-                 seconds per virtual second, got {scale}"
+                 seconds per virtual second, got {}",
+                Num(scale)
             )))
         }
     }

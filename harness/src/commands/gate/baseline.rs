@@ -58,7 +58,12 @@ pub fn read_baseline(path: &Path) -> anyhow::Result<Baseline> {
             path.display()
         )
     })?;
-    let baseline: Baseline = serde_json::from_str(&text)
+    parse_baseline(path, &text)
+}
+
+/// Parses and validates the text of a baseline file; `path` names it in errors.
+pub fn parse_baseline(path: &Path, text: &str) -> anyhow::Result<Baseline> {
+    let baseline: Baseline = serde_json::from_str(text)
         .with_context(|| format!("the gate baseline {} is not valid", path.display()))?;
     anyhow::ensure!(
         baseline.schema_version == BASELINE_VERSION,
@@ -71,7 +76,7 @@ pub fn read_baseline(path: &Path) -> anyhow::Result<Baseline> {
             && (0.0..=MAX_TOLERANCE_PCT).contains(&baseline.tolerance_pct),
         "the gate baseline {}: tolerance_pct must be a number from 0 to {MAX_TOLERANCE_PCT}, got {}",
         path.display(),
-        baseline.tolerance_pct
+        workloads::Num(baseline.tolerance_pct)
     );
     anyhow::ensure!(
         !baseline.metrics.is_empty(),

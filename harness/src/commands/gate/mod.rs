@@ -12,7 +12,8 @@ mod baseline;
 mod rules;
 
 pub use baseline::{
-    Baseline, MAX_TOLERANCE_PCT, TOLERANCE_PCT, ensure_baseline_covers, read_baseline,
+    Baseline, MAX_TOLERANCE_PCT, TOLERANCE_PCT, ensure_baseline_covers, parse_baseline,
+    read_baseline,
 };
 pub use rules::{
     Better, GateCheck, GateReport, Limit, RULES, Rule, Scope, absolute_checks, direction, metrics,
