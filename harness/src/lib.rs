@@ -14,6 +14,7 @@ pub mod alloc;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod l2;
 pub mod live;
 pub mod memory;
 pub mod output;

@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// `30s`) before they are dropped; a second signal exits at once.
     #[arg(long, env = "GENCACHE_SHUTDOWN_GRACE", default_value = "30s")]
     pub shutdown_grace: String,
+    /// The shared Redis tier (`--l2`, `--l2-prefix`, `--l2-required`, `--l2-timeout`,
+    /// `--l2-lease`).
+    #[command(flatten)]
+    pub l2: crate::l2::L2Args,
 }
 
 /// `--max-bytes`: a byte count, or `None` for unlimited (`none`).
@@ -118,6 +122,7 @@ impl Default for ServeArgs {
             max_cost: 3600.0,
             body_limit: 64 * 1024,
             shutdown_grace: "30s".to_owned(),
+            l2: crate::l2::L2Args::default(),
         }
     }
 }
@@ -130,6 +135,9 @@ pub enum ConfigError {
         "refusing to bind non-loopback address {0} without an admin token: set --admin-token or GENCACHE_ADMIN_TOKEN"
     )]
     NonLoopbackWithoutToken(SocketAddr),
+    /// An `--l2*` flag is wrong (the message never contains the password).
+    #[error(transparent)]
+    L2(#[from] crate::l2::L2ConfigError),
     /// A flag's value is out of range or unparsable.
     #[error("invalid --{flag}: {reason}")]
     Invalid {
@@ -176,6 +184,8 @@ pub struct ServeConfig {
     pub body_limit: usize,
     /// How long a graceful shutdown waits for in-flight requests before dropping them.
     pub shutdown_grace: Duration,
+    /// The shared Redis tier, when `--l2` is given.
+    pub l2: Option<crate::l2::L2Config>,
 }
 
 /// Parses a TTL flag: a humantime duration (`24h`, `90s`, `1h 30m`) or `none` for never.
@@ -292,6 +302,7 @@ impl ServeArgs {
             max_cost_s,
             body_limit: self.body_limit,
             shutdown_grace,
+            l2: self.l2.validate()?,
         })
     }
 }

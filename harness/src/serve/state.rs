@@ -4,6 +4,7 @@ use super::config::ServeConfig;
 use super::generator::{Payload, SimGenerator};
 use super::metrics::Metrics;
 use super::timing::ScaledClock;
+use crate::l2::{L2, L2StartError};
 use gencache::Cache;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,11 +28,27 @@ struct Inner {
     /// Serializes `POST /api/cache/config`: each update reads the current bounds, changes some
     /// and writes them all back, so two at once could otherwise undo each other.
     config_update: tokio::sync::Mutex<()>,
+    /// The shared Redis tier, when configured.
+    l2: Option<L2>,
 }
 
 impl AppState {
+    /// [`Self::new`], then connects the L2 when `config.l2` is set (see [`L2::start`]: without
+    /// `--l2-required` an unusable Redis only logs a warning).
+    pub async fn start(config: ServeConfig) -> Result<Self, L2StartError> {
+        let l2 = match config.l2.clone() {
+            Some(l2) => Some(L2::start(l2).await?),
+            None => None,
+        };
+        let mut state = Self::new(config);
+        if let Some(inner) = Arc::get_mut(&mut state.inner) {
+            inner.l2 = l2;
+        }
+        Ok(state)
+    }
+
     /// Builds the cache (on a clock scaled like the generator, so TTLs are in virtual time) and the
-    /// generator from a validated configuration.
+    /// generator from a validated configuration; L1 only (the L2 needs [`Self::start`]).
     pub fn new(config: ServeConfig) -> Self {
         let cache = Cache::builder()
             .config(config.cache)
@@ -46,6 +63,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 config,
                 config_update: tokio::sync::Mutex::new(()),
+                l2: None,
             }),
         }
     }
@@ -78,6 +96,11 @@ impl AppState {
     /// Held across read → reconfigure → set-enabled of a configuration update.
     pub fn config_update_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.config_update
+    }
+
+    /// The shared Redis tier, if any.
+    pub fn l2(&self) -> Option<&L2> {
+        self.inner.l2.as_ref()
     }
 
     /// Start-up configuration (the cache's current bounds are `cache().config()`).

@@ -1,6 +1,7 @@
 //! `POST /api/generate`: answer from the cache or run the simulated generator, single-flight.
 
-use crate::serve::api::{GenerateRequest, GenerateResponse};
+use crate::l2::Source;
+use crate::serve::api::{GenerateRequest, GenerateResponse, Tier};
 use crate::serve::config::{MAX_TTL_S, MIN_TTL_S};
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
@@ -102,38 +103,55 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
 }
 
 /// Runs the job to completion in its own task, so a client that hangs up neither cancels a
-/// generation other callers joined nor leaves the single-flight slot half-done.
-async fn run(state: AppState, job: Job) -> Result<(Outcome, u64), ApiError> {
+/// generation other callers joined nor leaves the single-flight slot half-done. Returns the
+/// outcome, the size and the tier that answered.
+async fn run(state: AppState, job: Job) -> Result<(Outcome, u64, Tier), ApiError> {
     let generator = state.generator();
     if !job.use_cache {
         let size = generator
             .generate_discarded(job.key, job.size, job.cost_s)
             .await?;
-        return Ok((Outcome::Miss, size));
+        return Ok((Outcome::Miss, size, Tier::Generator));
     }
     let options = match job.ttl {
         Some(ttl) => LoadOptions::default().ttl(Some(ttl)),
         None => LoadOptions::default(),
     };
-    let loaded = state
-        .cache()
-        .load_async(
-            job.key,
-            options,
-            generator.generate(job.key, job.size, job.cost_s),
-        )
-        .await?;
-    let outcome = match loaded.status {
-        LoadStatus::Hit => Outcome::Hit,
-        LoadStatus::Loaded => Outcome::Miss,
-        LoadStatus::Joined => Outcome::Joined,
+    // Set by the loader, which runs only when this call leads the in-process single-flight (so
+    // at most one L2 lookup and lease per key per process).
+    let source = std::sync::Mutex::new(Source::Generated);
+    let generate = || generator.generate(job.key, job.size, job.cost_s);
+    let loader = async {
+        let Some(l2) = state.l2() else {
+            return generate().await;
+        };
+        // The L2 keeps values for the same virtual TTL as the L1, in wall-clock time.
+        let config = state.config();
+        let ttl = job
+            .ttl
+            .or(state.cache().config().default_ttl)
+            .map(|virtual_ttl| scaled(virtual_ttl.as_secs_f64(), config.time_scale));
+        let (value, from) = l2.load(job.key, ttl, generate).await?;
+        if let Ok(mut slot) = source.lock() {
+            *slot = from;
+        }
+        Ok(value)
+    };
+    let loaded = state.cache().load_async(job.key, options, loader).await?;
+    let source = source.into_inner().unwrap_or(Source::Generated);
+    let (outcome, tier) = match (loaded.status, source) {
+        (LoadStatus::Hit, _) => (Outcome::Hit, Tier::L1),
+        (LoadStatus::Joined, _) => (Outcome::Joined, Tier::L1),
+        (LoadStatus::Loaded, Source::L2Hit) => (Outcome::Hit, Tier::L2),
+        (LoadStatus::Loaded, Source::L2Waited) => (Outcome::Joined, Tier::L2),
+        (LoadStatus::Loaded, Source::Generated) => (Outcome::Miss, Tier::Generator),
     };
     if outcome == Outcome::Hit {
         // The seed's measured cost of answering from the cache (0.05 s), scaled like everything.
         let config = state.config();
         sleep_precise(scaled(config.hit_cost_s, config.time_scale)).await;
     }
-    Ok((outcome, loaded.value.len() as u64))
+    Ok((outcome, loaded.value.len() as u64, tier))
 }
 
 /// The handler.
@@ -147,7 +165,7 @@ pub async fn generate(
         .inspect_err(|_| state.metrics().record_rejected())?;
     let key = job.key;
     let use_cache = job.use_cache;
-    let (outcome, size) = tokio::spawn(run(state.clone(), job))
+    let (outcome, size, tier) = tokio::spawn(run(state.clone(), job))
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "generate task failed");
@@ -166,12 +184,14 @@ pub async fn generate(
         size,
         time_ms,
         virtual_time_s: elapsed.as_secs_f64() / state.config().time_scale,
+        tier: Some(tier),
     };
     let mut headers = HeaderMap::new();
     headers.insert(
         "x-gencache-status",
         HeaderValue::from_static(outcome.as_str()),
     );
+    headers.insert("x-gencache-tier", HeaderValue::from_static(tier.as_str()));
     if let Ok(value) = HeaderValue::from_str(&format!("{time_ms:.3}")) {
         headers.insert("x-gencache-time-ms", value);
     }
