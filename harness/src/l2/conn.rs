@@ -2,7 +2,7 @@
 //! and skipped while the tier is down, so a dead or slow Redis costs a request nothing but the
 //! L2 itself.
 //!
-//! Down means: a connection-level error, or two failed calls in a row. Then calls are skipped
+//! Down means: a connection-level error, or three failed calls in a row. Then calls are skipped
 //! (counted as `skipped`) until a retry time (250 ms, doubling to 2 s); the first call after it
 //! probes with a fresh `ConnectionManager`. One warning when the tier goes down, at most one
 //! every 30 s while it stays down, and one info line when it is back.
@@ -19,7 +19,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 const WARN_EVERY: Duration = Duration::from_secs(30);
 /// Failed calls in a row that take the tier down (a connection-level error takes it at once).
-const FAILURES_TO_TRIP: u32 = 2;
+const FAILURES_TO_TRIP: u32 = 3;
 
 /// Why a call gave no answer (already counted and logged).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,9 +191,10 @@ impl Redis {
         }
     }
 
-    /// The next warning is someone else's to give (the start-up message says it better).
-    pub fn hold_warnings(&self) {
-        self.lock().last_warning = Some(Instant::now());
+    /// While the start-up probe runs, its failure is someone else's to report (the start-up
+    /// message says it better); `false` lets warnings through again.
+    pub fn hold_warnings(&self, hold: bool) {
+        self.lock().last_warning = hold.then(Instant::now);
     }
 
     fn replace_manager(&self) {

@@ -25,8 +25,9 @@
 //! **Values are self-describing** ([`codec`]): a truncated, foreign or corrupt value is a miss,
 //! counted, and overwritten by the next generation; it is never served.
 //!
-//! **Faults.** Each Redis call is bounded by `--l2-timeout` (50 ms). A failing Redis takes the
-//! tier "down": calls are skipped (no timeouts piling up on requests), one probe runs after a
+//! **Faults.** Each Redis call is bounded by `--l2-timeout` (50 ms). One failed call is taken as
+//! transient (the next step is tried); a connection-level error or three failures in a row take
+//! the tier "down": calls are skipped (no timeouts piling up on requests), one probe runs after a
 //! backoff (250 ms doubling to 2 s) on a fresh connection, and requests are answered from the L1
 //! and the generator meanwhile, with no client-visible error. `/metrics` shows `gencache_l2_up`
 //! and the error/timeout/skipped counters; one warning is logged when the tier goes down (at most

@@ -80,13 +80,14 @@ impl L2 {
         };
         let probe_timeout = l2.config().timeout.max(Duration::from_secs(2));
         // The failure below is reported once, here, with what it means for the server.
-        l2.redis().hold_warnings();
+        l2.redis().hold_warnings(true);
         match l2
             .redis()
             .call_within::<String>(redis::cmd("PING"), probe_timeout)
             .await
         {
             Ok(_) => {
+                l2.redis().hold_warnings(false);
                 tracing::info!(%url, prefix = %l2.config().prefix, "L2 (Redis) connected");
                 Ok(l2)
             }
@@ -137,7 +138,7 @@ impl L2 {
 
     /// `GET`: a usable value, or `Ok(None)` (absent or unusable), or the call failed.
     async fn lookup(&self, key: u128) -> Result<Option<Bytes>, Failure> {
-        let found = self.lookup_quiet(key).await?;
+        let found = self.lookup_value(key, true).await?;
         let counters = &self.redis().counters;
         bump(if found.is_some() {
             &counters.hits
@@ -147,8 +148,9 @@ impl L2 {
         Ok(found)
     }
 
-    /// [`Self::lookup`] without counting a hit or a miss (the re-check under a lease).
-    async fn lookup_quiet(&self, key: u128) -> Result<Option<Bytes>, Failure> {
+    /// [`Self::lookup`] without counting a hit or a miss; an unusable value is counted and
+    /// logged only when `report` (the re-check under a lease has seen it already).
+    async fn lookup_value(&self, key: u128, report: bool) -> Result<Option<Bytes>, Failure> {
         let counters = &self.redis().counters;
         let found: Option<Vec<u8>> = self
             .redis()
@@ -159,6 +161,7 @@ impl L2 {
         };
         match decode(key, &bytes) {
             Ok(payload) => Ok(Some(Arc::from(payload))),
+            Err(_) if !report => Ok(None),
             Err(e) => {
                 bump(&counters.corrupt);
                 tracing::warn!(key = %format!("{key:032x}"), error = %e, "unusable value in the L2: treated as a miss, will be overwritten");
@@ -199,10 +202,13 @@ impl L2 {
         Fut: Future<Output = Result<Bytes, E>>,
     {
         let counters = &self.redis().counters;
+        // A failed call is transient unless the tier is down (`Skipped`): one slow answer on a
+        // loaded machine must not turn into a duplicate generation. Failures in a row take the
+        // tier down (see `conn`), which ends the loops below.
         match self.lookup(key).await {
             Ok(Some(value)) => return Ok((value, Source::L2Hit)),
-            Ok(None) => {}
-            Err(_) => return generate().await.map(|v| (v, Source::Generated)),
+            Ok(None) | Err(Failure::Timeout | Failure::Error(_)) => {}
+            Err(Failure::Skipped) => return generate().await.map(|v| (v, Source::Generated)),
         }
         let token = format!(
             "{}:{}",
@@ -230,11 +236,15 @@ impl L2 {
                     pause = (pause * 2).min(POLL_MAX);
                     match self.lookup(key).await {
                         Ok(Some(value)) => return Ok((value, Source::L2Waited)),
-                        Ok(None) => {}
-                        Err(_) => break false,
+                        Ok(None) | Err(Failure::Timeout | Failure::Error(_)) => {}
+                        Err(Failure::Skipped) => break false,
                     }
                 }
-                Err(_) => break false,
+                Err(Failure::Skipped) => break false,
+                Err(Failure::Timeout | Failure::Error(_)) => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(POLL_MAX);
+                }
             }
         };
         if !holds_lease {
@@ -242,7 +252,7 @@ impl L2 {
         }
         // Look again with the lease held: a holder that wrote its value and released between
         // our first lookup and our `SET NX` would otherwise be followed by a second generation.
-        if let Ok(Some(value)) = self.lookup_quiet(key).await {
+        if let Ok(Some(value)) = self.lookup_value(key, false).await {
             bump(&counters.hits);
             self.release(key, &token).await;
             return Ok((
