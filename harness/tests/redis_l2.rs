@@ -7,8 +7,8 @@
 #[path = "redis_l2/support.rs"]
 mod support;
 
+use gencache::LoadStatus;
 use harness::l2::codec;
-use harness::serve::Outcome;
 use harness::serve::api::{ClearRequest, Tier};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -58,7 +58,10 @@ fn two_servers_generate_once_for_a_hundred_concurrent_identical_requests() {
     let (la, lb) = (sa.l2.expect("l2 stats"), sb.l2.expect("l2 stats"));
     assert_eq!(la.leases_taken + lb.leases_taken, 1);
     assert_eq!(la.leases_waited + lb.leases_waited, 1, "{la:?} {lb:?}");
-    let misses = answers.iter().filter(|r| r.status == Outcome::Miss).count();
+    let misses = answers
+        .iter()
+        .filter(|r| r.status == LoadStatus::Loaded)
+        .count();
     assert_eq!(misses, 1);
     // The waiting process answered from the value the other one wrote.
     assert!(answers.iter().any(|r| r.tier == Some(Tier::L2)));
@@ -276,7 +279,7 @@ fn a_corrupt_or_truncated_value_in_redis_is_never_served_and_is_overwritten() {
             Some(Tier::Generator),
             "{what} value was served"
         );
-        assert_eq!(answer.status, Outcome::Miss);
+        assert_eq!(answer.status, LoadStatus::Loaded);
         let l2 = server.stats().l2.expect("l2 stats");
         assert_eq!(l2.corrupt, i as u64 + 1, "{what}: {l2:?}");
         let rewritten: Vec<u8> = redis::cmd("GET")

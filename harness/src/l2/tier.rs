@@ -188,6 +188,13 @@ impl L2 {
         Ok(set.is_some())
     }
 
+    /// Who holds the lease of `key` now.
+    async fn lease_holder(&self, key: u128) -> Result<Option<String>, Failure> {
+        self.redis()
+            .call(redis::cmd("GET").arg(self.lease_key(key)).clone())
+            .await
+    }
+
     /// Answers an L1 miss: Redis, else a lease and `generate`, else the result another holder
     /// writes. `ttl` is the value's wall-clock lifetime in Redis (`None` = no expiry). Redis
     /// trouble never fails the call: it falls back to generating here.
@@ -217,8 +224,19 @@ impl L2 {
         );
         let mut waited = false;
         let mut pause = POLL_FIRST;
+        // A `SET NX` that failed on our side may still have been applied: then the lease found
+        // taken is our own, and waiting on it would only wait for it to expire.
+        let mut uncertain = false;
         let holds_lease = loop {
-            match self.try_lease(key, &token).await {
+            let mut attempt = self.try_lease(key, &token).await;
+            if uncertain
+                && attempt == Ok(false)
+                && self.lease_holder(key).await == Ok(Some(token.clone()))
+            {
+                attempt = Ok(true);
+            }
+            uncertain = false;
+            match attempt {
                 Ok(true) => {
                     bump(&counters.leases_taken);
                     if waited {
@@ -242,6 +260,7 @@ impl L2 {
                 }
                 Err(Failure::Skipped) => break false,
                 Err(Failure::Timeout | Failure::Error(_)) => {
+                    uncertain = true;
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(POLL_MAX);
                 }

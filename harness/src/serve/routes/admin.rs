@@ -12,12 +12,12 @@ use crate::serve::config::{
 use crate::serve::error::ApiError;
 use crate::serve::extract::{StrictJson, parse_json};
 use crate::serve::fingerprint::to_hex;
-use crate::serve::metrics::Outcome;
 use crate::serve::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
+use gencache::LoadStatus;
 use std::time::Duration;
 
 /// `GET /api/cache/stats`.
@@ -30,9 +30,9 @@ pub async fn stats(State(state): State<AppState>) -> Json<StatsResponse> {
         cache,
         generations: state.generator().generations(),
         requests: RequestCounts {
-            hit: metrics.requests(Outcome::Hit),
-            miss: metrics.requests(Outcome::Miss),
-            joined: metrics.requests(Outcome::Joined),
+            hit: metrics.requests(LoadStatus::Hit),
+            miss: metrics.requests(LoadStatus::Loaded),
+            joined: metrics.requests(LoadStatus::Joined),
         },
         l2: state.l2().map(crate::l2::L2::stats),
     })

@@ -1,19 +1,20 @@
 //! `POST /api/generate`: answer from the cache or run the simulated generator, single-flight.
 
 use crate::l2::Source;
+use crate::realtime::answer;
+use crate::realtime::timing::{scaled, sleep_precise};
 use crate::serve::api::{GenerateRequest, GenerateResponse, Tier};
 use crate::serve::config::{MAX_TTL_S, MIN_TTL_S};
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
 use crate::serve::fingerprint::{explicit_key, prompt_key, to_hex};
-use crate::serve::metrics::Outcome;
+use crate::serve::metrics::status_label;
 use crate::serve::state::AppState;
-use crate::serve::timing::{scaled, sleep_precise};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use gencache::{LoadOptions, LoadStatus};
+use gencache::LoadStatus;
 use std::time::{Duration, Instant};
 
 /// A request checked against the server's limits.
@@ -104,19 +105,15 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
 
 /// Runs the job to completion in its own task, so a client that hangs up neither cancels a
 /// generation other callers joined nor leaves the single-flight slot half-done. Returns the
-/// outcome, the size and the tier that answered.
-async fn run(state: AppState, job: Job) -> Result<(Outcome, u64, Tier), ApiError> {
+/// status, the size and the tier that answered.
+async fn run(state: AppState, job: Job) -> Result<(LoadStatus, u64, Tier), ApiError> {
     let generator = state.generator();
     if !job.use_cache {
         let size = generator
             .generate_discarded(job.key, job.size, job.cost_s)
             .await?;
-        return Ok((Outcome::Miss, size, Tier::Generator));
+        return Ok((LoadStatus::Loaded, size, Tier::Generator));
     }
-    let options = match job.ttl {
-        Some(ttl) => LoadOptions::default().ttl(Some(ttl)),
-        None => LoadOptions::default(),
-    };
     // Set by the loader, which runs only when this call leads the in-process single-flight (so
     // at most one L2 lookup and lease per key per process).
     let source = std::sync::Mutex::new(Source::Generated);
@@ -125,33 +122,38 @@ async fn run(state: AppState, job: Job) -> Result<(Outcome, u64, Tier), ApiError
         let Some(l2) = state.l2() else {
             return generate().await;
         };
-        // The L2 keeps values for the same virtual TTL as the L1, in wall-clock time.
-        let config = state.config();
+        // The L2 keeps a value for the same virtual TTL as the L1, in wall-clock time.
         let ttl = job
             .ttl
             .or(state.cache().config().default_ttl)
-            .map(|virtual_ttl| scaled(virtual_ttl.as_secs_f64(), config.time_scale));
+            .map(|virtual_ttl| scaled(virtual_ttl.as_secs_f64(), state.config().time_scale));
         let (value, from) = l2.load(job.key, ttl, generate).await?;
         if let Ok(mut slot) = source.lock() {
             *slot = from;
         }
         Ok(value)
     };
-    let loaded = state.cache().load_async(job.key, options, loader).await?;
+    let loaded = answer(
+        state.cache(),
+        job.key,
+        job.ttl.map(Some),
+        &state.answering(),
+        loader,
+    )
+    .await?;
     let source = source.into_inner().unwrap_or(Source::Generated);
-    let (outcome, tier) = match (loaded.status, source) {
-        (LoadStatus::Hit, _) => (Outcome::Hit, Tier::L1),
-        (LoadStatus::Joined, _) => (Outcome::Joined, Tier::L1),
-        (LoadStatus::Loaded, Source::L2Hit) => (Outcome::Hit, Tier::L2),
-        (LoadStatus::Loaded, Source::L2Waited) => (Outcome::Joined, Tier::L2),
-        (LoadStatus::Loaded, Source::Generated) => (Outcome::Miss, Tier::Generator),
+    let (status, tier) = match (loaded.status, source) {
+        (LoadStatus::Loaded, Source::L2Hit) => {
+            // A hit, one tier down: it costs what an L1 hit costs (answer() slept only for those).
+            let answering = state.answering();
+            sleep_precise(scaled(answering.hit_cost_s, answering.time_scale)).await;
+            (LoadStatus::Hit, Tier::L2)
+        }
+        (LoadStatus::Loaded, Source::L2Waited) => (LoadStatus::Joined, Tier::L2),
+        (LoadStatus::Loaded, Source::Generated) => (LoadStatus::Loaded, Tier::Generator),
+        (status, _) => (status, Tier::L1),
     };
-    if outcome == Outcome::Hit {
-        // The seed's measured cost of answering from the cache (0.05 s), scaled like everything.
-        let config = state.config();
-        sleep_precise(scaled(config.hit_cost_s, config.time_scale)).await;
-    }
-    Ok((outcome, loaded.value.len() as u64, tier))
+    Ok((status, loaded.value.len() as u64, tier))
 }
 
 /// The handler.
@@ -175,7 +177,7 @@ pub async fn generate(
         .inspect_err(|_| state.metrics().record_rejected())?;
     let elapsed = started.elapsed();
     state.metrics().record(outcome, elapsed);
-    tracing::debug!(key = %to_hex(key), outcome = outcome.as_str(), size, ?elapsed, "generate");
+    tracing::debug!(key = %to_hex(key), outcome = status_label(outcome), size, ?elapsed, "generate");
     let time_ms = elapsed.as_secs_f64() * 1e3;
     let response = GenerateResponse {
         key: to_hex(key),
@@ -189,7 +191,7 @@ pub async fn generate(
     let mut headers = HeaderMap::new();
     headers.insert(
         "x-gencache-status",
-        HeaderValue::from_static(outcome.as_str()),
+        HeaderValue::from_static(status_label(outcome)),
     );
     headers.insert("x-gencache-tier", HeaderValue::from_static(tier.as_str()));
     if let Ok(value) = HeaderValue::from_str(&format!("{time_ms:.3}")) {
