@@ -475,3 +475,65 @@ fn bounded_load_two_servers_and_one_redis() {
         "without the L2 two servers generate more"
     );
 }
+
+#[test]
+fn run_against_several_targets_shows_what_the_shared_tier_buys() {
+    let redis = redis_or_skip!();
+    let flags = ["--admin-token", "t0k", "--time-scale", "0.0001"];
+    let shared: Vec<Serve> = (0..3)
+        .map(|_| Serve::with_l2(&redis.url(), &flags))
+        .collect();
+    let alone: Vec<Serve> = (0..3).map(|_| Serve::start(&flags)).collect();
+    let run = |servers: &[Serve], out: &std::path::Path| {
+        let targets: Vec<&str> = servers.iter().map(|s| s.url.as_str()).collect();
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+            .args(["run", "--workload", "seed-example", "--clients", "4"])
+            .args([
+                "--time-scale",
+                "0.0001",
+                "--target-token",
+                "t0k",
+                "--target",
+            ])
+            .arg(targets.join(","))
+            .arg("--out")
+            .arg(out)
+            .output()
+            .expect("run harness run");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let with = run(&shared, &dir.path().join("with"));
+    let without = run(&alone, &dir.path().join("without"));
+    // seed-example: 100 requests, 30 distinct keys, so one cache generates 30 times.
+    assert!(
+        with.contains("replicas: 3 servers (all sharing an L2), requests round-robin: 30 generations, one cache (the simulation) 30: 1.00x"),
+        "{with}"
+    );
+    assert!(
+        with.contains("the shared tier makes 3 servers generate as often as one cache"),
+        "{with}"
+    );
+    let refs: Vec<&Serve> = shared.iter().collect();
+    assert_eq!(
+        generations(&refs) - 100,
+        30,
+        "100 baseline generations, then 30"
+    );
+    assert!(
+        without.contains("replicas: 3 servers (no shared L2)"),
+        "{without}"
+    );
+    assert!(
+        without.contains("without a shared tier each server generates on its own"),
+        "{without}"
+    );
+    let refs: Vec<&Serve> = alone.iter().collect();
+    assert!(generations(&refs) - 100 > 30, "{without}");
+}
