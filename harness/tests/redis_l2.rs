@@ -165,6 +165,35 @@ fn a_killed_leader_is_taken_over_after_its_lease_expires() {
 
 #[cfg(unix)]
 #[test]
+fn a_request_waiting_on_another_servers_lease_does_not_hold_shutdown_past_the_grace() {
+    let redis = redis_or_skip!();
+    let leader = Serve::with_l2(&redis.url(), &[]);
+    let mut waiter = Serve::with_l2(&redis.url(), &["--shutdown-grace", "500ms"]);
+    // 20,000 virtual s = 20 s of generation on the leader.
+    let body = request(3, 64, 20_000.0);
+    let (leader_client, leader_body) = (leader.client.clone(), body.clone());
+    let _running = std::thread::spawn(move || leader_client.generate(&leader_body));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !redis.keys().iter().any(|k| k.contains("lock:")) {
+        assert!(Instant::now() < deadline, "the leader never took a lease");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (client, waiting_body) = (waiter.client.clone(), body);
+    let _waiting = std::thread::spawn(move || client.generate(&waiting_body));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while waiter.stats().l2.expect("l2 stats").leases_waited == 0 {
+        assert!(Instant::now() < deadline, "the second server never waited");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let took = waiter.terminate(Duration::from_secs(10));
+    assert!(
+        took < Duration::from_secs(3),
+        "shutdown took {took:?} with a 500 ms grace"
+    );
+}
+
+#[cfg(unix)]
+#[test]
 fn redis_stopped_mid_load_every_request_is_answered_then_hits_resume() {
     let mut redis = redis_or_skip!();
     let a = Serve::with_l2(&redis.url(), &[]);

@@ -240,6 +240,25 @@ impl Serve {
         raw.body
     }
 
+    /// SIGTERM, then waits for the exit (at most `limit`); returns how long it took.
+    #[cfg(unix)]
+    pub fn terminate(&mut self, limit: Duration) -> Duration {
+        let sent = Instant::now();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("send SIGTERM");
+        assert!(status.success());
+        while self.child.try_wait().expect("poll child").is_none() {
+            assert!(
+                sent.elapsed() < limit,
+                "harness serve still running after {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        sent.elapsed()
+    }
+
     /// SIGKILL, no goodbye.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
