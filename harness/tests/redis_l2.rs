@@ -167,8 +167,11 @@ fn a_killed_leader_is_taken_over_after_its_lease_expires() {
 #[test]
 fn a_request_waiting_on_another_servers_lease_does_not_hold_shutdown_past_the_grace() {
     let redis = redis_or_skip!();
-    let leader = Serve::with_l2(&redis.url(), &[]);
-    let mut waiter = Serve::with_l2(&redis.url(), &["--shutdown-grace", "500ms"]);
+    let leader = Serve::with_l2(&redis.url(), &["--max-cost", "100000"]);
+    let mut waiter = Serve::with_l2(
+        &redis.url(),
+        &["--max-cost", "100000", "--shutdown-grace", "500ms"],
+    );
     // 20,000 virtual s = 20 s of generation on the leader.
     let body = request(3, 64, 20_000.0);
     let (leader_client, leader_body) = (leader.client.clone(), body.clone());

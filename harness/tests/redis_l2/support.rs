@@ -164,8 +164,8 @@ pub struct Serve {
     _dir: tempfile::TempDir,
 }
 
-/// The flags every test server gets (fast time scale, loopback, a short grace).
-pub const BASE: &[&str] = &["serve", "--bind", "127.0.0.1:0", "--shutdown-grace", "2s"];
+/// The flags every test server gets (loopback, any port); `--shutdown-grace 2s` unless given.
+pub const BASE: &[&str] = &["serve", "--bind", "127.0.0.1:0"];
 
 impl Serve {
     /// Starts `harness serve BASE extra...` and waits for its banner; panics with its stderr if it
@@ -184,6 +184,11 @@ impl Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
             .args(BASE)
             .args(extra)
+            .args(if extra.contains(&"--shutdown-grace") {
+                &[][..]
+            } else {
+                &["--shutdown-grace", "2s"][..]
+            })
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "info")
             .env_remove("GENCACHE_L2")
