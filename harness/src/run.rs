@@ -3,8 +3,7 @@
 //! results schema the reports read.
 
 use crate::engine::{
-    self, ArrivalMode, EngineError, LruSim, MAX_COST_S, MemorySim, NoCache, SideOutcome, SimCache,
-    ns_to_secs,
+    self, ArrivalMode, EngineError, LruSim, MemorySim, NoCache, SideOutcome, SimCache, ns_to_secs,
 };
 use crate::model::{Model, Pass};
 use crate::source::{Source, SourceError};
@@ -82,15 +81,13 @@ pub enum RunError {
         /// What went wrong, naming the request.
         source: EngineError,
     },
-    /// The hit cost is beyond what the engine accepts.
-    #[error(
-        "{name}: the hit cost {hit_cost_s:?} s is out of range (0 ..= {MAX_COST_S} s, one year)"
-    )]
-    HitCostOutOfRange {
+    /// The hit cost is out of its range.
+    #[error("{name}: {source}")]
+    HitCost {
         /// Workload or trace name.
         name: String,
-        /// The hit cost, seconds.
-        hit_cost_s: f64,
+        /// What is wrong with it.
+        source: workloads::units::UnitError,
     },
     /// The trace had no requests.
     #[error("{name}: the trace has no requests")]
@@ -372,7 +369,7 @@ mod tests {
         let err = r.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("seed-example"), "{err}");
         assert!(
-            err.contains("hit cost 1000000000000.0 s is out of range"),
+            err.contains("the hit cost must be at most one year (31536000 s), got 1000000000000 s"),
             "{err}"
         );
     }

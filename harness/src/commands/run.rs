@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reports::results::ResultsFile;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use workloads::units::{ByteBudget, EntryBound, HitCost, Ttl};
 
 /// Where `harness run` writes when `--out` is not given: `target/harness/<workloads>`.
 pub fn default_out_dir(names: &[String]) -> PathBuf {
@@ -37,13 +38,13 @@ impl ModelArgs {
     /// The run options these flags ask for.
     pub fn options(&self) -> RunOptions {
         RunOptions {
-            workers: self.workers,
-            hit_cost_s: self.hit_cost,
+            workers: self.workers.get(),
+            hit_cost_s: self.hit_cost.map(HitCost::secs),
             single_flight: !self.no_single_flight,
             clients: self.clients,
-            max_entries: self.cache.max_entries.map(|l| l.0),
-            max_bytes: self.cache.max_bytes.map(|l| l.0),
-            ttl: self.cache.ttl.map(|t| t.0),
+            max_entries: self.cache.max_entries.map(EntryBound::get),
+            max_bytes: self.cache.max_bytes.map(ByteBudget::get),
+            ttl: self.cache.ttl.map(Ttl::get),
             measure_lookups: !self.no_lookup_time,
             ..RunOptions::default()
         }
