@@ -270,6 +270,50 @@ fn redis_stopped_mid_load_every_request_is_answered_then_hits_resume() {
     assert_eq!(sample(&b.metrics(), "gencache_l2_up"), 1);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_frozen_redis_costs_bounded_timeouts_then_nothing_and_is_used_again_once_thawed() {
+    let redis = redis_or_skip!();
+    let server = Serve::with_l2(&redis.url(), &["--l2-timeout", "50ms"]);
+    generate(&server.client, &request(1, 100, 1.0));
+    redis.freeze(true);
+    let started = Instant::now();
+    for key in 100..140 {
+        // A 1-virtual-second generation is 1 ms: anything slow here is the L2's doing.
+        let answer = generate(&server.client, &request(key, 100, 1.0));
+        assert_eq!(answer.tier, Some(Tier::Generator));
+    }
+    let frozen_for = started.elapsed();
+    let metrics = server.metrics();
+    redis.freeze(false);
+    let timeouts = sample(&metrics, "gencache_l2_timeouts_total");
+    assert!(timeouts >= 1, "{metrics}");
+    assert!(
+        sample(&metrics, "gencache_l2_skipped_total") > 0,
+        "{metrics}"
+    );
+    assert_eq!(sample(&metrics, "gencache_l2_up"), 0);
+    // 40 requests: a few calls time out (50 ms each) before the tier is marked down, then the
+    // rest skip it, with a probe (one more timeout) every 250 ms to 2 s.
+    assert!(
+        frozen_for < Duration::from_secs(3),
+        "40 requests took {frozen_for:?}"
+    );
+    println!("40 requests against a frozen Redis: {frozen_for:?}, {timeouts} timeouts");
+    let back = Instant::now();
+    while sample(&server.metrics(), "gencache_l2_up") == 0 {
+        generate(
+            &server.client,
+            &request(1000 + back.elapsed().as_millis() as u64, 100, 1.0),
+        );
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "the L2 did not come back"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_corrupt_or_truncated_value_in_redis_is_never_served_and_is_overwritten() {
     let redis = redis_or_skip!();

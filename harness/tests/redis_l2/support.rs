@@ -122,6 +122,19 @@ impl RedisServer {
         }
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) it: a Redis that accepts connections and never
+    /// answers, the "slow" case.
+    #[cfg(unix)]
+    pub fn freeze(&self, frozen: bool) {
+        let child = self.child.as_ref().expect("running");
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("send signal");
+        assert!(status.success());
+    }
+
     /// `redis://[:password@]127.0.0.1:PORT/0`.
     pub fn url(&self) -> String {
         match &self.password {
