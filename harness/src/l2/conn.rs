@@ -97,7 +97,9 @@ impl Redis {
         let config = ConnectionManagerConfig::new()
             // Our own timeout bounds each call; these bound the work left behind in the manager.
             .set_connection_timeout(Some(self.config.timeout.max(Duration::from_millis(250))))
-            .set_response_timeout(Some(self.config.timeout * 4))
+            // No inner response timeout: ours is the one that counts, and an answer arriving
+            // after it is simply dropped by the multiplexed connection.
+            .set_response_timeout(None)
             // Reconnection is ours (a fresh manager per probe), so the manager retries once.
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(100));
@@ -165,6 +167,12 @@ impl Redis {
                 Ok(Err(e)) if !retried && !probe && is_dropped(&e) => {
                     retried = true;
                     self.replace_manager();
+                }
+                Ok(Err(e)) if e.is_timeout() => {
+                    bump(&self.counters.timeouts);
+                    let message = self.config.url.scrub(&e.to_string());
+                    self.failed(&message, false, probe);
+                    return Err(Failure::Timeout);
                 }
                 Ok(Err(e)) => {
                     bump(&self.counters.errors);
@@ -277,7 +285,6 @@ fn is_connection_level(e: &RedisError) -> bool {
     e.is_io_error()
         || e.is_connection_dropped()
         || e.is_connection_refusal()
-        || e.is_timeout()
         || matches!(
             e.kind(),
             ErrorKind::AuthenticationFailed | ErrorKind::Parse | ErrorKind::Client

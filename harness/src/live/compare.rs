@@ -175,10 +175,14 @@ fn replicas(f: &mut fmt::Formatter<'_>, one_cache: u64, live: &LiveRun) -> fmt::
             ),
             _ => String::new(),
         };
+        let label = if live.servers.len() == 1 {
+            "server stats over the cached side".to_owned()
+        } else {
+            format!("server {}", server.url)
+        };
         writeln!(
             f,
-            "  server {}: hits +{}, misses +{}, joined +{}, generations +{}, entries {} -> {}{l2}",
-            server.url,
+            "  {label}: hits +{}, misses +{}, joined +{}, generations +{}, entries {} -> {}{l2}",
             delta(after.cache.hits, before.cache.hits),
             delta(after.cache.misses, before.cache.misses),
             delta(after.cache.loads_joined, before.cache.loads_joined),
