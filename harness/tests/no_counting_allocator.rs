@@ -11,7 +11,10 @@ fn the_memory_pass_needs_the_counting_allocator() {
     let source = Source::Workload(Workload::preset("seed-example").expect("preset"));
     let with_memory = run(&source, &RunOptions::default(), &mut |_, _| {});
     let Err(e @ RunError::NoCountingAllocator) = with_memory else {
-        panic!("expected NoCountingAllocator, got {:?}", with_memory.map(|_| ()));
+        panic!(
+            "expected NoCountingAllocator, got {:?}",
+            with_memory.map(|_| ())
+        );
     };
     assert!(e.to_string().contains("#[global_allocator]"), "{e}");
     let without = RunOptions {
