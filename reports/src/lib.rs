@@ -23,7 +23,7 @@ mod comparison;
 mod document;
 mod error;
 mod fonts;
-mod format;
+pub mod format;
 mod html;
 mod io;
 mod markdown;
@@ -32,6 +32,6 @@ pub mod results;
 
 pub use error::ReportError;
 pub use fonts::register_fonts;
-pub use io::{RESULTS_FILE_NAME, parse_results, read_results, write_results};
+pub use io::{RESULTS_FILE_NAME, parse_results, read_results, write_atomic, write_results};
 pub use report::{HTML_FILE_NAME, MARKDOWN_FILE_NAME, ReportFiles, ReportInput, write_report};
 pub use results::{ResultsFile, SCHEMA_VERSION};
