@@ -17,6 +17,7 @@ pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod l2;
 pub mod live;
 pub mod memory;
 pub mod model;

@@ -236,7 +236,9 @@ pub struct LiveArgs {
     #[arg(long, conflicts_with = "target")]
     pub live: bool,
     /// Replay the trace for real over HTTP against a running `harness serve` at this URL
-    /// (`http://127.0.0.1:PORT`) and print it beside the simulation.
+    /// (`http://127.0.0.1:PORT`) and print it beside the simulation. Several URLs
+    /// (`URL,URL,...`): requests spread round-robin over the servers, and the summary compares
+    /// their generations with one cache's (what a shared `--l2` buys).
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
     /// Real seconds per virtual second of the live replay (1e-6 to 1000): at 0.001 a 124.6 s

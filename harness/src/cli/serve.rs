@@ -81,6 +81,10 @@ pub struct ServeArgs {
     /// `30s`) before they are dropped; a second signal exits at once.
     #[arg(long, env = "GENCACHE_SHUTDOWN_GRACE", default_value = DEFAULT_SHUTDOWN_GRACE)]
     pub shutdown_grace: String,
+    /// The shared Redis tier (`--l2`, `--l2-prefix`, `--l2-required`, `--l2-timeout`,
+    /// `--l2-lease`).
+    #[command(flatten)]
+    pub l2: crate::l2::L2Args,
 }
 
 fn default_max_size() -> Size {
@@ -110,6 +114,7 @@ impl Default for ServeArgs {
             max_cost: default_max_cost(),
             body_limit: DEFAULT_BODY_LIMIT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE.to_owned(),
+            l2: crate::l2::L2Args::default(),
         }
     }
 }

@@ -135,21 +135,7 @@ impl fmt::Display for LiveSummary<'_> {
             "  wall clock: baseline {:.3} s, cached {:.3} s",
             live.baseline.wall_s, live.cached.wall_s
         )?;
-        if let Some((before, after)) = &live.server_stats {
-            writeln!(
-                f,
-                "  server stats over the cached side: hits +{}, misses +{}, joined +{}, generations +{}, entries {} -> {}",
-                after.cache.hits.saturating_sub(before.cache.hits),
-                after.cache.misses.saturating_sub(before.cache.misses),
-                after
-                    .cache
-                    .loads_joined
-                    .saturating_sub(before.cache.loads_joined),
-                after.generations.saturating_sub(before.generations),
-                before.cache.entries,
-                after.cache.entries
-            )?;
-        }
+        replicas(f, sim.cached.generations, live)?;
         for note in &live.notes {
             writeln!(f, "  note: {note}")?;
         }
@@ -169,6 +155,78 @@ impl fmt::Display for LiveSummary<'_> {
             },
             yes(agree.speedup_ok),
             cmp.speedup_diff_pct
+        )
+    }
+}
+
+/// Per-server lines of a replay over HTTP and, with several servers, what the shared tier buys:
+/// their generations against one cache's (the simulation's).
+fn replicas(f: &mut fmt::Formatter<'_>, one_cache: u64, live: &LiveRun) -> fmt::Result {
+    let delta = |a: u64, b: u64| a.saturating_sub(b);
+    for server in &live.servers {
+        let (before, after) = (&server.before, &server.after);
+        let l2 = match (&before.l2, &after.l2) {
+            (Some(b), Some(a)) => format!(
+                ", L2 hits +{} (leases taken +{}, waited +{}, errors +{})",
+                delta(a.hits, b.hits),
+                delta(a.leases_taken, b.leases_taken),
+                delta(a.leases_waited, b.leases_waited),
+                delta(a.errors + a.timeouts, b.errors + b.timeouts)
+            ),
+            _ => String::new(),
+        };
+        let label = if live.servers.len() == 1 {
+            "server stats over the cached side".to_owned()
+        } else {
+            format!("server {}", server.url)
+        };
+        writeln!(
+            f,
+            "  {label}: hits +{}, misses +{}, joined +{}, generations +{}, entries {} -> {}{l2}",
+            delta(after.cache.hits, before.cache.hits),
+            delta(after.cache.misses, before.cache.misses),
+            delta(after.cache.loads_joined, before.cache.loads_joined),
+            delta(after.generations, before.generations),
+            before.cache.entries,
+            after.cache.entries
+        )?;
+    }
+    let n = live.servers.len();
+    if n < 2 {
+        return Ok(());
+    }
+    let shared = live.servers.iter().filter(|s| s.after.l2.is_some()).count();
+    let total = live.cached.generations;
+    let times = if one_cache > 0 {
+        total as f64 / one_cache as f64
+    } else {
+        0.0
+    };
+    let tier = match shared {
+        0 => "no shared L2".to_owned(),
+        k if k == n => "all sharing an L2".to_owned(),
+        k => format!("{k} of them with an L2"),
+    };
+    writeln!(
+        f,
+        "  replicas: {n} servers ({tier}), requests round-robin: {total} generations, one cache (the simulation) {one_cache}: {times:.2}x"
+    )?;
+    if shared == n && total <= one_cache {
+        writeln!(
+            f,
+            "  the shared tier makes {n} servers generate as often as one cache"
+        )
+    } else if shared == 0 {
+        writeln!(
+            f,
+            "  without a shared tier each server generates on its own: {} extra generations (start them with --l2 redis://... to share)",
+            total.saturating_sub(one_cache)
+        )
+    } else {
+        writeln!(
+            f,
+            "  {} generations beyond one cache's",
+            total.saturating_sub(one_cache)
         )
     }
 }

@@ -77,7 +77,7 @@ pub fn replay_in_process(trace: Arc<[Request]>, config: &LiveConfig) -> Result<L
         config: config.clone(),
         baseline,
         cached,
-        server_stats: None,
+        servers: Vec::new(),
         notes: Vec::new(),
     })
 }

@@ -14,7 +14,8 @@
 //!
 //! With a target URL ([`replay_http`]) the same replay goes over HTTP to a running
 //! `harness serve`: the baseline with `bypass_cache`, the cached side through the server's cache,
-//! whose stats are read before and after.
+//! whose stats are read before and after. With several (`--target URL,URL,...`) requests are
+//! spread round-robin over the servers, and the summary shows what a shared L2 buys.
 
 mod compare;
 mod drive;
@@ -24,7 +25,7 @@ mod in_process;
 pub use crate::cli::LiveArgs;
 pub use compare::{Agreement, LiveSummary, agreement, compare};
 pub use drive::collect_trace;
-pub use http::replay_http;
+pub use http::{parse_targets, replay_http};
 pub use in_process::replay_in_process;
 
 use crate::model::Model;
@@ -198,6 +199,17 @@ pub struct LiveSide {
     pub virtual_s: f64,
 }
 
+/// One target server's stats around the cached side of a replay over HTTP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerStats {
+    /// Its URL.
+    pub url: String,
+    /// Before the cached side.
+    pub before: StatsResponse,
+    /// After it.
+    pub after: StatsResponse,
+}
+
 /// A finished live replay, both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveRun {
@@ -209,8 +221,8 @@ pub struct LiveRun {
     pub baseline: LiveSide,
     /// Through the cache.
     pub cached: LiveSide,
-    /// For `--target`: the server's stats before and after the cached side.
-    pub server_stats: Option<(StatsResponse, StatsResponse)>,
+    /// For `--target`: each server's stats before and after the cached side.
+    pub servers: Vec<ServerStats>,
     /// Things the reader should know (settings that differ from the simulation's, ...).
     pub notes: Vec<String>,
 }

@@ -2,8 +2,8 @@
 //! `harness serve` (`--target`), by the load test and by the integration tests.
 
 use super::api::{
-    ClearResponse, ConfigResponse, ConfigUpdate, GenerateRequest, GenerateResponse, Health,
-    StatsResponse,
+    ClearRequest, ClearResponse, ConfigResponse, ConfigUpdate, GenerateRequest, GenerateResponse,
+    Health, StatsResponse,
 };
 use super::error::ErrorBody;
 use serde::Serialize;
@@ -256,9 +256,14 @@ impl Client {
         self.post_json("/api/cache/config", update, true)
     }
 
-    /// `POST /api/cache/clear` (admin).
+    /// `POST /api/cache/clear` (admin): the L1 only.
     pub fn clear(&self) -> Result<ClearResponse, ClientError> {
-        self.post_json("/api/cache/clear", &serde_json::json!({}), true)
+        self.clear_with(&ClearRequest::default())
+    }
+
+    /// `POST /api/cache/clear` (admin) with `{"l2": ...}`: with `l2`, also the shared tier.
+    pub fn clear_with(&self, request: &ClearRequest) -> Result<ClearResponse, ClientError> {
+        self.post_json("/api/cache/clear", request, true)
     }
 
     /// `GET /healthz`.

@@ -22,6 +22,9 @@ pub enum ConfigError {
         "refusing to bind non-loopback address {0} without an admin token: set --admin-token or GENCACHE_ADMIN_TOKEN"
     )]
     NonLoopbackWithoutToken(SocketAddr),
+    /// An `--l2*` flag is wrong (the message never contains the password).
+    #[error(transparent)]
+    L2(#[from] crate::l2::L2ConfigError),
     /// A flag's value is out of range or unparsable.
     #[error("invalid --{flag}: {reason}")]
     Invalid {
@@ -70,6 +73,8 @@ pub struct ServeConfig {
     pub body_limit: usize,
     /// How long a graceful shutdown waits for in-flight requests before dropping them.
     pub shutdown_grace: Duration,
+    /// The shared Redis tier, when `--l2` is given.
+    pub l2: Option<crate::l2::L2Config>,
 }
 
 impl ServeArgs {
@@ -133,6 +138,7 @@ impl ServeArgs {
             max_cost_s: self.max_cost.secs(),
             body_limit: self.body_limit,
             shutdown_grace,
+            l2: self.l2.validate()?,
         })
     }
 }

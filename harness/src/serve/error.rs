@@ -82,6 +82,16 @@ impl ApiError {
         }
     }
 
+    /// A 503: a dependency (the L2) could not do what was asked.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "unavailable",
+            field: None,
+            message: message.into(),
+        }
+    }
+
     /// A 500: our fault, logged, never details of internals.
     pub fn internal(message: impl Into<String>) -> Self {
         Self {

@@ -32,6 +32,9 @@
 //! | `--max-cost` / `--max-size` | `GENCACHE_MAX_COST` / `_SIZE` | 3600 s / 64 MiB |
 //! | `--body-limit` | `GENCACHE_BODY_LIMIT` | 64 KiB |
 //! | `--shutdown-grace` | `GENCACHE_SHUTDOWN_GRACE` | `30s` (then in-flight requests are dropped; a second signal exits at once) |
+//! | `--l2` | `GENCACHE_L2` | none: `redis://[:password@]host:port/db` shares results and single-flight with other servers ([`crate::l2`]) |
+//! | `--l2-prefix` / `--l2-required` | `GENCACHE_L2_PREFIX` / `_REQUIRED` | `gencache:` / false (start L1-only when Redis is unusable) |
+//! | `--l2-timeout` / `--l2-lease` | `GENCACHE_L2_TIMEOUT` / `_LEASE` | `50ms` per Redis call / `10s` generation lease |
 //!
 //! "Admin" endpoints need `Authorization: Bearer <token>` when a token is configured; a
 //! non-loopback bind address requires one. Every error is a JSON body naming the field at fault.

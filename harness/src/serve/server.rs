@@ -28,6 +28,9 @@ pub enum ServeError {
     /// Serving failed.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    /// `--l2-required` and Redis is not usable.
+    #[error(transparent)]
+    L2(#[from] crate::l2::L2StartError),
     /// The server task panicked or was aborted.
     #[error("server task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
@@ -132,7 +135,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
         })?;
     let addr = listener.local_addr()?;
     let grace = config.shutdown_grace;
-    let state = AppState::new(config);
+    let state = AppState::start(config).await?;
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     // Small JSON answers: without TCP_NODELAY, Nagle's algorithm and delayed ACKs add

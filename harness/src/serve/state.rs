@@ -2,6 +2,7 @@
 
 use super::config::ServeConfig;
 use super::metrics::Metrics;
+use crate::l2::{L2, L2StartError};
 use crate::realtime::timing::ScaledClock;
 use crate::realtime::{Answering, Payload, SimGenerator};
 use crate::sized_cache::sized_cache;
@@ -28,11 +29,27 @@ struct Inner {
     /// Serializes `POST /api/cache/config`: each update reads the current bounds, changes some
     /// and writes them all back, so two at once could otherwise undo each other.
     config_update: tokio::sync::Mutex<()>,
+    /// The shared Redis tier, when configured.
+    l2: Option<L2>,
 }
 
 impl AppState {
+    /// [`Self::new`], then connects the L2 when `config.l2` is set (see [`L2::start`]: without
+    /// `--l2-required` an unusable Redis only logs a warning).
+    pub async fn start(config: ServeConfig) -> Result<Self, L2StartError> {
+        let l2 = match config.l2.clone() {
+            Some(l2) => Some(L2::start(l2).await?),
+            None => None,
+        };
+        let mut state = Self::new(config);
+        if let Some(inner) = Arc::get_mut(&mut state.inner) {
+            inner.l2 = l2;
+        }
+        Ok(state)
+    }
+
     /// Builds the cache (on a clock scaled like the generator, so TTLs are in virtual time) and the
-    /// generator from a validated configuration.
+    /// generator from a validated configuration; L1 only (the L2 needs [`Self::start`]).
     pub fn new(config: ServeConfig) -> Self {
         let cache = sized_cache(config.cache, ScaledClock::new(config.time_scale))
             .policy(config.policy)
@@ -45,6 +62,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 config,
                 config_update: tokio::sync::Mutex::new(()),
+                l2: None,
             }),
         }
     }
@@ -86,6 +104,11 @@ impl AppState {
             hit_cost_s: self.inner.config.hit_cost_s,
             time_scale: self.inner.config.time_scale,
         }
+    }
+
+    /// The shared Redis tier, if any.
+    pub fn l2(&self) -> Option<&L2> {
+        self.inner.l2.as_ref()
     }
 
     /// Start-up configuration (the cache's current bounds are `cache().config()`).

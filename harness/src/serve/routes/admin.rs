@@ -1,16 +1,17 @@
 //! The seed's management API: stats, config (read and change), clear, entries.
 
 use crate::serve::api::{
-    ClearResponse, ConfigLimits, ConfigResponse, ConfigUpdate, EntriesResponse, EntryView,
-    GeneratorInfo, RequestCounts, StatsResponse,
+    ClearRequest, ClearResponse, ConfigLimits, ConfigResponse, ConfigUpdate, EntriesResponse,
+    EntryView, GeneratorInfo, RequestCounts, StatsResponse,
 };
 use crate::serve::auth::require_admin;
 use crate::serve::config::{DEFAULT_ENTRIES_PAGE, MAX_ENTRIES_PAGE};
 use crate::serve::error::ApiError;
-use crate::serve::extract::StrictJson;
+use crate::serve::extract::{StrictJson, parse_json};
 use crate::serve::fingerprint::to_hex;
 use crate::serve::state::AppState;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use gencache::LoadStatus;
@@ -32,6 +33,7 @@ pub async fn stats(State(state): State<AppState>) -> Json<StatsResponse> {
             miss: metrics.requests(LoadStatus::Loaded),
             joined: metrics.requests(LoadStatus::Joined),
         },
+        l2: state.l2().map(crate::l2::L2::stats),
     })
 }
 
@@ -58,6 +60,7 @@ fn config_view(state: &AppState) -> ConfigResponse {
             max_size: config.max_size,
             max_cost_s: config.max_cost_s,
         },
+        l2: state.l2().map(|l2| crate::l2::L2Info::from(l2.config())),
     }
 }
 
@@ -113,12 +116,29 @@ pub async fn set_config(
     Ok(Json(config_view(&state)))
 }
 
-/// `POST /api/cache/clear` (admin).
+/// `POST /api/cache/clear` (admin): the L1; with `{"l2": true}` also the keys under the L2
+/// prefix in Redis. No body (or `{}`) clears the L1 only.
 pub async fn clear(
     State(state): State<AppState>,
     headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Json<ClearResponse>, ApiError> {
     require_admin(&headers, state.config().admin_token.as_deref())?;
+    let request: ClearRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ClearRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let l2 = match (request.l2, state.l2()) {
+        (false, _) => None,
+        (true, Some(l2)) => Some(l2),
+        (true, None) => {
+            return Err(ApiError::invalid_field(
+                "l2",
+                "this server has no L2 (start it with --l2 redis://...)",
+            ));
+        }
+    };
     let before = state.cache().stats();
     state.cache().clear();
     tracing::info!(
@@ -126,9 +146,20 @@ pub async fn clear(
         bytes = before.bytes,
         "cache cleared"
     );
+    let l2_deleted_keys = match l2 {
+        None => None,
+        Some(l2) => {
+            let deleted = l2.clear().await.map_err(|e| {
+                ApiError::unavailable(format!("the L1 was cleared, the L2 was not: {e}"))
+            })?;
+            tracing::info!(deleted, prefix = %l2.config().prefix, "L2 cleared");
+            Some(deleted)
+        }
+    };
     Ok(Json(ClearResponse {
         cleared_entries: before.entries,
         cleared_bytes: before.bytes,
+        l2_deleted_keys,
     }))
 }
 

@@ -1,7 +1,9 @@
 //! `POST /api/generate`: answer from the cache or run the simulated generator, single-flight.
 
+use crate::l2::Source;
 use crate::realtime::answer;
-use crate::serve::api::{GenerateRequest, GenerateResponse};
+use crate::realtime::timing::{scaled, sleep_precise};
+use crate::serve::api::{GenerateRequest, GenerateResponse, Tier};
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
 use crate::serve::fingerprint::{explicit_key, prompt_key, to_hex};
@@ -109,24 +111,56 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
 }
 
 /// Runs the job to completion in its own task, so a client that hangs up neither cancels a
-/// generation other callers joined nor leaves the single-flight slot half-done.
-async fn run(state: AppState, job: Job) -> Result<(LoadStatus, u64), ApiError> {
+/// generation other callers joined nor leaves the single-flight slot half-done. Returns the
+/// status, the size and the tier that answered.
+async fn run(state: AppState, job: Job) -> Result<(LoadStatus, u64, Tier), ApiError> {
     let generator = state.generator();
     if !job.use_cache {
         let size = generator
             .generate_discarded(job.key, job.size, job.cost_s)
             .await?;
-        return Ok((LoadStatus::Loaded, size));
+        return Ok((LoadStatus::Loaded, size, Tier::Generator));
     }
+    // Set by the loader, which runs only when this call leads the in-process single-flight (so
+    // at most one L2 lookup and lease per key per process).
+    let source = std::sync::Mutex::new(Source::Generated);
+    let generate = || generator.generate(job.key, job.size, job.cost_s);
+    let loader = async {
+        let Some(l2) = state.l2() else {
+            return generate().await;
+        };
+        // The L2 keeps a value for the same virtual TTL as the L1, in wall-clock time.
+        let ttl = job
+            .ttl
+            .or(state.cache().config().default_ttl)
+            .map(|virtual_ttl| scaled(virtual_ttl.as_secs_f64(), state.config().time_scale));
+        let (value, from) = l2.load(job.key, ttl, generate).await?;
+        if let Ok(mut slot) = source.lock() {
+            *slot = from;
+        }
+        Ok(value)
+    };
     let loaded = answer(
         state.cache(),
         job.key,
         job.ttl.map(Some),
         &state.answering(),
-        generator.generate(job.key, job.size, job.cost_s),
+        loader,
     )
     .await?;
-    Ok((loaded.status, loaded.value.len() as u64))
+    let source = source.into_inner().unwrap_or(Source::Generated);
+    let (status, tier) = match (loaded.status, source) {
+        (LoadStatus::Loaded, Source::L2Hit) => {
+            // A hit, one tier down: it costs what an L1 hit costs (answer() slept only for those).
+            let answering = state.answering();
+            sleep_precise(scaled(answering.hit_cost_s, answering.time_scale)).await;
+            (LoadStatus::Hit, Tier::L2)
+        }
+        (LoadStatus::Loaded, Source::L2Waited) => (LoadStatus::Joined, Tier::L2),
+        (LoadStatus::Loaded, Source::Generated) => (LoadStatus::Loaded, Tier::Generator),
+        (status, _) => (status, Tier::L1),
+    };
+    Ok((status, loaded.value.len() as u64, tier))
 }
 
 /// The handler.
@@ -140,7 +174,7 @@ pub async fn generate(
         .inspect_err(|_| state.metrics().record_rejected())?;
     let key = job.key;
     let use_cache = job.use_cache;
-    let (outcome, size) = tokio::spawn(run(state.clone(), job))
+    let (outcome, size, tier) = tokio::spawn(run(state.clone(), job))
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "generate task failed");
@@ -159,12 +193,14 @@ pub async fn generate(
         size,
         time_ms,
         virtual_time_s: elapsed.as_secs_f64() / state.config().time_scale,
+        tier: Some(tier),
     };
     let mut headers = HeaderMap::new();
     headers.insert(
         "x-gencache-status",
         HeaderValue::from_static(status_label(outcome)),
     );
+    headers.insert("x-gencache-tier", HeaderValue::from_static(tier.as_str()));
     if let Ok(value) = HeaderValue::from_str(&format!("{time_ms:.3}")) {
         headers.insert("x-gencache-time-ms", value);
     }

@@ -9,11 +9,14 @@ use axum::response::{IntoResponse, Response};
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics().render(
+    let mut text = state.metrics().render(
         &state.cache().stats(),
         state.enabled(),
         state.generator().generations(),
     );
+    if let Some(l2) = state.l2() {
+        l2.stats().render_prometheus(&mut text);
+    }
     (
         [(
             header::CONTENT_TYPE,
