@@ -3,7 +3,6 @@
 
 use reports::results::RunResults;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Why an output file could not be written.
@@ -31,31 +30,14 @@ pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Writes `contents` to `path` atomically: readers see the old file or the new one, never half.
+/// Writes `contents` to `path` through the project's one atomic writer
+/// ([`reports::write_file`]: temporary file and rename for a regular file, a stream for a
+/// device or FIFO, symlinks followed, ordinary permissions).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
-    let err = |source| OutputError {
+    reports::write_file(path, contents).map_err(|source| OutputError {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    })
 }
 
 /// File-name-safe form of a workload name.

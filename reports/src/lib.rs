@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod atomic;
 mod charts;
 mod comparison;
 mod document;
@@ -30,6 +31,7 @@ mod markdown;
 mod report;
 pub mod results;
 
+pub use atomic::{AtomicFile, write_file};
 pub use error::ReportError;
 pub use fonts::register_fonts;
 pub use io::{RESULTS_FILE_NAME, parse_results, read_results, write_results};
