@@ -18,7 +18,11 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay(args, quiet),
         Command::Gen(args) => commands::gen_trace(&args.workload, &args.out, quiet),
         Command::List => commands::list(&mut std::io::stdout()),
-        Command::Calibrate(args) => commands::calibrate(&args.workload, &mut std::io::stdout()),
+        Command::Calibrate(args) => commands::calibrate(
+            &args.workload,
+            &mut std::io::stdout(),
+            &mut std::io::stderr(),
+        ),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),
         Command::Serve(args) => harness::serve::run(args).map(|()| Status::Passed),
         Command::Gate(args) => commands::gate(
@@ -39,13 +43,16 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr; `RUST_LOG` selects them (default: warnings, errors only with --quiet).
+/// Colour only when stderr is a terminal: a log file or a CI capture gets plain text.
 fn init_tracing(quiet: bool) {
+    use std::io::IsTerminal;
     let default = if quiet { "error" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 

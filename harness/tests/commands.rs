@@ -108,7 +108,36 @@ fn run_writes_results_csvs_and_report_into_out() {
 #[test]
 fn calibrate_prints_the_exponent_and_hit_rates() {
     let o = harness(&["calibrate", "--workload", "seed-example"]);
-    // seed-example has no target hit rate: reported plainly, exit 1.
+    // seed-example has no target hit rate: reported on stderr (not among the findings on
+    // stdout), exit 1.
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("cannot calibrate"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("cannot calibrate"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("cannot calibrate"), "{}", stdout(&o));
+}
+
+#[test]
+fn logs_to_a_non_terminal_carry_no_colour_codes() {
+    let dir = tempdir();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "run",
+            "--workload",
+            "seed-example",
+            "--no-report",
+            "--no-memory",
+            "--out",
+        ])
+        .arg(dir.path().join("run"))
+        .env("RUST_LOG", "info")
+        .output();
+    let Ok(o) = o else {
+        panic!("cannot run the harness binary");
+    };
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log = stderr(&o);
+    assert!(log.contains("replayed"), "no log line to check: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI escape in a log to a pipe: {log:?}"
+    );
 }

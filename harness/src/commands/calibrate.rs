@@ -3,8 +3,13 @@
 use super::{Status, workload_names};
 use std::io::Write;
 
-/// Calibrates each named workload (those without a target hit rate are reported as such).
-pub fn calibrate(workload: &str, out: &mut dyn Write) -> anyhow::Result<Status> {
+/// Calibrates each named workload: the findings go to `out`, and a workload that cannot be
+/// calibrated (no target hit rate, a target out of reach) to `errors`, with `Status::Failed`.
+pub fn calibrate(
+    workload: &str,
+    out: &mut dyn Write,
+    errors: &mut dyn Write,
+) -> anyhow::Result<Status> {
     let mut status = Status::Passed;
     for name in workload_names(workload) {
         let w = workloads::Workload::resolve(&name)?;
@@ -24,7 +29,7 @@ pub fn calibrate(workload: &str, out: &mut dyn Write) -> anyhow::Result<Status> 
                 c.exponent
             )?,
             Err(e) => {
-                writeln!(out, "{}: cannot calibrate: {e}", w.name)?;
+                writeln!(errors, "error: {}: cannot calibrate: {e}", w.name)?;
                 status = Status::Failed;
             }
         }
