@@ -1,7 +1,8 @@
 //! harness: replays workloads through the real gencache cache in front of a simulated slow
 //! generator and turns them into a verdict (speedup, hit rate, latency, memory overhead).
 //!
-//! Exit codes: 0 success; 1 a check failed (`gate`, `calibrate`); 2 unusable input (bad flag,
+//! Exit codes: 0 success; 1 a check failed (`gate`, `calibrate`) or `serve` dropped requests
+//! at shutdown; 2 unusable input (bad flag,
 //! unknown workload, unreadable trace, unwritable output, missing or corrupt gate baseline).
 
 use clap::Parser;
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
             &mut std::io::stderr(),
         ),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),
-        Command::Serve(args) => harness::serve::run(args).map(|()| Status::Passed),
+        Command::Serve(args) => harness::serve::run(args),
         Command::Gate(args) => commands::gate(
             &args.baseline,
             args.update_baseline,

@@ -107,7 +107,8 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
         "{summary}"
     );
     check(&comparison, &summary);
-    runtime.block_on(server.shutdown()).expect("shutdown");
+    let report = runtime.block_on(server.shutdown()).expect("shutdown");
+    assert!(report.clean(), "{report:?}");
 }
 
 #[test]

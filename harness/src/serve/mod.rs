@@ -52,6 +52,7 @@ pub mod api;
 mod auth;
 pub mod client;
 mod config;
+mod connections;
 mod error;
 mod extract;
 pub mod fingerprint;
@@ -68,10 +69,13 @@ pub use config::{
     MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE, MAX_TTL_S, MIN_TIME_SCALE, MIN_TTL_S, ServeArgs,
     ServeConfig, parse_byte_budget, parse_ttl,
 };
+pub use connections::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS, FD_RESERVE};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{StrictJson, parse_json};
 pub use generator::{Payload, SimGenerator};
 pub use metrics::{LATENCY_BUCKETS_S, Metrics, Outcome};
 pub use routes::{EntriesQuery, router};
-pub use server::{RunningServer, ServeError, ShutdownSignals, run, shutdown_signal, start};
+pub use server::{
+    RunningServer, ServeError, ShutdownReport, ShutdownSignals, run, shutdown_signal, start,
+};
 pub use state::{AppState, ServiceCache};
