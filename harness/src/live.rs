@@ -17,7 +17,7 @@
 //! whose stats are read before and after.
 
 use crate::serve::api::{ConfigUpdate, GenerateRequest, KeyField, StatsResponse};
-use crate::serve::client::{Client, ClientError};
+use crate::serve::client::{Client, ClientError, ClientTimeouts};
 use crate::serve::timing::{ScaledClock, scaled, sleep_precise, sleep_until_precise};
 use crate::serve::{Outcome, SimGenerator};
 use gencache::{Cache, CacheConfig, LoadOptions, LoadStatus};
@@ -58,6 +58,25 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub target_token: Option<String>,
+    /// Longest wait for a TCP connection to the target (e.g. `5s`).
+    #[arg(long, value_name = "DURATION", default_value = "5s",
+          value_parser = parse_timeout)]
+    pub target_connect_timeout: Duration,
+    /// Longest wait for one request's whole answer from the target (e.g. `60s`); raise it for
+    /// generations that take longer at the server's time scale.
+    #[arg(long, value_name = "DURATION", default_value = "60s",
+          value_parser = parse_timeout)]
+    pub target_timeout: Duration,
+}
+
+/// A positive humantime duration (`5s`, `500ms`, `2m`).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{text:?}: {e} (e.g. 5s, 500ms, 2m)"))?;
+    if duration.is_zero() {
+        return Err(format!("{text:?} must be longer than zero"));
+    }
+    Ok(duration)
 }
 
 impl LiveArgs {
@@ -97,7 +116,13 @@ pub fn run_for(
         "live replay starting"
     );
     let live = match &args.target {
-        Some(target) => replay_http(target, args.target_token.clone(), trace, &config)?,
+        Some(target) => {
+            let timeouts = ClientTimeouts {
+                connect: args.target_connect_timeout,
+                request: args.target_timeout,
+            };
+            replay_http(target, args.target_token.clone(), timeouts, trace, &config)?
+        }
         None => replay_in_process(trace, &config)?,
     };
     let comparison = compare(simulated, &live);
@@ -487,11 +512,12 @@ pub fn replay_in_process(trace: Arc<[Request]>, config: &LiveConfig) -> Result<L
 pub fn replay_http(
     target: &str,
     admin_token: Option<String>,
+    timeouts: ClientTimeouts,
     trace: Arc<[Request]>,
     config: &LiveConfig,
 ) -> Result<LiveRun, LiveError> {
     config.validate()?;
-    let client = Client::new(target, admin_token.clone())?;
+    let client = Client::with_timeouts(target, admin_token.clone(), timeouts)?;
     let server = client.config()?;
     let mut notes = Vec::new();
     let generator = &server.generator;

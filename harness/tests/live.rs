@@ -9,6 +9,7 @@ use harness::source::Source;
 use reports::results::LiveComparison;
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 use workloads::Workload;
 
 /// Half a millisecond per virtual second: a 124.6 s generation sleeps 62.3 ms, the whole seed
@@ -64,6 +65,8 @@ fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
         target: None,
         time_scale: TIME_SCALE,
         target_token: None,
+        target_connect_timeout: Duration::from_secs(5),
+        target_timeout: Duration::from_secs(60),
     };
     let (comparison, summary) =
         run_for(&source, &options, &outcome.results, &args).expect("live replay");
@@ -98,6 +101,8 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
         target: Some(server.url()),
         time_scale: HTTP_TIME_SCALE,
         target_token: Some(token.into()),
+        target_connect_timeout: Duration::from_secs(5),
+        target_timeout: Duration::from_secs(60),
     };
     let (comparison, summary) =
         run_for(&source, &options, &outcome.results, &args).expect("live replay over HTTP");
