@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 use workloads::Workload;
+use workloads::units::{HitCost, Size, TimeScale, Workers};
 
 /// Half a millisecond per virtual second: a 124.6 s generation sleeps 62.3 ms, the whole seed
 /// example (baseline + cached) takes about 8 s of wall time.
@@ -30,14 +31,14 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn seed_example() -> (Source, RunOptions, RunOutcome) {
+fn seed_example() -> (Source, RunOutcome) {
     let source = Source::Workload(Workload::preset("seed-example").expect("preset"));
     let options = RunOptions {
         measure_memory: false,
         ..RunOptions::default()
     };
     let outcome = run(&source, &options, &mut |_, _| {}).expect("simulation");
-    (source, options, outcome)
+    (source, outcome)
 }
 
 fn check(comparison: &LiveComparison, summary: &str) {
@@ -59,17 +60,17 @@ fn check(comparison: &LiveComparison, summary: &str) {
 #[test]
 fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
     let _serial = one_at_a_time();
-    let (source, options, outcome) = seed_example();
+    let (source, outcome) = seed_example();
     let args = LiveArgs {
         live: true,
         target: None,
-        time_scale: TIME_SCALE,
+        time_scale: TimeScale::new(TIME_SCALE).expect("scale"),
         target_token: None,
         target_connect_timeout: Duration::from_secs(5),
         target_timeout: Duration::from_secs(60),
     };
     let (comparison, summary) =
-        run_for(&source, &options, &outcome.results, &args).expect("live replay");
+        run_for(&source, &outcome.model, &outcome.results, &args).expect("live replay");
     assert_eq!(comparison.mode, "in-process");
     check(&comparison, &summary);
 }
@@ -77,7 +78,7 @@ fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
 #[test]
 fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
     let _serial = one_at_a_time();
-    let (source, options, outcome) = seed_example();
+    let (source, outcome) = seed_example();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -86,10 +87,10 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
     let token = "live-test-token";
     let server_args = ServeArgs {
         bind: "127.0.0.1:0".parse().expect("addr"),
-        time_scale: HTTP_TIME_SCALE,
-        workers: 1,
-        hit_cost: 0.05,
-        max_size: 8 << 20,
+        time_scale: TimeScale::new(HTTP_TIME_SCALE).expect("scale"),
+        workers: Workers::DEFAULT,
+        hit_cost: HitCost::DEFAULT,
+        max_size: Size::from_bytes(8 << 20).expect("size"),
         admin_token: Some(token.into()),
         ..ServeArgs::default()
     };
@@ -99,13 +100,13 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
     let args = LiveArgs {
         live: false,
         target: Some(server.url()),
-        time_scale: HTTP_TIME_SCALE,
+        time_scale: TimeScale::new(HTTP_TIME_SCALE).expect("scale"),
         target_token: Some(token.into()),
         target_connect_timeout: Duration::from_secs(5),
         target_timeout: Duration::from_secs(60),
     };
     let (comparison, summary) =
-        run_for(&source, &options, &outcome.results, &args).expect("live replay over HTTP");
+        run_for(&source, &outcome.model, &outcome.results, &args).expect("live replay over HTTP");
     assert_eq!(comparison.mode, server.url());
     assert!(
         summary.contains("server stats over the cached side: hits +70"),

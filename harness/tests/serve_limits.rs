@@ -7,13 +7,14 @@ use harness::serve::{RunningServer, ServeArgs, start};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
+use workloads::units::{Cost, Size, TimeScale};
 
 fn args() -> ServeArgs {
     ServeArgs {
         bind: "127.0.0.1:0".parse().expect("addr"),
-        time_scale: 0.001,
-        default_cost: 5.0,
-        default_size: 1024,
+        time_scale: TimeScale::DEFAULT,
+        default_cost: Cost::from_secs(5.0).expect("cost"),
+        default_size: Size::from_bytes(1024).expect("size"),
         ..ServeArgs::default()
     }
 }

@@ -29,6 +29,7 @@ mod model;
 mod presets;
 mod spec;
 pub mod tracefile;
+pub mod units;
 
 pub use error::WorkloadError;
 pub use generate::Trace;

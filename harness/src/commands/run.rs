@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reports::results::ResultsFile;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use workloads::units::{ByteBudget, EntryBound, HitCost, Ttl};
 
 /// Where `harness run` writes when `--out` is not given: `target/harness/<workloads>`.
 pub fn default_out_dir(names: &[String]) -> PathBuf {
@@ -37,13 +38,13 @@ impl ModelArgs {
     /// The run options these flags ask for.
     pub fn options(&self) -> RunOptions {
         RunOptions {
-            workers: self.workers,
-            hit_cost_s: self.hit_cost,
+            workers: self.workers.get(),
+            hit_cost_s: self.hit_cost.map(HitCost::secs),
             single_flight: !self.no_single_flight,
             clients: self.clients,
-            max_entries: self.cache.max_entries.map(|l| l.0),
-            max_bytes: self.cache.max_bytes.map(|l| l.0),
-            ttl: self.cache.ttl.map(|t| t.0),
+            max_entries: self.cache.max_entries.map(EntryBound::get),
+            max_bytes: self.cache.max_bytes.map(ByteBudget::get),
+            ttl: self.cache.ttl.map(Ttl::get),
             measure_lookups: !self.no_lookup_time,
             ..RunOptions::default()
         }
@@ -57,7 +58,7 @@ struct Presentation {
     report: bool,
     quiet: bool,
     sweep: bool,
-    live: Option<crate::live::LiveArgs>,
+    live: Option<crate::cli::LiveArgs>,
 }
 
 /// `harness run`.
@@ -182,7 +183,8 @@ fn execute(
         bar.finish_and_clear();
         let mut outcome = outcome?;
         if let Some(live) = &presentation.live {
-            let (comparison, text) = crate::live::run_for(source, options, &outcome.results, live)?;
+            let (comparison, text) =
+                crate::live::run_for(source, &outcome.model, &outcome.results, live)?;
             outcome.results.live = Some(comparison);
             live_texts.push(text);
         }

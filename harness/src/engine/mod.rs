@@ -149,9 +149,8 @@ pub fn secs_to_ns(s: f64) -> u64 {
     }
 }
 
-/// The largest generation or hit cost the engine accepts: one year. Anything longer is an input
-/// error, not a model: a few of them would push virtual time past what `u64` nanoseconds hold.
-pub const MAX_COST_S: f64 = 365.0 * 24.0 * 3600.0;
+/// Longest generation (or hit) cost accepted: one year (owned by [`workloads::units`]).
+pub use workloads::units::MAX_COST_S;
 
 /// Converts seconds to integer nanoseconds, or `None` when negative, NaN or beyond `u64` ns.
 pub fn checked_secs_to_ns(s: f64) -> Option<u64> {

@@ -56,24 +56,19 @@ mod connections;
 mod error;
 mod extract;
 pub mod fingerprint;
-mod generator;
 pub mod load;
 mod metrics;
 mod routes;
 mod server;
 mod state;
-pub mod timing;
 
 pub use config::{
-    ByteBudget, ConfigError, DEFAULT_ENTRIES_PAGE, DEFAULT_MAX_BYTES, MAX_BYTES_LIMIT,
-    MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE, MAX_TTL_S, MIN_TIME_SCALE, MIN_TTL_S, ServeArgs,
-    ServeConfig, parse_byte_budget, parse_ttl,
+    ConfigError, DEFAULT_ENTRIES_PAGE, DEFAULT_MAX_BYTES, MAX_ENTRIES_PAGE, ServeArgs, ServeConfig,
 };
 pub use connections::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS, FD_RESERVE};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{StrictJson, parse_json};
-pub use generator::{Payload, SimGenerator};
-pub use metrics::{LATENCY_BUCKETS_S, Metrics, Outcome};
+pub use metrics::{LATENCY_BUCKETS_S, Metrics, status_label};
 pub use routes::{EntriesQuery, router};
 pub use server::{
     RunningServer, ServeError, ShutdownReport, ShutdownSignals, run, shutdown_signal, start,
