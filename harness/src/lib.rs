@@ -23,6 +23,7 @@ pub mod run;
 pub mod serve;
 pub mod sized_cache;
 pub mod source;
+pub mod staged;
 pub mod summary;
 pub mod verdict;
 

@@ -38,6 +38,12 @@ pub fn read_results(dir_or_file: &Path) -> Result<ResultsFile, ReportError> {
         path: path.clone(),
         source,
     })?;
+    // A run directory's manifest vouches for its results (see crate::manifest).
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    crate::Manifest::check(dir, &path)?;
     parse_results(&path, &text)
 }
 

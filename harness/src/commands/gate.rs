@@ -282,9 +282,8 @@ pub fn gate(
     } else {
         Some(read_baseline(baseline_path)?)
     };
-    if let Some(dir) = out {
-        output::prepare_dir(dir)?;
-    }
+    // Nothing appears in --out until results.json is complete (crate::staged).
+    let staged = out.map(crate::staged::StagedDir::begin).transpose()?;
     let options = RunOptions {
         measure_lookups: false,
         measure_memory: true,
@@ -322,14 +321,15 @@ pub fn gate(
         }
     }
 
-    if let Some(dir) = out {
+    if let Some(staged) = staged {
         let file = reports::ResultsFile {
             schema_version: reports::SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             runs: outcomes.iter().map(|o| o.results.clone()).collect(),
         };
-        reports::write_results(dir, &file)
-            .with_context(|| format!("writing results into {}", dir.display()))?;
+        reports::write_results(staged.path(), &file)
+            .with_context(|| format!("writing results into {}", staged.target().display()))?;
+        staged.commit()?;
     }
 
     let report = GateReport { checks };

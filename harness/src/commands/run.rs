@@ -5,6 +5,7 @@ use crate::cli::{ModelArgs, ReplayArgs, RunArgs};
 use crate::output;
 use crate::run::{RunOptions, RunOutcome};
 use crate::source::Source;
+use crate::staged::StagedDir;
 use crate::summary;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -155,10 +156,13 @@ fn execute(
     options: &RunOptions,
     presentation: &Presentation,
 ) -> anyhow::Result<Status> {
-    if let Some(dir) = &presentation.out {
-        // Before minutes of replay, not after.
-        output::prepare_dir(dir)?;
-    }
+    // Before minutes of replay, not after: fails now if nothing can be written there. Nothing
+    // appears in --out until every output has been written (see crate::staged).
+    let staged = presentation
+        .out
+        .as_deref()
+        .map(StagedDir::begin)
+        .transpose()?;
     let passes = if options.measure_memory { 3 } else { 2 };
     let mut outcomes: Vec<RunOutcome> = Vec::new();
     let mut live_texts: Vec<String> = Vec::new();
@@ -216,15 +220,16 @@ fn execute(
         text.push_str(&summary::sweep_summary(&crate::memory::sweep()));
     }
 
-    if let Some(dir) = &presentation.out {
+    if let Some(staged) = staged {
+        let target = staged.target().to_path_buf();
+        let dir = staged.path();
+        let shown = |path: &Path| target.join(path.strip_prefix(dir).unwrap_or(path));
         let results = reports::write_results(dir, &file)
-            .with_context(|| format!("writing results into {}", dir.display()))?;
-        for run in &file.runs {
-            output::write_run_csvs(dir, run)?;
-        }
-        let mut written = format!("results: {}", results.display());
+            .with_context(|| format!("writing results into {}", target.display()))?;
+        output::write_run_csvs(dir, &file.runs)?;
+        let mut written = format!("results: {}", shown(&results).display());
         if presentation.report {
-            let label = dir
+            let label = target
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "run".to_string());
@@ -235,16 +240,17 @@ fn execute(
                 }],
                 dir,
             )
-            .with_context(|| format!("writing the report into {}", dir.display()))?;
+            .with_context(|| format!("writing the report into {}", target.display()))?;
             written.push_str(&format!(
                 "; report: {} and {}",
-                files.markdown.display(),
-                files.html.display()
+                shown(&files.markdown).display(),
+                shown(&files.html).display()
             ));
         }
+        staged.commit()?;
         text.push_str(&format!(
             "\noutput written to {} ({written})\n",
-            dir.display()
+            target.display()
         ));
     }
 
