@@ -18,6 +18,7 @@ pub mod live;
 pub mod memory;
 pub mod model;
 pub mod output;
+pub mod progress;
 pub mod realtime;
 pub mod run;
 pub mod serve;

@@ -117,7 +117,7 @@ pub struct RunOutcome {
 }
 
 /// Replays `source` baseline then cached (then with real payloads for memory) and assembles the
-/// results. `progress(pass, requests_done)` is called every 65,536 requests of each pass.
+/// results. `progress(pass, requests_done)` is called every 4,096 requests of each pass.
 pub fn run(
     source: &Source,
     options: &RunOptions,

@@ -141,3 +141,43 @@ fn logs_to_a_non_terminal_carry_no_colour_codes() {
         "ANSI escape in a log to a pipe: {log:?}"
     );
 }
+
+#[test]
+fn a_run_to_a_non_terminal_prints_periodic_progress_lines() {
+    let dir = tempdir();
+    let toml = dir.path().join("many.toml");
+    let spec = "name = \"many\"\nrequests = 60_000\nseed = 3\n[keys]\nkind = \"unique\"\n\
+                [size]\nkind = \"fixed\"\nbytes = 1024\n[cost]\nkind = \"fixed\"\nseconds = 1.0\n\
+                [arrival]\nkind = \"closed\"\nclients = 1\n";
+    assert!(std::fs::write(&toml, spec).is_ok());
+    let run = |interval: &str| {
+        harness(&[
+            "run",
+            "--workload",
+            &toml.to_string_lossy(),
+            "--no-memory",
+            "--no-report",
+            "--progress-interval",
+            interval,
+            "--out",
+            &dir.path().join("out").to_string_lossy(),
+        ])
+    };
+    // stderr is a pipe here: no bar, but lines once the interval has passed.
+    let o = run("1ms");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<_> = err
+        .lines()
+        .filter(|l| l.starts_with("progress: many: "))
+        .collect();
+    assert!(lines.len() >= 2, "{err}");
+    assert!(
+        lines.iter().any(|l| l.contains(" of 120000 requests (")),
+        "{err}"
+    );
+    // A run shorter than the interval prints none.
+    let o = run("1h");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("progress:"), "{}", stderr(&o));
+}

@@ -110,6 +110,11 @@ pub struct RunArgs {
     /// Live replay beside the simulation (`--live`, `--target URL`, `--time-scale`).
     #[command(flatten)]
     pub live: LiveArgs,
+    /// With stderr not a terminal (CI, a log file): print a progress line this often once a
+    /// run has lasted this long (e.g. `5s`, `1m`).
+    #[arg(long, env = "GENCACHE_PROGRESS_INTERVAL", value_name = "DURATION", default_value = "5s",
+          value_parser = parse::parse_timeout)]
+    pub progress_interval: std::time::Duration,
 }
 
 /// `harness gen`.
@@ -154,6 +159,11 @@ pub struct ReplayArgs {
     /// With --out: do not write the report.
     #[arg(long)]
     pub no_report: bool,
+    /// With stderr not a terminal (CI, a log file): print a progress line this often once a
+    /// run has lasted this long (e.g. `5s`, `1m`).
+    #[arg(long, env = "GENCACHE_PROGRESS_INTERVAL", value_name = "DURATION", default_value = "5s",
+          value_parser = parse::parse_timeout)]
+    pub progress_interval: std::time::Duration,
 }
 
 /// `harness calibrate`.

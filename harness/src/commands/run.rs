@@ -3,14 +3,13 @@
 use super::{Status, workload_names};
 use crate::cli::{ModelArgs, ReplayArgs, RunArgs};
 use crate::output;
+use crate::progress::Progress;
 use crate::run::{RunOptions, RunOutcome};
 use crate::source::Source;
 use crate::staged::StagedDir;
 use crate::summary;
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 use reports::results::ResultsFile;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use workloads::units::{ByteBudget, EntryBound, HitCost, Ttl};
 
@@ -60,6 +59,7 @@ struct Presentation {
     quiet: bool,
     sweep: bool,
     live: Option<crate::cli::LiveArgs>,
+    progress_interval: std::time::Duration,
 }
 
 /// `harness run`.
@@ -81,6 +81,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Status> {
         quiet,
         sweep: options.measure_memory,
         live: args.live.requested().then(|| args.live.clone()),
+        progress_interval: args.progress_interval,
     };
     execute(&sources, &options, &presentation)
 }
@@ -121,6 +122,7 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         quiet,
         sweep: false,
         live: None,
+        progress_interval: args.progress_interval,
     };
     execute(&[source], &options, &presentation)
 }
@@ -132,23 +134,6 @@ fn has_timestamps(format: workloads::tracefile::TraceFormat) -> bool {
         TraceFormat::Csv | TraceFormat::OracleGeneral | TraceFormat::OracleGeneralZst => true,
         TraceFormat::Cache2kXz | TraceFormat::Text => false,
     }
-}
-
-fn progress_bar(source: &Source, passes: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stdout().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = match source {
-        Source::Workload(w) => ProgressBar::new(w.requests.saturating_mul(passes)),
-        Source::TraceFile { .. } => ProgressBar::new_spinner(),
-    };
-    let style = ProgressStyle::with_template(
-        "{prefix} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_prefix(source.name());
-    bar
 }
 
 fn execute(
@@ -167,24 +152,32 @@ fn execute(
     let mut outcomes: Vec<RunOutcome> = Vec::new();
     let mut live_texts: Vec<String> = Vec::new();
     for source in sources {
-        let bar = progress_bar(source, passes, presentation.quiet);
-        let mut done_before = 0u64;
-        let mut last_pass = "";
         let requests = match source {
             Source::Workload(w) => w.requests,
             Source::TraceFile { .. } => 0,
         };
+        let total = match source {
+            Source::Workload(w) => Some(w.requests.saturating_mul(passes)),
+            Source::TraceFile { .. } => None,
+        };
+        let mut progress = Progress::new(
+            &source.name(),
+            total,
+            presentation.quiet,
+            presentation.progress_interval,
+        );
+        let mut done_before = 0u64;
+        let mut last_pass = "";
         let outcome = crate::run::run(source, options, &mut |pass, n| {
             if pass != last_pass {
                 if !last_pass.is_empty() {
                     done_before += requests;
                 }
                 last_pass = pass;
-                bar.set_message(pass);
             }
-            bar.set_position(done_before + n);
+            progress.update(pass, done_before + n);
         });
-        bar.finish_and_clear();
+        progress.finish();
         let mut outcome = outcome?;
         if let Some(live) = &presentation.live {
             let (comparison, text) =
