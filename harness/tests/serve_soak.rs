@@ -254,9 +254,12 @@ fn half_open(addr: SocketAddr) -> Result<(), String> {
     }
 }
 
+/// One kind of slow client, run against the server's address.
+type SlowCheck = fn(SocketAddr) -> Result<(), String>;
+
 fn slow_clients(addr: SocketAddr, stop: &AtomicBool, counts: &Counts) {
     while !stop.load(Ordering::SeqCst) {
-        let checks: [(&str, fn(SocketAddr) -> Result<(), String>); 3] = [
+        let checks: [(&str, SlowCheck); 3] = [
             ("slow sender", slow_sender),
             ("idle keep-alive", idle_keep_alive),
             ("half-open", half_open),
