@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod engine;
@@ -28,7 +29,8 @@ pub mod staged;
 pub mod summary;
 pub mod verdict;
 
-/// Every allocation of the harness (binary, tests, benches) goes through the counting allocator,
-/// so the cache's heap can be measured, not estimated.
+/// The library's own unit tests measure heap, so their test binary counts allocations (the
+/// `harness` binary and the tests and benches that need it declare it themselves).
+#[cfg(test)]
 #[global_allocator]
 static GLOBAL: alloc::CountingAlloc = alloc::CountingAlloc;

@@ -10,6 +10,11 @@ use harness::cli::{Cli, Command};
 use harness::commands::{self, Status};
 use std::process::ExitCode;
 
+/// Every allocation of the binary is counted, so the memory pass measures the cache's heap
+/// rather than estimating it.
+#[global_allocator]
+static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.quiet);
@@ -21,6 +26,7 @@ fn main() -> ExitCode {
         Command::List => commands::list(&mut std::io::stdout()),
         Command::Calibrate(args) => commands::calibrate(
             &args.workload,
+            &args.model.options(),
             &mut std::io::stdout(),
             &mut std::io::stderr(),
         ),

@@ -89,6 +89,13 @@ pub enum RunError {
         /// What is wrong with it.
         source: workloads::units::UnitError,
     },
+    /// The memory pass was asked for in a process without the counting allocator.
+    #[error(
+        "the memory pass needs the counting allocator: declare `#[global_allocator] static \
+         GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;` in the binary \
+         (or run without the memory pass)"
+    )]
+    NoCountingAllocator,
     /// The trace had no requests.
     #[error("{name}: the trace has no requests")]
     Empty {
@@ -125,10 +132,20 @@ pub fn run(
 ) -> Result<RunOutcome, RunError> {
     let model = Model::new(source, options)?;
     let name = source.name();
+    if options.measure_memory && !crate::alloc::installed() {
+        return Err(RunError::NoCountingAllocator);
+    }
 
     // Pass 1: baseline (also counts requests and distinct keys for the windows).
-    let (base, distinct_keys) =
-        replay_pass(source, &model, Pass::Baseline, None, &mut NoCache, progress)?;
+    let (base, distinct_keys) = replay_pass(
+        source,
+        &model,
+        Pass::Baseline,
+        None,
+        &mut NoCache,
+        true,
+        progress,
+    )?;
     if base.requests == 0 {
         return Err(RunError::Empty { name });
     }
@@ -138,7 +155,15 @@ pub fn run(
     let mut cache = LruSim::new(&model.limits);
     let started = Instant::now();
     let cpu_before = crate::alloc::process_cpu_seconds();
-    let (cached, _) = replay_pass(source, &model, Pass::Cached, expected, &mut cache, progress)?;
+    let (cached, _) = replay_pass(
+        source,
+        &model,
+        Pass::Cached,
+        expected,
+        &mut cache,
+        false,
+        progress,
+    )?;
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = cpu_before
         .zip(crate::alloc::process_cpu_seconds())
@@ -148,7 +173,18 @@ pub fn run(
     // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
     let memory = if options.measure_memory {
         let mut cache = MemorySim::new(&model.limits);
-        Some(replay_pass(source, &model, Pass::Memory, expected, &mut cache, progress)?.0)
+        Some(
+            replay_pass(
+                source,
+                &model,
+                Pass::Memory,
+                expected,
+                &mut cache,
+                false,
+                progress,
+            )?
+            .0,
+        )
     } else {
         None
     };
@@ -231,14 +267,15 @@ pub fn run(
 
 /// One pass of the source through `cache`: opens the source, replays it with the model's
 /// configuration for `pass`, and closes it. A read error ends the stream early and names the file
-/// and line, so it is reported before the engine's error. Returns the outcome and (for the
-/// baseline, which counts them) the distinct keys.
-fn replay_pass<C: SimCache>(
+/// and line, so it is reported before the engine's error. Returns the outcome and (with
+/// `count_distinct`; 0 otherwise) the distinct keys.
+pub(crate) fn replay_pass<C: SimCache>(
     source: &Source,
     model: &Model,
     pass: Pass,
     expected_requests: Option<u64>,
     cache: &mut C,
+    count_distinct: bool,
     progress: &mut dyn FnMut(&'static str, u64),
 ) -> Result<(SideOutcome, u64), RunError> {
     let fail = |e| RunError::Source {
@@ -246,7 +283,7 @@ fn replay_pass<C: SimCache>(
         source: e,
     };
     let mut stream = source.open().map_err(fail)?;
-    if pass == Pass::Baseline {
+    if count_distinct {
         stream = stream.count_distinct();
     }
     let config = model.engine_config(pass, expected_requests);
@@ -259,6 +296,15 @@ fn replay_pass<C: SimCache>(
         source: e,
     })?;
     Ok((outcome, distinct_keys))
+}
+
+/// The results file of these runs: the one place `harness run`, `replay` and `gate` build it.
+pub fn results_file(outcomes: &[RunOutcome]) -> reports::ResultsFile {
+    reports::ResultsFile {
+        schema_version: reports::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        runs: outcomes.iter().map(|o| o.results.clone()).collect(),
+    }
 }
 
 fn ratio(a: f64, b: f64) -> f64 {

@@ -1,6 +1,10 @@
 //! The engine with the real `gencache` cache on the presets and hand-built workloads:
 //! hand-computed cases, single-flight, budgets, TTL, memory and determinism.
 
+/// The memory pass measures the heap through the counting allocator.
+#[global_allocator]
+static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+
 use harness::run::{RunOptions, RunOutcome, run};
 use harness::source::Source;
 use workloads::Workload;

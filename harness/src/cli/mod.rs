@@ -172,6 +172,10 @@ pub struct CalibrateArgs {
     /// Preset name(s) or workload TOML path(s), comma-separated, or "all".
     #[arg(long, short, value_name = "NAME|PATH[,..]|all")]
     pub workload: String,
+    /// The model to calibrate for, as `harness run` takes it (workers, clients, cache bounds...):
+    /// the exponent is found for the run these flags make. Lookup time is always left out.
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 /// `harness report`.

@@ -1,19 +1,21 @@
-//! `harness calibrate`: runs the workloads crate's calibration and prints what it found.
+//! `harness calibrate`: runs [`crate::calibrate`] (engine replays) and prints what it found.
 
 use super::{Status, workload_names};
 use std::io::Write;
 
-/// Calibrates each named workload: the findings go to `out`, and a workload that cannot be
-/// calibrated (no target hit rate, a target out of reach) to `errors`, with `Status::Failed`.
+/// Calibrates each named workload for the model `options` describe: the findings go to `out`,
+/// and a workload that cannot be calibrated (no target hit rate, a target out of reach) to
+/// `errors`, with `Status::Failed`.
 pub fn calibrate(
     workload: &str,
+    options: &crate::run::RunOptions,
     out: &mut dyn Write,
     errors: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     let mut status = Status::Passed;
     for name in workload_names(workload) {
         let w = workloads::Workload::resolve(&name)?;
-        match workloads::calibrate::calibrate(&w) {
+        match crate::calibrate::calibrate_with(&w, options) {
             Ok(c) => writeln!(
                 out,
                 "{}: exponent {:.6}; achieved hit rate {:.3} % (target {:.3} %); unbounded-cache \

@@ -9,7 +9,6 @@ use crate::source::Source;
 use crate::staged::StagedDir;
 use crate::summary;
 use anyhow::Context;
-use reports::results::ResultsFile;
 use std::path::{Path, PathBuf};
 use workloads::units::{ByteBudget, EntryBound, HitCost, Ttl};
 
@@ -194,11 +193,7 @@ fn execute(
         outcomes.push(outcome);
     }
 
-    let file = ResultsFile {
-        schema_version: reports::SCHEMA_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        runs: outcomes.iter().map(|o| o.results.clone()).collect(),
-    };
+    let file = crate::run::results_file(&outcomes);
 
     let mut text = String::new();
     for o in &outcomes {
