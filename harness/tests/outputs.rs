@@ -40,14 +40,15 @@ fn gen_into_a_fifo_streams_and_leaves_the_fifo() {
         &fifo.to_string_lossy(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let text = reader.join().unwrap_or_default();
-    assert!(text.starts_with("time,key,size,cost\n"), "{text:.80}");
-    assert_eq!(text.lines().count(), 101);
+    // Checked before joining: a replaced FIFO (the bug) would leave the reader blocked forever.
     let kind = std::fs::symlink_metadata(&fifo).map(|m| m.file_type());
     assert!(
         kind.map(|k| k.is_fifo()).unwrap_or(false),
         "the FIFO was replaced"
     );
+    let text = reader.join().unwrap_or_default();
+    assert!(text.starts_with("time,key,size,cost\n"), "{text:.80}");
+    assert_eq!(text.lines().count(), 101);
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .into_iter()
         .flatten()

@@ -27,6 +27,12 @@ const MAX_SYMLINK_HOPS: usize = 40;
 /// stream target, bytes go straight through). Dropping it without committing leaves the old
 /// file in place and removes the temporary.
 ///
+/// - **missing or a regular file**: temporary file in the same directory, renamed over the path
+///   on commit; a new file gets `0666` minus the umask, a replaced one keeps its mode;
+/// - **a symlink**: followed; the link itself is never replaced;
+/// - **a character device or FIFO**: written as a stream, never replaced;
+/// - **a directory, block device or socket**: refused.
+///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use std::io::Write;
@@ -86,7 +92,7 @@ fn is_stream(_: &std::fs::FileType) -> bool {
 }
 
 impl AtomicFile {
-    /// Starts writing `path` (see the [module docs](self) for what each kind of path does).
+    /// Starts writing `path` (see [`AtomicFile`] for what each kind of path does).
     /// The error is the bare I/O error; callers name the path.
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
         let target = resolve(path)?;

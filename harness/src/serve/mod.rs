@@ -44,7 +44,8 @@
 //! let args = ServeArgs { bind: "127.0.0.1:0".parse().unwrap(), ..ServeArgs::default() };
 //! let server = start(args.validate()?).await?;
 //! println!("listening on {}", server.url());
-//! server.shutdown().await?;
+//! let report = server.shutdown().await?;
+//! assert!(report.clean());
 //! # Ok(()) }
 //! ```
 
