@@ -109,9 +109,14 @@ pub fn thread_net_bytes() -> i64 {
 /// Runs `f` and returns its result with the net heap bytes it kept alive on this thread.
 ///
 /// ```
-/// let (v, kept) = harness::alloc::measure(|| vec![0u8; 4096]);
-/// assert_eq!(v.len(), 4096);
-/// assert_eq!(kept, 4096);
+/// #[global_allocator]
+/// static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+///
+/// fn main() {
+///     let (v, kept) = harness::alloc::measure(|| vec![0u8; 4096]);
+///     assert_eq!(v.len(), 4096);
+///     assert_eq!(kept, 4096);
+/// }
 /// ```
 pub fn measure<T>(f: impl FnOnce() -> T) -> (T, i64) {
     let before = thread_net_bytes();

@@ -16,27 +16,20 @@ pub struct OutputError {
 }
 
 /// Writes `contents` to `path` through the project's one atomic writer
-/// ([`reports::write_file`]: temporary file and rename for a regular file, a stream for a
-/// device or FIFO, symlinks followed, ordinary permissions).
+/// ([`reports::write_atomic`], [`reports::AtomicFile`]: temporary file and rename for a regular
+/// file, a stream for a device or FIFO, symlinks followed, ordinary permissions).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
-    reports::write_file(path, contents).map_err(|source| OutputError {
-        path: path.to_path_buf(),
-        source,
+    reports::write_atomic(path, contents).map_err(|e| match e {
+        reports::ReportError::Write { path, source } => OutputError { path, source },
+        other => OutputError {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
     })
 }
 
-/// File-name-safe form of a workload name.
-pub fn slug(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
+/// File-name-safe form of a workload name (the one [`reports::format::slug`]).
+pub use reports::format::slug;
 
 /// The timeline as CSV.
 pub fn timeline_csv(run: &RunResults) -> String {
@@ -129,7 +122,8 @@ mod tests {
 
     #[test]
     fn slugs_are_file_name_safe() {
-        assert_eq!(slug("web07.trace.xz"), "web07.trace.xz");
-        assert_eq!(slug("a b/c"), "a_b_c");
+        assert_eq!(slug("web07.trace.xz"), "web07-trace-xz");
+        assert_eq!(slug("a b/c"), "a-b-c");
+        assert_eq!(slug("typical+busy"), "typical-busy");
     }
 }

@@ -240,13 +240,8 @@ pub fn run(
             peak_bytes: stats.peak_bytes,
             peak_entries: stats.peak_entries,
         },
-        memory: memory.as_ref().map(memory_report).unwrap_or(MemoryReport {
-            payload_bytes: 0,
-            heap_bytes: 0,
-            entries: 0,
-            overhead_pct: 0.0,
-            overhead_per_entry: 0.0,
-        }),
+        // Absent when the memory pass did not run (schema v2), not zeros.
+        memory: memory.as_ref().map(memory_report),
         claims: verdict::verdicts(&facts),
         timeline: timeline(&cached, memory.as_ref()),
         replay: ReplaySpeed {
@@ -345,32 +340,11 @@ fn memory_report(side: &SideOutcome) -> MemoryReport {
             .max_by_key(|o| o.payload_bytes),
     }
     .unwrap_or_default();
-    overhead(
+    MemoryReport::new(
         point.payload_bytes,
         point.heap_bytes.unwrap_or(0),
         point.entries,
     )
-}
-
-/// The overhead figures for `heap` bytes held for `payload` bytes in `entries` entries.
-///
-/// With no payload the overhead percentage is undefined; the schema's `f64` (JSON has no NaN)
-/// then holds 0 — read it only with [`overhead_defined`].
-pub fn overhead(payload: u64, heap: u64, entries: u64) -> MemoryReport {
-    let extra = heap as f64 - payload as f64;
-    MemoryReport {
-        payload_bytes: payload,
-        heap_bytes: heap,
-        entries,
-        overhead_pct: ratio(extra * 100.0, payload as f64),
-        overhead_per_entry: ratio(extra, entries as f64),
-    }
-}
-
-/// Whether `memory.overhead_pct` means anything: a payload was measured (a percentage of zero
-/// bytes is undefined, not "0 %, the claim holds").
-pub fn overhead_defined(memory: &MemoryReport) -> bool {
-    memory.payload_bytes > 0 && memory.heap_bytes > 0
 }
 
 fn timeline(cached: &SideOutcome, memory: Option<&SideOutcome>) -> Vec<WindowPoint> {
@@ -422,10 +396,19 @@ mod tests {
 
     #[test]
     fn overhead_is_defined_only_with_a_payload() {
-        let none = overhead(0, 4096, 10);
-        assert!(!overhead_defined(&none));
-        let some = overhead(1000, 1100, 10);
-        assert!(overhead_defined(&some));
-        assert!((some.overhead_pct - 10.0).abs() < 1e-9);
+        assert_eq!(MemoryReport::new(0, 4096, 10).overhead_pct, None);
+        let some = MemoryReport::new(1000, 1100, 10);
+        assert!(some.overhead_pct.is_some_and(|o| (o - 10.0).abs() < 1e-9));
+        assert_eq!(some.overhead_per_entry, Some(10.0));
+    }
+
+    #[test]
+    fn a_run_without_the_memory_pass_has_no_memory_report() {
+        let options = RunOptions {
+            measure_memory: false,
+            ..RunOptions::default()
+        };
+        let r = run(&Source::Workload(seed_example()), &options, &mut |_, _| {});
+        assert!(r.is_ok_and(|o| o.results.memory.is_none()));
     }
 }

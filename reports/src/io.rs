@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::ReportError;
-use crate::results::{ResultsFile, SCHEMA_VERSION};
+use crate::results::{OLDEST_READABLE_SCHEMA, ResultsFile, SCHEMA_VERSION};
 
 /// File name of the results inside a results directory.
 pub const RESULTS_FILE_NAME: &str = "results.json";
@@ -56,15 +56,20 @@ pub fn parse_results(path: &Path, text: &str) -> Result<ResultsFile, ReportError
     }
     let probe: VersionProbe = deserialize_with_path(path, text)?;
     if let Some(found) = probe.schema_version
-        && found != SCHEMA_VERSION
+        && !(OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&found)
     {
         return Err(ReportError::UnsupportedSchema {
             path: path.to_path_buf(),
             found,
             supported: SCHEMA_VERSION,
+            oldest: OLDEST_READABLE_SCHEMA,
         });
     }
-    deserialize_with_path(path, text)
+    let mut file: ResultsFile = deserialize_with_path(path, text)?;
+    if file.schema_version == 1 {
+        file.upgrade_v1();
+    }
+    Ok(file)
 }
 
 fn deserialize_with_path<T: serde::de::DeserializeOwned>(
@@ -133,8 +138,16 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), ReportError> {
     })
 }
 
-/// Writes `bytes` to `path` through the project's one atomic writer ([`crate::write_file`]).
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+/// Writes `bytes` to `path` through the project's one atomic writer ([`crate::AtomicFile`]):
+/// a reader never sees a half-written file and an interrupted run leaves the old file intact; a
+/// FIFO or character device is written as a stream, a symlink followed, a new file gets
+/// ordinary permissions. Every output goes through it (results, reports, charts, the harness's
+/// CSVs, `gen` traces and the gate baseline).
+///
+/// # Errors
+///
+/// [`ReportError::Write`] naming `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     crate::atomic::write_file(path, bytes).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
@@ -172,7 +185,7 @@ mod tests {
             .to_string();
         assert!(
             err.contains(
-                "results.json schema version 7 is not supported (this build reads version 1)"
+                "results.json schema version 7 is not supported (this build reads versions 1 to 2)"
             ),
             "{err}"
         );

@@ -68,7 +68,7 @@ fn generations(r: &RunResults) -> Option<f64> {
 }
 /// A percentage of zero payload is undefined, not a pass.
 fn memory_overhead_pct(r: &RunResults) -> Option<f64> {
-    crate::run::overhead_defined(&r.memory).then_some(r.memory.overhead_pct)
+    r.memory.and_then(|m| m.overhead_pct)
 }
 fn joined(r: &RunResults) -> Option<f64> {
     Some(r.cache.joined as f64)
