@@ -685,12 +685,24 @@ impl<K, V> Drop for LeaderGuard<'_, K, V> {
             return;
         }
         self.inner.loads.failures.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(
-            "single-flight load abandoned (leader panicked or was cancelled); a waiter takes over"
-        );
-        {
+        let waiters = {
             let mut shard = self.inner.flights.lock(self.hash);
             Flights::finish(&mut shard, self.hash, &self.flight);
+            // Unregistered under the shard lock, nobody can join any more: every other holder
+            // of the flight is a waiter (each keeps its clone until the outcome is published).
+            Arc::strong_count(&self.flight).saturating_sub(1)
+        };
+        if waiters > 0 {
+            tracing::warn!(
+                waiters,
+                "single-flight load abandoned (leader panicked or was cancelled); a waiter takes over"
+            );
+        } else {
+            // A cancelled load nobody waits for (a client hung up, a server shutting down) is
+            // routine; a panic reports itself.
+            tracing::debug!(
+                "single-flight load abandoned (leader panicked or was cancelled); no waiter"
+            );
         }
         self.flight.publish(Outcome::Abandoned);
     }

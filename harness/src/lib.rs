@@ -23,11 +23,13 @@ pub mod memory;
 pub mod model;
 pub mod output;
 pub mod policies;
+pub mod progress;
 pub mod realtime;
 pub mod run;
 pub mod serve;
 pub mod sized_cache;
 pub mod source;
+pub mod staged;
 pub mod summary;
 pub mod verdict;
 

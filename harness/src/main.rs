@@ -1,7 +1,8 @@
 //! harness: replays workloads through the real gencache cache in front of a simulated slow
 //! generator and turns them into a verdict (speedup, hit rate, latency, memory overhead).
 //!
-//! Exit codes: 0 success; 1 a check failed (`gate`, `calibrate`); 2 unusable input (bad flag,
+//! Exit codes: 0 success; 1 a check failed (`gate`, `calibrate`) or `serve` dropped requests
+//! at shutdown; 2 unusable input (bad flag,
 //! unknown workload, unreadable trace, unwritable output, missing or corrupt gate baseline).
 
 use clap::Parser;
@@ -28,9 +29,10 @@ fn main() -> ExitCode {
             &args.workload,
             &args.model.options(),
             &mut std::io::stdout(),
+            &mut std::io::stderr(),
         ),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),
-        Command::Serve(args) => harness::serve::run(args).map(|()| Status::Passed),
+        Command::Serve(args) => harness::serve::run(args),
         Command::Gate(args) => commands::gate(
             &args.baseline,
             args.update_baseline,
@@ -49,13 +51,16 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr; `RUST_LOG` selects them (default: warnings, errors only with --quiet).
+/// Colour only when stderr is a terminal: a log file or a CI capture gets plain text.
 fn init_tracing(quiet: bool) {
+    use std::io::IsTerminal;
     let default = if quiet { "error" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 

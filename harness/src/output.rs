@@ -15,23 +15,9 @@ pub struct OutputError {
     pub source: std::io::Error,
 }
 
-/// Creates `dir` (and parents) and checks that files can be created in it.
-pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
-    std::fs::create_dir_all(dir).map_err(|source| OutputError {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let probe = dir.join(format!(".harness-write-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|source| OutputError {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let _ = std::fs::remove_file(&probe);
-    Ok(())
-}
-
-/// Writes `contents` to `path` atomically, through the project's one atomic writer
-/// ([`reports::write_atomic`]).
+/// Writes `contents` to `path` through the project's one atomic writer
+/// ([`reports::write_atomic`], [`reports::AtomicFile`]: temporary file and rename for a regular
+/// file, a stream for a device or FIFO, symlinks followed, ordinary permissions).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
     reports::write_atomic(path, contents).map_err(|e| match e {
         reports::ReportError::Write { path, source } => OutputError { path, source },
@@ -77,25 +63,28 @@ pub fn latency_csv(curve: &[(f64, f64)]) -> String {
 }
 
 /// Writes `<name>.timeline.csv`, `<name>.latency-baseline.csv` and `<name>.latency-cached.csv`
-/// into `dir`; returns the paths.
-pub fn write_run_csvs(dir: &Path, run: &RunResults) -> Result<Vec<PathBuf>, OutputError> {
-    let name = slug(&run.workload.name);
-    let files = [
-        (format!("{name}.timeline.csv"), timeline_csv(run)),
-        (
-            format!("{name}.latency-baseline.csv"),
-            latency_csv(&run.baseline.latency_curve),
-        ),
-        (
-            format!("{name}.latency-cached.csv"),
-            latency_csv(&run.cached.latency_curve),
-        ),
-    ];
+/// of every run into `dir`; returns the paths. Two runs of the same workload name get distinct
+/// files, numbered as the charts are (`typical`, `typical-2`: [`reports::number_repeats`]).
+pub fn write_run_csvs(dir: &Path, runs: &[RunResults]) -> Result<Vec<PathBuf>, OutputError> {
+    let names = reports::number_repeats(runs.iter().map(|run| slug(&run.workload.name)));
     let mut written = Vec::new();
-    for (file, contents) in files {
-        let path = dir.join(file);
-        write_atomic(&path, contents.as_bytes())?;
-        written.push(path);
+    for (run, name) in runs.iter().zip(names) {
+        let files = [
+            (format!("{name}.timeline.csv"), timeline_csv(run)),
+            (
+                format!("{name}.latency-baseline.csv"),
+                latency_csv(&run.baseline.latency_curve),
+            ),
+            (
+                format!("{name}.latency-cached.csv"),
+                latency_csv(&run.cached.latency_curve),
+            ),
+        ];
+        for (file, contents) in files {
+            let path = dir.join(file);
+            write_atomic(&path, contents.as_bytes())?;
+            written.push(path);
+        }
     }
     Ok(written)
 }
@@ -126,7 +115,7 @@ mod tests {
 
     #[test]
     fn unwritable_directory_is_a_clear_error() {
-        let err = prepare_dir(Path::new("/proc/harness-cannot-write-here"));
+        let err = crate::staged::StagedDir::begin(Path::new("/proc/harness-cannot-write-here"));
         let msg = err.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(msg.contains("/proc/harness-cannot-write-here"), "{msg}");
     }

@@ -173,7 +173,7 @@ pub fn preflight_path(path: &std::path::Path, options: &RunOptions) -> Option<Ru
 }
 
 /// Replays `source` baseline then cached (then with real payloads for memory) and assembles the
-/// results. `progress(pass, requests_done)` is called every 65,536 requests of each pass.
+/// results. `progress(pass, requests_done)` is called every 4,096 requests of each pass.
 pub fn run(
     source: &Source,
     options: &RunOptions,

@@ -257,3 +257,44 @@ fn memory_overhead_of_zero_payload_is_undefined_not_a_pass() {
     assert!(summary.contains("overhead undefined"), "{summary}");
     assert!(!summary.contains("claim holds"), "{summary}");
 }
+
+#[test]
+fn a_target_that_accepts_and_never_answers_times_out_naming_the_url() {
+    // Accepts (the kernel does, from the backlog) and never reads or answers.
+    let Ok(listener) = std::net::TcpListener::bind("127.0.0.1:0") else {
+        panic!("cannot bind a loopback listener");
+    };
+    let url = format!(
+        "http://{}",
+        listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+    );
+    let dir = tempfile::tempdir().ok();
+    let out = dir
+        .as_ref()
+        .map(|d| d.path().join("run"))
+        .unwrap_or_default();
+    let started = std::time::Instant::now();
+    let o = harness(&[
+        "run",
+        "--workload",
+        "seed-example",
+        "--no-memory",
+        "--no-report",
+        "--target",
+        &url,
+        "--target-timeout",
+        "1s",
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_clean_failure(&o, &[&url, "no answer within 1s", "--target-timeout"]);
+    drop(listener);
+}

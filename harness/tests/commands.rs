@@ -109,7 +109,76 @@ fn run_writes_results_csvs_and_report_into_out() {
 #[test]
 fn calibrate_prints_the_exponent_and_hit_rates() {
     let o = harness(&["calibrate", "--workload", "seed-example"]);
-    // seed-example has no target hit rate: reported plainly, exit 1.
+    // seed-example has no target hit rate: reported on stderr (not among the findings on
+    // stdout), exit 1.
     assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("cannot calibrate"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("cannot calibrate"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("cannot calibrate"), "{}", stdout(&o));
+}
+
+#[test]
+fn logs_to_a_non_terminal_carry_no_colour_codes() {
+    let dir = tempdir();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args([
+            "run",
+            "--workload",
+            "seed-example",
+            "--no-report",
+            "--no-memory",
+            "--out",
+        ])
+        .arg(dir.path().join("run"))
+        .env("RUST_LOG", "info")
+        .output();
+    let Ok(o) = o else {
+        panic!("cannot run the harness binary");
+    };
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log = stderr(&o);
+    assert!(log.contains("replayed"), "no log line to check: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "ANSI escape in a log to a pipe: {log:?}"
+    );
+}
+
+#[test]
+fn a_run_to_a_non_terminal_prints_periodic_progress_lines() {
+    let dir = tempdir();
+    let toml = dir.path().join("many.toml");
+    let spec = "name = \"many\"\nrequests = 60_000\nseed = 3\n[keys]\nkind = \"unique\"\n\
+                [size]\nkind = \"fixed\"\nbytes = 1024\n[cost]\nkind = \"fixed\"\nseconds = 1.0\n\
+                [arrival]\nkind = \"closed\"\nclients = 1\n";
+    assert!(std::fs::write(&toml, spec).is_ok());
+    let run = |interval: &str| {
+        harness(&[
+            "run",
+            "--workload",
+            &toml.to_string_lossy(),
+            "--no-memory",
+            "--no-report",
+            "--progress-interval",
+            interval,
+            "--out",
+            &dir.path().join("out").to_string_lossy(),
+        ])
+    };
+    // stderr is a pipe here: no bar, but lines once the interval has passed.
+    let o = run("1ms");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<_> = err
+        .lines()
+        .filter(|l| l.starts_with("progress: many: "))
+        .collect();
+    assert!(lines.len() >= 2, "{err}");
+    assert!(
+        lines.iter().any(|l| l.contains(" of 120000 requests (")),
+        "{err}"
+    );
+    // A run shorter than the interval prints none.
+    let o = run("1h");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("progress:"), "{}", stderr(&o));
 }

@@ -73,3 +73,31 @@ fn gate_passes_fails_and_refuses_as_documented() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not valid"), "{}", stderr(&o));
 }
+
+#[cfg(unix)]
+#[test]
+fn update_baseline_follows_a_symlink_and_writes_an_ordinary_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let real = dir.path().join("real-baseline.json");
+    let link = dir.path().join("gate-baseline.json");
+    assert!(std::fs::write(&real, "old").is_ok());
+    assert!(std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).is_ok());
+    assert!(std::os::unix::fs::symlink("real-baseline.json", &link).is_ok());
+    let o = harness(&[
+        "gate",
+        "--baseline",
+        &link.to_string_lossy(),
+        "--update-baseline",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let kind = std::fs::symlink_metadata(&link).map(|m| m.file_type().is_symlink());
+    assert_eq!(kind.ok(), Some(true), "the symlink was replaced by a file");
+    let text = std::fs::read_to_string(&real).unwrap_or_default();
+    assert!(
+        text.contains("\"metrics\""),
+        "the target was not updated: {text}"
+    );
+    let mode = std::fs::metadata(&real).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(mode.ok(), Some(0o644), "not the ordinary mode it had");
+}

@@ -9,6 +9,7 @@ use harness::source::Source;
 use reports::results::LiveComparison;
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 use workloads::Workload;
 use workloads::units::{HitCost, Size, TimeScale, Workers};
 
@@ -65,6 +66,8 @@ fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
         target: None,
         time_scale: TimeScale::new(TIME_SCALE).expect("scale"),
         target_token: None,
+        target_connect_timeout: Duration::from_secs(5),
+        target_timeout: Duration::from_secs(60),
     };
     let (comparison, summary) =
         run_for(&source, &outcome.model, &outcome.results, &args).expect("live replay");
@@ -99,6 +102,8 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
         target: Some(server.url()),
         time_scale: TimeScale::new(HTTP_TIME_SCALE).expect("scale"),
         target_token: Some(token.into()),
+        target_connect_timeout: Duration::from_secs(5),
+        target_timeout: Duration::from_secs(60),
     };
     let (comparison, summary) =
         run_for(&source, &outcome.model, &outcome.results, &args).expect("live replay over HTTP");
@@ -108,7 +113,8 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
         "{summary}"
     );
     check(&comparison, &summary);
-    runtime.block_on(server.shutdown()).expect("shutdown");
+    let report = runtime.block_on(server.shutdown()).expect("shutdown");
+    assert!(report.clean(), "{report:?}");
 }
 
 #[test]

@@ -29,7 +29,8 @@ fn load(spec: &LoadSpec) -> (LoadReport, harness::serve::api::StatsResponse) {
     let client = Client::new(&server.url(), None).expect("client");
     let report = run_load(&client, spec);
     let stats = client.stats().expect("stats");
-    runtime.block_on(server.shutdown()).expect("shutdown");
+    let shutdown = runtime.block_on(server.shutdown()).expect("shutdown");
+    assert!(shutdown.clean(), "{shutdown:?}");
     println!("{report}");
     println!(
         "server: generations {}, hits {}, joined {}, entries {}",

@@ -41,6 +41,14 @@ pub enum ReportError {
         /// The oldest version this build reads.
         oldest: u32,
     },
+    /// A run directory holds the remains of a failed run (see [`crate::Manifest`]).
+    #[error("{dir}: incomplete run outputs: {reason}; run it again")]
+    Incomplete {
+        /// The run directory.
+        dir: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file or directory could not be written.
     #[error("cannot write {path}: {source}")]
     Write {

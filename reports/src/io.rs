@@ -1,6 +1,5 @@
 //! Reading and writing `results.json`, and the atomic file writer every output goes through.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -39,6 +38,12 @@ pub fn read_results(dir_or_file: &Path) -> Result<ResultsFile, ReportError> {
         path: path.clone(),
         source,
     })?;
+    // A run directory's manifest vouches for its results (see crate::manifest).
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    crate::Manifest::check(dir, &path)?;
     parse_results(&path, &text)
 }
 
@@ -133,56 +138,25 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), ReportError> {
     })
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written file and an interrupted run leaves the old file intact. The
-/// one atomic writer of the project's outputs (results, reports, charts, the harness's CSVs and
-/// gate baseline).
+/// Writes `bytes` to `path` through the project's one atomic writer ([`crate::AtomicFile`]):
+/// a reader never sees a half-written file and an interrupted run leaves the old file intact; a
+/// FIFO or character device is written as a stream, a symlink followed, a new file gets
+/// ordinary permissions. Every output goes through it (results, reports, charts, the harness's
+/// CSVs, `gen` traces and the gate baseline).
 ///
 /// # Errors
 ///
 /// [`ReportError::Write`] naming `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let write_err = |source| ReportError::Write {
+    crate::atomic::write_file(path, bytes).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{file_name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
-    temp.write_all(bytes).map_err(write_err)?;
-    temp.as_file().sync_all().map_err(write_err)?;
-    temp.persist(path).map_err(|err| write_err(err.error))?;
-    tracing::debug!(path = %path.display(), bytes = bytes.len(), "wrote");
-    Ok(())
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_write_replaces_content_and_leaves_no_temp_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.txt");
-        write_atomic(&path, b"first").unwrap();
-        write_atomic(&path, b"second").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("out.txt")]);
-    }
 
     #[test]
     fn truncated_json_names_file_line_and_column() {

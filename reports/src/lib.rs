@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+mod atomic;
 mod charts;
 mod comparison;
 mod document;
@@ -26,12 +27,17 @@ mod fonts;
 pub mod format;
 mod html;
 mod io;
+mod manifest;
 mod markdown;
 mod report;
 pub mod results;
 
+pub use atomic::{AtomicFile, write_file};
 pub use error::ReportError;
 pub use fonts::register_fonts;
 pub use io::{RESULTS_FILE_NAME, parse_results, read_results, write_atomic, write_results};
-pub use report::{HTML_FILE_NAME, MARKDOWN_FILE_NAME, ReportFiles, ReportInput, write_report};
+pub use manifest::{MANIFEST_FILE_NAME, Manifest, ManifestEntry};
+pub use report::{
+    HTML_FILE_NAME, MARKDOWN_FILE_NAME, ReportFiles, ReportInput, number_repeats, write_report,
+};
 pub use results::{ResultsFile, SCHEMA_VERSION};

@@ -177,9 +177,19 @@ pub fn write_report(inputs: &[ReportInput], out_dir: &Path) -> Result<ReportFile
 
 /// File-name-safe slugs of `names`, made unique by numbering repeats (`typical`, `typical-2`).
 fn unique_slugs<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    number_repeats(names.map(slug))
+}
+
+/// `names` with repeats numbered, the scheme of every file name derived from a workload
+/// (charts here, the harness's CSVs): `typical`, `typical-2`, `typical-3`.
+///
+/// ```
+/// let names = ["typical", "busy", "typical"].map(String::from);
+/// assert_eq!(reports::number_repeats(names), ["typical", "busy", "typical-2"]);
+/// ```
+pub fn number_repeats(names: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for name in names {
-        let base = slug(name);
+    for base in names {
         let mut candidate = base.clone();
         let mut n = 2;
         while out.contains(&candidate) {

@@ -51,7 +51,8 @@ fn bench_read(c: &mut Criterion) {
     let trace: Vec<_> = w.trace().unwrap_or_else(|e| panic!("{e}")).collect();
 
     let csv = dir.path().join("t.csv");
-    tracefile::write_csv(&csv, trace.iter().copied()).unwrap_or_else(|e| panic!("{e}"));
+    let mut file = std::fs::File::create(&csv).unwrap_or_else(|e| panic!("{e}"));
+    tracefile::write_csv(&mut file, &csv, trace.iter().copied()).unwrap_or_else(|e| panic!("{e}"));
 
     let oracle: Vec<u8> = trace
         .iter()

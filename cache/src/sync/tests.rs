@@ -368,3 +368,58 @@ fn huge_shard_count_is_clamped_and_loads_work() {
         crate::single_flight::MAX_SHARDS
     );
 }
+
+/// Counts WARN events (a minimal `tracing` subscriber, so the test needs no extra crate).
+#[derive(Default)]
+struct WarnCounter(AtomicUsize);
+
+impl tracing::Subscriber for WarnCounter {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        if *event.metadata().level() == tracing::Level::WARN {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn an_abandoned_load_warns_only_when_a_waiter_takes_over() {
+    let counter = Arc::new(WarnCounter::default());
+    let dispatch =
+        tracing::Dispatch::from(Arc::clone(&counter) as Arc<dyn tracing::Subscriber + Send + Sync>);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    tracing::dispatcher::with_default(&dispatch, || {
+        rt.block_on(async {
+            let (c, _) = cache(CacheConfig::default());
+            let pending = || async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                1
+            };
+            // Nobody waits: a cancelled load is routine (a server shutting down), no warning.
+            let mut alone = Box::pin(c.get_or_insert_async(1, pending()));
+            assert!(futures_poll_once(alone.as_mut()).await.is_none());
+            drop(alone);
+            assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+            // A waiter joined: it takes over, and that is worth a warning.
+            let mut leader = Box::pin(c.get_or_insert_async(2, pending()));
+            assert!(futures_poll_once(leader.as_mut()).await.is_none());
+            let mut waiter = Box::pin(c.get_or_insert_async(2, async { 7 }));
+            assert!(futures_poll_once(waiter.as_mut()).await.is_none());
+            drop(leader);
+            assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+            assert_eq!(waiter.await, 7);
+        });
+    });
+}

@@ -118,6 +118,11 @@ pub struct RunArgs {
     /// Live replay beside the simulation (`--live`, `--target URL`, `--time-scale`).
     #[command(flatten)]
     pub live: LiveArgs,
+    /// With stderr not a terminal (CI, a log file): print a progress line this often once a
+    /// run has lasted this long (e.g. `5s`, `1m`).
+    #[arg(long, env = "GENCACHE_PROGRESS_INTERVAL", value_name = "DURATION", default_value = "5s",
+          value_parser = parse::parse_timeout)]
+    pub progress_interval: std::time::Duration,
 }
 
 /// `harness gen`.
@@ -162,6 +167,11 @@ pub struct ReplayArgs {
     /// With --out: do not write the report.
     #[arg(long)]
     pub no_report: bool,
+    /// With stderr not a terminal (CI, a log file): print a progress line this often once a
+    /// run has lasted this long (e.g. `5s`, `1m`).
+    #[arg(long, env = "GENCACHE_PROGRESS_INTERVAL", value_name = "DURATION", default_value = "5s",
+          value_parser = parse::parse_timeout)]
+    pub progress_interval: std::time::Duration,
 }
 
 /// `harness convert`.
@@ -259,6 +269,15 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub target_token: Option<String>,
+    /// Longest wait for a TCP connection to the target (e.g. `5s`).
+    #[arg(long, value_name = "DURATION", default_value = "5s",
+          value_parser = parse::parse_timeout)]
+    pub target_connect_timeout: std::time::Duration,
+    /// Longest wait for one request's whole answer from the target (e.g. `60s`); raise it for
+    /// generations that take longer at the server's time scale.
+    #[arg(long, value_name = "DURATION", default_value = "60s",
+          value_parser = parse::parse_timeout)]
+    pub target_timeout: std::time::Duration,
 }
 
 impl LiveArgs {

@@ -14,6 +14,16 @@ pub fn parse_clients(s: &str) -> Result<u32, String> {
     u32::try_from(n).map_err(|_| format!("{what} must be at most {}, got {n}", u32::MAX))
 }
 
+/// A positive wall-time duration (`5s`, `500ms`, `2m`): `run --target-timeout` and friends.
+pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{text:?}: {e} (e.g. 5s, 500ms, 2m)"))?;
+    if duration.is_zero() {
+        return Err(format!("{text:?} must be longer than zero"));
+    }
+    Ok(duration)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 << 10;
 pub const MIN_BODY_LIMIT: usize = 256;
 /// How long in-flight requests may finish after a shutdown signal, by default.
 pub const DEFAULT_SHUTDOWN_GRACE: &str = "30s";
+/// How long a client may take to send a request head, by default.
+pub const DEFAULT_HEADER_READ_TIMEOUT: &str = "10s";
+/// How long a keep-alive connection may wait for its next request, by default.
+pub const DEFAULT_IDLE_TIMEOUT: &str = "60s";
 
 /// Flags of `harness serve`. Every flag can also come from the environment variable named beside it.
 #[derive(Debug, Clone, clap::Args)]
@@ -85,6 +89,18 @@ pub struct ServeArgs {
     /// `--l2-lease`).
     #[command(flatten)]
     pub l2: crate::l2::L2Args,
+    /// Connections open at once; one more is answered 503 and closed. Default: 4096, or 32
+    /// below the open-files limit (`ulimit -n`) when that is lower; must stay below it.
+    #[arg(long, env = "GENCACHE_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Longest time a client may take to send a request head, from its first byte (wall time).
+    #[arg(long, env = "GENCACHE_HEADER_READ_TIMEOUT", value_name = "DURATION",
+          default_value = DEFAULT_HEADER_READ_TIMEOUT)]
+    pub header_read_timeout: String,
+    /// Longest time a keep-alive connection may wait for its next request (wall time).
+    #[arg(long, env = "GENCACHE_IDLE_TIMEOUT", value_name = "DURATION",
+          default_value = DEFAULT_IDLE_TIMEOUT)]
+    pub idle_timeout: String,
 }
 
 fn default_max_size() -> Size {
@@ -115,6 +131,9 @@ impl Default for ServeArgs {
             body_limit: DEFAULT_BODY_LIMIT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE.to_owned(),
             l2: crate::l2::L2Args::default(),
+            max_connections: None,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT.to_owned(),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT.to_owned(),
         }
     }
 }

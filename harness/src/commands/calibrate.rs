@@ -3,12 +3,14 @@
 use super::{Status, workload_names};
 use std::io::Write;
 
-/// Calibrates each named workload for the model `options` describe (those without a target hit
-/// rate are reported as such).
+/// Calibrates each named workload for the model `options` describe: the findings go to `out`,
+/// and a workload that cannot be calibrated (no target hit rate, a target out of reach) to
+/// `errors`, with `Status::Failed`.
 pub fn calibrate(
     workload: &str,
     options: &crate::run::RunOptions,
     out: &mut dyn Write,
+    errors: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     let mut status = Status::Passed;
     for name in workload_names(workload) {
@@ -29,7 +31,7 @@ pub fn calibrate(
                 c.exponent
             )?,
             Err(e) => {
-                writeln!(out, "{}: cannot calibrate: {e}", w.name)?;
+                writeln!(errors, "error: {}: cannot calibrate: {e}", w.name)?;
                 status = Status::Failed;
             }
         }

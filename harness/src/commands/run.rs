@@ -3,12 +3,12 @@
 use super::{Status, workload_names};
 use crate::cli::{ModelArgs, ReplayArgs, RunArgs};
 use crate::output;
+use crate::progress::Progress;
 use crate::run::{RunOptions, RunOutcome};
 use crate::source::Source;
+use crate::staged::StagedDir;
 use crate::summary;
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use workloads::units::{ByteBudget, EntryBound, HitCost, Ttl};
 
@@ -59,6 +59,7 @@ struct Presentation {
     quiet: bool,
     sweep: bool,
     live: Option<crate::cli::LiveArgs>,
+    progress_interval: std::time::Duration,
 }
 
 /// `harness run`.
@@ -80,6 +81,7 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Status> {
         quiet,
         sweep: options.measure_memory,
         live: args.live.requested().then(|| args.live.clone()),
+        progress_interval: args.progress_interval,
     };
     execute(&sources, &options, &presentation)
 }
@@ -121,6 +123,7 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         quiet,
         sweep: false,
         live: None,
+        progress_interval: args.progress_interval,
     };
     execute(&[source], &options, &presentation)
 }
@@ -132,23 +135,6 @@ fn has_timestamps(format: workloads::tracefile::TraceFormat) -> bool {
         TraceFormat::Csv | TraceFormat::OracleGeneral | TraceFormat::OracleGeneralZst => true,
         TraceFormat::Cache2kXz | TraceFormat::Text => false,
     }
-}
-
-fn progress_bar(source: &Source, passes: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stdout().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = match source {
-        Source::Workload(w) => ProgressBar::new(w.requests.saturating_mul(passes)),
-        Source::TraceFile { .. } => ProgressBar::new_spinner(),
-    };
-    let style = ProgressStyle::with_template(
-        "{prefix} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_prefix(source.name());
-    bar
 }
 
 fn execute(
@@ -166,32 +152,43 @@ fn execute(
             options.policy
         );
     }
-    if let Some(dir) = &presentation.out {
-        // Before minutes of replay, not after.
-        output::prepare_dir(dir)?;
-    }
+    // Before minutes of replay, not after: fails now if nothing can be written there. Nothing
+    // appears in --out until every output has been written (see crate::staged).
+    let staged = presentation
+        .out
+        .as_deref()
+        .map(StagedDir::begin)
+        .transpose()?;
     let passes = if options.measure_memory { 3 } else { 2 };
     let mut outcomes: Vec<RunOutcome> = Vec::new();
     let mut live_texts: Vec<String> = Vec::new();
     for source in sources {
-        let bar = progress_bar(source, passes, presentation.quiet);
-        let mut done_before = 0u64;
-        let mut last_pass = "";
         let requests = match source {
             Source::Workload(w) => w.requests,
             Source::TraceFile { .. } => 0,
         };
+        let total = match source {
+            Source::Workload(w) => Some(w.requests.saturating_mul(passes)),
+            Source::TraceFile { .. } => None,
+        };
+        let mut progress = Progress::new(
+            &source.name(),
+            total,
+            presentation.quiet,
+            presentation.progress_interval,
+        );
+        let mut done_before = 0u64;
+        let mut last_pass = "";
         let outcome = crate::run::run(source, options, &mut |pass, n| {
             if pass != last_pass {
                 if !last_pass.is_empty() {
                     done_before += requests;
                 }
                 last_pass = pass;
-                bar.set_message(pass);
             }
-            bar.set_position(done_before + n);
+            progress.update(pass, done_before + n);
         });
-        bar.finish_and_clear();
+        progress.finish();
         let mut outcome = outcome?;
         if let Some(live) = &presentation.live {
             let (comparison, text) =
@@ -223,15 +220,16 @@ fn execute(
         text.push_str(&summary::sweep_summary(&crate::memory::sweep()));
     }
 
-    if let Some(dir) = &presentation.out {
+    if let Some(staged) = staged {
+        let target = staged.target().to_path_buf();
+        let dir = staged.path();
+        let shown = |path: &Path| target.join(path.strip_prefix(dir).unwrap_or(path));
         let results = reports::write_results(dir, &file)
-            .with_context(|| format!("writing results into {}", dir.display()))?;
-        for run in &file.runs {
-            output::write_run_csvs(dir, run)?;
-        }
-        let mut written = format!("results: {}", results.display());
+            .with_context(|| format!("writing results into {}", target.display()))?;
+        output::write_run_csvs(dir, &file.runs)?;
+        let mut written = format!("results: {}", shown(&results).display());
         if presentation.report {
-            let label = dir
+            let label = target
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "run".to_string());
@@ -242,16 +240,17 @@ fn execute(
                 }],
                 dir,
             )
-            .with_context(|| format!("writing the report into {}", dir.display()))?;
+            .with_context(|| format!("writing the report into {}", target.display()))?;
             written.push_str(&format!(
                 "; report: {} and {}",
-                files.markdown.display(),
-                files.html.display()
+                shown(&files.markdown).display(),
+                shown(&files.html).display()
             ));
         }
+        staged.commit()?;
         text.push_str(&format!(
             "\noutput written to {} ({written})\n",
-            dir.display()
+            target.display()
         ));
     }
 

@@ -9,7 +9,7 @@
 use super::drive::{drive, runtime};
 use super::{LiveConfig, LiveError, LiveRun, ServerStats};
 use crate::serve::api::{ClearRequest, ConfigResponse, ConfigUpdate, GenerateRequest, KeyField};
-use crate::serve::client::{Client, ClientError};
+use crate::serve::client::{Client, ClientError, ClientTimeouts};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use workloads::Request;
@@ -53,6 +53,7 @@ pub fn parse_targets(target: &str) -> Result<Vec<String>, LiveError> {
 pub fn replay_http(
     target: &str,
     admin_token: Option<String>,
+    timeouts: ClientTimeouts,
     trace: Arc<[Request]>,
     config: &LiveConfig,
 ) -> Result<LiveRun, LiveError> {
@@ -60,7 +61,7 @@ pub fn replay_http(
     let urls = parse_targets(target)?;
     let clients = urls
         .iter()
-        .map(|url| Client::new(url, admin_token.clone()))
+        .map(|url| Client::with_timeouts(url, admin_token.clone(), timeouts))
         .collect::<Result<Vec<_>, _>>()?;
     let servers = clients
         .iter()

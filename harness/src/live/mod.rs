@@ -31,7 +31,7 @@ pub use in_process::replay_in_process;
 use crate::model::Model;
 use crate::realtime::Answering;
 use crate::serve::api::StatsResponse;
-use crate::serve::client::ClientError;
+use crate::serve::client::{ClientError, ClientTimeouts};
 use gencache::CacheConfig;
 use reports::results::{LiveComparison, RunResults};
 use workloads::units::{HitCost, TimeScale, UnitError, Workers};
@@ -62,7 +62,13 @@ pub fn run_for(
         "live replay starting"
     );
     let live = match &args.target {
-        Some(target) => replay_http(target, args.target_token.clone(), trace, &config)?,
+        Some(target) => {
+            let timeouts = ClientTimeouts {
+                connect: args.target_connect_timeout,
+                request: args.target_timeout,
+            };
+            replay_http(target, args.target_token.clone(), timeouts, trace, &config)?
+        }
         None => replay_in_process(trace, &config)?,
     };
     let comparison = compare(simulated, &live);

@@ -21,7 +21,25 @@ pub enum ClientError {
         /// What is wrong.
         reason: &'static str,
     },
-    /// Transport failure (connection refused, timeout, ...).
+    /// No connection, or no complete answer, within the client's timeouts.
+    #[error(
+        "{method} {url}: no {phase} within {} (is a server listening there and answering? \
+         raise the limit with {flag})",
+        humantime::format_duration(*.after)
+    )]
+    Timeout {
+        /// HTTP method.
+        method: &'static str,
+        /// Full URL.
+        url: String,
+        /// `connection` or `answer`.
+        phase: &'static str,
+        /// The limit that ran out.
+        after: Duration,
+        /// The flag that sets it.
+        flag: &'static str,
+    },
+    /// Transport failure (connection refused, reset, ...).
     #[error("{method} {url}: {source}")]
     Transport {
         /// HTTP method.
@@ -82,12 +100,33 @@ impl RawResponse {
     }
 }
 
+/// How long the client waits: for a TCP connection, and for a whole exchange (request sent,
+/// answer received, body read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientTimeouts {
+    /// Connecting (`--target-connect-timeout`).
+    pub connect: Duration,
+    /// One request from start to the last byte of its answer (`--target-timeout`).
+    pub request: Duration,
+}
+
+impl Default for ClientTimeouts {
+    /// 5 s to connect, 60 s per request.
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(60),
+        }
+    }
+}
+
 /// A connection-pooling client; `Clone` shares the pool, and it is `Send + Sync`.
 #[derive(Clone)]
 pub struct Client {
     agent: ureq::Agent,
     base: String,
     token: Option<String>,
+    timeouts: ClientTimeouts,
 }
 
 const KEPT_HEADERS: [&str; 4] = [
@@ -107,6 +146,16 @@ impl Client {
     /// assert!(Client::new("https://example.org", None).is_err());
     /// ```
     pub fn new(base_url: &str, token: Option<String>) -> Result<Self, ClientError> {
+        Self::with_timeouts(base_url, token, ClientTimeouts::default())
+    }
+
+    /// [`Client::new`] with explicit timeouts: a server that accepts and never answers costs
+    /// at most `timeouts.request` per call, then a [`ClientError::Timeout`] naming the URL.
+    pub fn with_timeouts(
+        base_url: &str,
+        token: Option<String>,
+        timeouts: ClientTimeouts,
+    ) -> Result<Self, ClientError> {
         let base = base_url.trim_end_matches('/').to_owned();
         let bad = |reason| ClientError::BadUrl {
             url: base_url.to_owned(),
@@ -120,13 +169,19 @@ impl Client {
         }
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_connect(Some(Duration::from_secs(5)))
+            .timeout_connect(Some(timeouts.connect))
+            .timeout_global(Some(timeouts.request))
             // Keep a connection per concurrent client instead of reconnecting per request.
             .max_idle_connections(512)
             .max_idle_connections_per_host(512)
             .build()
             .into();
-        Ok(Self { agent, base, token })
+        Ok(Self {
+            agent,
+            base,
+            token,
+            timeouts,
+        })
     }
 
     /// The base URL.
@@ -138,16 +193,38 @@ impl Client {
         format!("{}{path}", self.base)
     }
 
+    /// The error for a failed exchange: a timeout says which limit ran out.
+    fn transport_error(&self, method: &'static str, url: &str, source: ureq::Error) -> ClientError {
+        match source {
+            ureq::Error::Timeout(ureq::Timeout::Connect) => ClientError::Timeout {
+                method,
+                url: url.to_owned(),
+                phase: "connection",
+                after: self.timeouts.connect,
+                flag: "--target-connect-timeout",
+            },
+            ureq::Error::Timeout(_) => ClientError::Timeout {
+                method,
+                url: url.to_owned(),
+                phase: "answer",
+                after: self.timeouts.request,
+                flag: "--target-timeout",
+            },
+            source => ClientError::Transport {
+                method,
+                url: url.to_owned(),
+                source: Box::new(source),
+            },
+        }
+    }
+
     fn finish(
+        &self,
         method: &'static str,
         url: &str,
         result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     ) -> Result<RawResponse, ClientError> {
-        let mut response = result.map_err(|source| ClientError::Transport {
-            method,
-            url: url.to_owned(),
-            source: Box::new(source),
-        })?;
+        let mut response = result.map_err(|source| self.transport_error(method, url, source))?;
         let status = response.status().as_u16();
         let headers = KEPT_HEADERS
             .iter()
@@ -156,14 +233,14 @@ impl Client {
                 Some(((*name).to_owned(), value.to_owned()))
             })
             .collect();
-        let body = response
-            .body_mut()
-            .read_to_string()
-            .map_err(|e| ClientError::Decode {
+        let body = response.body_mut().read_to_string().map_err(|e| match e {
+            timeout @ ureq::Error::Timeout(_) => self.transport_error(method, url, timeout),
+            e => ClientError::Decode {
                 method,
                 url: url.to_owned(),
                 reason: e.to_string(),
-            })?;
+            },
+        })?;
         Ok(RawResponse {
             status,
             headers,
@@ -174,7 +251,7 @@ impl Client {
     /// `GET path` as a raw answer.
     pub fn get_raw(&self, path: &str) -> Result<RawResponse, ClientError> {
         let url = self.url(path);
-        Self::finish("GET", &url, self.agent.get(&url).call())
+        self.finish("GET", &url, self.agent.get(&url).call())
     }
 
     /// `POST path` with a raw body (and the admin token when `admin`), as a raw answer.
@@ -192,7 +269,7 @@ impl Client {
         if let Some(token) = token {
             request = request.header("authorization", &format!("Bearer {token}"));
         }
-        Self::finish("POST", &url, request.send(body))
+        self.finish("POST", &url, request.send(body))
     }
 
     fn decode<T: DeserializeOwned>(

@@ -1,6 +1,7 @@
 //! `harness serve` configuration: command-line flags and environment variables, validated into a
 //! [`ServeConfig`] before anything binds.
 
+use super::connections::{ConnectionLimits, FD_RESERVE, default_max_connections, fd_soft_limit};
 use crate::cli::serve::MIN_BODY_LIMIT;
 pub use crate::cli::serve::ServeArgs;
 use gencache::CacheConfig;
@@ -75,6 +76,41 @@ pub struct ServeConfig {
     pub shutdown_grace: Duration,
     /// The shared Redis tier, when `--l2` is given.
     pub l2: Option<crate::l2::L2Config>,
+    /// Connection cap and per-connection timeouts.
+    pub connections: ConnectionLimits,
+}
+
+/// Parses a wall-time duration flag (`10s`, `500ms`, `2m`), which must be positive.
+fn parse_wall_duration(flag: &'static str, text: &str) -> Result<Duration, ConfigError> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| invalid(flag, format!("{text:?}: {e} (e.g. 10s, 500ms, 2m)")))?;
+    if duration.is_zero() {
+        return Err(invalid(flag, format!("{text:?} must be longer than zero")));
+    }
+    Ok(duration)
+}
+
+/// The connection cap: the one asked for (refused at or above the fd limit), or the default.
+fn connection_cap(asked: Option<usize>, fd_limit: Option<u64>) -> Result<usize, ConfigError> {
+    let Some(n) = asked else {
+        return Ok(default_max_connections(fd_limit));
+    };
+    if n == 0 {
+        return Err(invalid("max-connections", "must be at least 1"));
+    }
+    if let Some(limit) = fd_limit
+        && n as u64 + FD_RESERVE > limit
+    {
+        return Err(invalid(
+            "max-connections",
+            format!(
+                "{n} does not fit the open-files limit {limit} (ulimit -n) with {FD_RESERVE} \
+                 descriptors to spare: use at most {}, or raise the limit",
+                limit.saturating_sub(FD_RESERVE)
+            ),
+        ));
+    }
+    Ok(n)
 }
 
 impl ServeArgs {
@@ -119,6 +155,14 @@ impl ServeArgs {
                     format!("{:?}: {e} (e.g. 30s, 2m)", self.shutdown_grace),
                 )
             })?;
+        let connections = ConnectionLimits {
+            max_connections: connection_cap(self.max_connections, fd_soft_limit())?,
+            header_read_timeout: parse_wall_duration(
+                "header-read-timeout",
+                &self.header_read_timeout,
+            )?,
+            idle_timeout: parse_wall_duration("idle-timeout", &self.idle_timeout)?,
+        };
         Ok(ServeConfig {
             bind: self.bind,
             policy: self.policy,
@@ -139,6 +183,7 @@ impl ServeArgs {
             body_limit: self.body_limit,
             shutdown_grace,
             l2: self.l2.validate()?,
+            connections,
         })
     }
 }
@@ -155,6 +200,44 @@ mod tests {
         assert!(config.enabled);
         assert_eq!(config.cache.max_bytes, Some(DEFAULT_MAX_BYTES));
         assert_eq!(config.shutdown_grace, Duration::from_secs(30));
+        assert_eq!(
+            config.connections.header_read_timeout,
+            Duration::from_secs(10)
+        );
+        assert_eq!(config.connections.idle_timeout, Duration::from_secs(60));
+        if let Some(limit) = fd_soft_limit() {
+            assert!((config.connections.max_connections as u64) < limit);
+        }
+    }
+
+    #[test]
+    fn connection_cap_must_fit_the_fd_limit() {
+        assert_eq!(connection_cap(Some(100), Some(256)), Ok(100));
+        assert_eq!(connection_cap(None, Some(256)), Ok(224));
+        let err = connection_cap(Some(300), Some(256))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--max-connections") && err.contains("256"),
+            "{err}"
+        );
+        assert!(connection_cap(Some(0), None).is_err());
+        let zero = ServeArgs {
+            header_read_timeout: "0s".into(),
+            ..ServeArgs::default()
+        };
+        let err = zero.validate().unwrap_err().to_string();
+        assert!(err.contains("--header-read-timeout"), "{err}");
+        let bad = ServeArgs {
+            idle_timeout: "forever".into(),
+            ..ServeArgs::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("--idle-timeout")
+        );
     }
 
     #[test]

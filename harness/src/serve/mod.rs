@@ -47,7 +47,8 @@
 //! let args = ServeArgs { bind: "127.0.0.1:0".parse().unwrap(), ..ServeArgs::default() };
 //! let server = start(args.validate()?).await?;
 //! println!("listening on {}", server.url());
-//! server.shutdown().await?;
+//! let report = server.shutdown().await?;
+//! assert!(report.clean());
 //! # Ok(()) }
 //! ```
 
@@ -55,6 +56,7 @@ pub mod api;
 mod auth;
 pub mod client;
 mod config;
+mod connections;
 mod error;
 mod extract;
 pub mod fingerprint;
@@ -67,9 +69,12 @@ mod state;
 pub use config::{
     ConfigError, DEFAULT_ENTRIES_PAGE, DEFAULT_MAX_BYTES, MAX_ENTRIES_PAGE, ServeArgs, ServeConfig,
 };
+pub use connections::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS, FD_RESERVE};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{StrictJson, parse_json};
 pub use metrics::{LATENCY_BUCKETS_S, Metrics, status_label};
 pub use routes::{EntriesQuery, router};
-pub use server::{RunningServer, ServeError, ShutdownSignals, run, shutdown_signal, start};
+pub use server::{
+    RunningServer, ServeError, ShutdownReport, ShutdownSignals, run, shutdown_signal, start,
+};
 pub use state::{AppState, ServiceCache};

@@ -1,14 +1,16 @@
 //! Binding, running and stopping the service.
 
 use super::config::{ConfigError, ServeArgs, ServeConfig};
+use super::connections::{self, InFlight};
 use super::routes::router;
 use super::state::AppState;
-use axum::serve::ListenerExt as _;
+use crate::commands::Status;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// Why the service could not start or stopped with an error.
@@ -41,9 +43,25 @@ pub enum ServeError {
 pub struct RunningServer {
     addr: SocketAddr,
     state: AppState,
-    stop: oneshot::Sender<()>,
+    stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
     grace: Duration,
+    in_flight: Arc<InFlight>,
+}
+
+/// How a shutdown ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct ShutdownReport {
+    /// Requests still in progress when the grace period ran out (their clients got no answer).
+    pub dropped_requests: usize,
+}
+
+impl ShutdownReport {
+    /// Whether every request in progress finished.
+    pub fn clean(&self) -> bool {
+        self.dropped_requests == 0
+    }
 }
 
 impl RunningServer {
@@ -62,9 +80,15 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting connections and lets in-flight requests finish, waiting at most the
-    /// configured grace period (`--shutdown-grace`) before dropping the ones left.
-    pub async fn shutdown(self) -> Result<(), ServeError> {
+    /// Requests in progress right now, across all connections.
+    pub fn requests_in_flight(&self) -> usize {
+        self.in_flight.get()
+    }
+
+    /// Stops accepting connections, closes idle ones at once and lets in-flight requests
+    /// finish, waiting at most the configured grace period (`--shutdown-grace`) before dropping
+    /// the ones left (counted in the report).
+    pub async fn shutdown(self) -> Result<ShutdownReport, ServeError> {
         let grace = self.grace;
         self.shutdown_within(grace).await
     }
@@ -82,40 +106,50 @@ impl RunningServer {
     /// runtime.block_on(async {
     ///     let args = ServeArgs { bind: "127.0.0.1:0".parse()?, ..ServeArgs::default() };
     ///     let server = start(args.validate()?).await?;
-    ///     server.shutdown_within(Duration::from_millis(100)).await?;
+    ///     let report = server.shutdown_within(Duration::from_millis(100)).await?;
+    ///     assert!(report.clean());
     ///     Ok(())
     /// })
     /// # }
     /// ```
-    pub async fn shutdown_within(self, grace: Duration) -> Result<(), ServeError> {
+    pub async fn shutdown_within(self, grace: Duration) -> Result<ShutdownReport, ServeError> {
         // An Err means the server already stopped on its own; its result comes from the task.
-        let _ = self.stop.send(());
+        let _ = self.stop.send(true);
         let mut task = self.task;
         match tokio::time::timeout(grace, &mut task).await {
             Ok(joined) => {
                 joined??;
-                Ok(())
+                Ok(ShutdownReport {
+                    dropped_requests: 0,
+                })
             }
             Err(_elapsed) => {
-                tracing::warn!(
-                    ?grace,
-                    "shutdown grace period over: dropping the requests still in flight"
-                );
+                let dropped_requests = self.in_flight.get();
+                if dropped_requests > 0 {
+                    tracing::warn!(
+                        ?grace,
+                        dropped_requests,
+                        "shutdown grace period over: dropping the requests still in flight"
+                    );
+                } else {
+                    tracing::debug!(?grace, "shutdown grace period over: closing connections");
+                }
                 task.abort();
                 // Cancelled is the expected outcome; anything else already ended the task.
                 match task.await {
-                    Err(e) if e.is_cancelled() => Ok(()),
-                    joined => {
-                        joined??;
-                        Ok(())
-                    }
+                    Err(e) if e.is_cancelled() => {}
+                    joined => joined??,
                 }
+                Ok(ShutdownReport { dropped_requests })
             }
         }
     }
 
     /// Runs until `signal` completes, then shuts down gracefully (within the grace period).
-    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), ServeError> {
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()>,
+    ) -> Result<ShutdownReport, ServeError> {
         signal.await;
         tracing::info!("shutting down: finishing in-flight requests");
         self.shutdown().await
@@ -135,24 +169,19 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
         })?;
     let addr = listener.local_addr()?;
     let grace = config.shutdown_grace;
+    let limits = config.connections;
     let state = AppState::start(config).await?;
     let app = router(state.clone());
-    let (stop, stopped) = oneshot::channel::<()>();
-    // Small JSON answers: without TCP_NODELAY, Nagle's algorithm and delayed ACKs add
-    // milliseconds to each request, which at a time scale of 0.001 are virtual seconds.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                // Either a stop request or the handle being dropped ends the server.
-                let _ = stopped.await;
-            })
-            .await
-    });
+    // `true` (or the handle being dropped) stops the server.
+    let (stop, stopped) = watch::channel(false);
+    let in_flight = Arc::new(InFlight::default());
+    let task = tokio::spawn(connections::serve(
+        listener,
+        app,
+        limits,
+        Arc::clone(&in_flight),
+        stopped,
+    ));
     tracing::info!(%addr, "gencache service listening");
     Ok(RunningServer {
         addr,
@@ -160,6 +189,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
         stop,
         task,
         grace,
+        in_flight,
     })
 }
 
@@ -232,7 +262,9 @@ pub async fn shutdown_signal() {
 }
 
 /// `harness serve`: validates the flags, serves until Ctrl-C / SIGTERM, shuts down gracefully.
-pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
+/// `Status::Failed` (exit 1) when requests were dropped: the grace period ran out, or a second
+/// signal cut the shutdown short while requests were in progress.
+pub fn run(args: &ServeArgs) -> anyhow::Result<Status> {
     use anyhow::Context as _;
     let config = args
         .validate()
@@ -263,16 +295,26 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             humantime::format_duration(config.shutdown_grace)
         );
         tracing::info!("shutting down: finishing in-flight requests");
-        tokio::select! {
-            result = server.shutdown() => {
-                result?;
-                println!("stopped");
-            }
+        let in_flight = Arc::clone(&server.in_flight);
+        let (dropped, how) = tokio::select! {
+            report = server.shutdown() => (report?.dropped_requests, "stopped"),
             () = signals.recv() => {
-                tracing::warn!("second signal: exiting without waiting for in-flight requests");
-                println!("stopped at once (second signal)");
+                let dropped = in_flight.get();
+                if dropped > 0 {
+                    tracing::warn!(
+                        dropped_requests = dropped,
+                        "second signal: exiting without waiting for in-flight requests"
+                    );
+                }
+                (dropped, "stopped at once (second signal)")
             }
+        };
+        if dropped > 0 {
+            println!("{how}: {dropped} request(s) in flight were dropped");
+            Ok(Status::Failed)
+        } else {
+            println!("{how}");
+            Ok(Status::Passed)
         }
-        anyhow::Ok(())
     })
 }

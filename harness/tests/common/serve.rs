@@ -39,9 +39,11 @@ impl TestServer {
 
     pub fn stop(&mut self) {
         if let Some(server) = self.server.take() {
-            self.runtime
+            let report = self
+                .runtime
                 .block_on(server.shutdown())
                 .expect("clean shutdown");
+            assert!(report.clean(), "{report:?}");
         }
     }
 

@@ -1,5 +1,5 @@
 //! The project's own CSV: header `time,key,size,cost` (any order; only `key` is required,
-//! missing columns take the defaults). Read and written with `csv` + `serde`; written atomically.
+//! missing columns take the defaults). Read and written with `csv` + `serde`.
 
 use super::{Input, TraceDefaults, TraceError};
 use crate::model::Request;
@@ -159,19 +159,19 @@ impl Iterator for CsvReader {
     }
 }
 
-/// Writes requests as CSV (header `time,key,size,cost`) atomically: a temporary file in the same
-/// directory, renamed over `path` once complete. Returns the number of requests written.
-pub fn write_csv(path: &Path, requests: impl Iterator<Item = Request>) -> Result<u64, TraceError> {
+/// Writes requests as CSV (header `time,key,size,cost`) to `out`, naming `path` in errors;
+/// returns the number of requests written. The caller decides what `out` is: the harness gives
+/// it its atomic file writer (temporary file renamed into place, or a stream for a FIFO).
+pub fn write_csv(
+    out: &mut impl Write,
+    path: &Path,
+    requests: impl Iterator<Item = Request>,
+) -> Result<u64, TraceError> {
     let io = |source| TraceError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, temp));
+    let mut writer = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, out));
     let mut written = 0u64;
     for request in requests {
         writer.serialize(request).map_err(|e| csv_error(path, &e))?;
@@ -183,14 +183,9 @@ pub fn write_csv(path: &Path, requests: impl Iterator<Item = Request>) -> Result
             .write_record(COLUMNS)
             .map_err(|e| csv_error(path, &e))?;
     }
-    let buffered = writer
+    let mut buffered = writer
         .into_inner()
         .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-    let mut temp = buffered
-        .into_inner()
-        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-    temp.flush().map_err(io)?;
-    temp.as_file().sync_all().map_err(io)?;
-    temp.persist(path).map_err(|e| io(e.error))?;
+    buffered.flush().map_err(io)?;
     Ok(written)
 }

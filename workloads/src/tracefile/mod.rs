@@ -14,7 +14,8 @@
 //! let dir = tempfile::tempdir().unwrap();
 //! let path = dir.path().join("t.csv");
 //! let w = Workload::preset("seed-example").unwrap();
-//! let n = tracefile::write_csv(&path, w.trace().unwrap()).unwrap();
+//! let mut file = std::fs::File::create(&path).unwrap();
+//! let n = tracefile::write_csv(&mut file, &path, w.trace().unwrap()).unwrap();
 //! let back: Vec<Request> = tracefile::open(&path, None, &w).unwrap()
 //!     .collect::<Result<_, _>>().unwrap();
 //! assert_eq!(back.len() as u64, n);

@@ -44,9 +44,8 @@ pub fn gate(
     } else {
         Some(read_baseline(baseline_path)?)
     };
-    if let Some(dir) = out {
-        output::prepare_dir(dir)?;
-    }
+    // Nothing appears in --out until results.json is complete (crate::staged).
+    let staged = out.map(crate::staged::StagedDir::begin).transpose()?;
     let options = RunOptions {
         measure_lookups: false,
         measure_memory: true,
@@ -84,10 +83,11 @@ pub fn gate(
         }
     }
 
-    if let Some(dir) = out {
+    if let Some(staged) = staged {
         let file = crate::run::results_file(&outcomes);
-        reports::write_results(dir, &file)
-            .with_context(|| format!("writing results into {}", dir.display()))?;
+        reports::write_results(staged.path(), &file)
+            .with_context(|| format!("writing results into {}", staged.target().display()))?;
+        staged.commit()?;
     }
 
     let report = GateReport { checks };
