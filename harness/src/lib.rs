@@ -5,6 +5,8 @@
 //! - [`engine`]: the discrete-event simulation (integer nanoseconds, streaming).
 //! - [`run`]: baseline, cached and memory passes of one source, assembled into the results schema.
 //! - [`verdict`]: the seed's claims against a run.
+//! - [`sweep`]: curves over budgets, TTLs and workers (one-pass LRU stack distances or one
+//!   replay per point), the trace profile and the advice.
 //! - [`commands`]: `run`, `replay`, `gen`, `list`, `calibrate`, `report`, `gate`.
 //!
 //! The binary (`src/main.rs`) is a thin clap front end over [`cli`] and [`commands`].
@@ -21,6 +23,7 @@ pub mod run;
 pub mod serve;
 pub mod source;
 pub mod summary;
+pub mod sweep;
 pub mod verdict;
 
 /// Every allocation of the harness (binary, tests, benches) goes through the counting allocator,

@@ -20,6 +20,8 @@ fn main() -> ExitCode {
         Command::List => commands::list(&mut std::io::stdout()),
         Command::Calibrate(args) => commands::calibrate(&args.workload, &mut std::io::stdout()),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),
+        Command::Sweep(args) => commands::sweep(args, quiet),
+        Command::Profile(args) => commands::profile(args, &mut std::io::stdout()),
         Command::Serve(args) => harness::serve::run(args).map(|()| Status::Passed),
         Command::Gate(args) => commands::gate(
             &args.baseline,

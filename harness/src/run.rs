@@ -115,6 +115,14 @@ pub struct RunOutcome {
     /// CPU seconds of the cached pass (10 ms resolution), if known: unlike the wall clock, not
     /// inflated by other processes on a shared machine.
     pub cached_cpu_s: Option<f64>,
+    /// Bytes requested over the cached pass.
+    pub requested_bytes: u128,
+    /// Bytes answered from the cache.
+    pub hit_bytes: u128,
+    /// Worker-nanoseconds of generation without the cache.
+    pub baseline_generation_ns: u128,
+    /// Worker-nanoseconds of generation with the cache.
+    pub cached_generation_ns: u128,
 }
 
 /// The cache bounds after applying overrides to the workload's.
@@ -147,7 +155,8 @@ pub fn effective_arrival(source: &Source, options: &RunOptions) -> ArrivalMode {
     }
 }
 
-fn arrival_description(source: &Source, options: &RunOptions, mode: ArrivalMode) -> String {
+/// How the arrivals read in a summary.
+pub fn arrival_description(source: &Source, options: &RunOptions, mode: ArrivalMode) -> String {
     match (source, options.clients, mode) {
         (Source::Workload(w), None, _) => w.arrival_description(),
         (_, _, ArrivalMode::Closed { clients: 1 }) => "closed loop, 1 client".to_string(),
@@ -338,6 +347,10 @@ pub fn run(
         reordered_arrivals: cached.reordered_arrivals,
         peak_rss: crate::alloc::peak_rss_bytes(),
         cached_cpu_s: cpu_s,
+        requested_bytes: cached.requested_bytes,
+        hit_bytes: cached.hit_bytes,
+        baseline_generation_ns: base.generation_ns,
+        cached_generation_ns: cached.generation_ns,
     })
 }
 

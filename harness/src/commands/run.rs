@@ -85,30 +85,12 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Status> {
 
 /// `harness replay`.
 pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
-    let format = args
-        .format
-        .as_deref()
-        .map(str::parse::<workloads::tracefile::TraceFormat>)
-        .transpose()
-        .context("--format")?;
-    let defaults = workloads::Workload::resolve(&args.workload)?;
-    // Fail early if the trace cannot be opened at all (the error names the file).
-    let reader = workloads::tracefile::open(&args.file, format, &defaults)
-        .context("cannot replay the trace")?;
-    if args.open_loop && !has_timestamps(reader.format()) {
-        anyhow::bail!(
-            "--open-loop: {} is a {:?} trace, which has no timestamps (every request would \
-             arrive at time 0); replay it closed loop (the default, or --clients C)",
-            args.file.display(),
-            reader.format()
-        );
-    }
-    drop(reader);
-    let source = Source::TraceFile {
-        path: args.file.clone(),
-        format,
-        defaults,
-    };
+    let source = trace_source(
+        &args.file,
+        args.format.as_deref(),
+        &args.workload,
+        args.open_loop,
+    )?;
     let mut options = args.model.options();
     options.open_loop_file = args.open_loop;
     options.measure_memory = args.memory;
@@ -121,6 +103,38 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         live: None,
     };
     execute(&[source], &options, &presentation)
+}
+
+/// A trace file as a source, checked up front: the format parses, the defaults workload
+/// resolves, the file opens, and `--open-loop` only on a format with timestamps.
+pub(crate) fn trace_source(
+    file: &Path,
+    format: Option<&str>,
+    workload: &str,
+    open_loop: bool,
+) -> anyhow::Result<Source> {
+    let format = format
+        .map(str::parse::<workloads::tracefile::TraceFormat>)
+        .transpose()
+        .context("--format")?;
+    let defaults = workloads::Workload::resolve(workload)?;
+    // Fail early if the trace cannot be opened at all (the error names the file).
+    let reader =
+        workloads::tracefile::open(file, format, &defaults).context("cannot replay the trace")?;
+    if open_loop && !has_timestamps(reader.format()) {
+        anyhow::bail!(
+            "--open-loop: {} is a {:?} trace, which has no timestamps (every request would \
+             arrive at time 0); replay it closed loop (the default, or --clients C)",
+            file.display(),
+            reader.format()
+        );
+    }
+    drop(reader);
+    Ok(Source::TraceFile {
+        path: file.to_path_buf(),
+        format,
+        defaults,
+    })
 }
 
 /// Whether a trace format records when each request arrived (what `--open-loop` replays).

@@ -107,6 +107,10 @@ pub struct SideOutcome {
     pub latency_sum_ns: u128,
     /// Sum of the trace's generation costs, seconds (for the mean miss cost).
     pub cost_sum_s: f64,
+    /// Bytes requested (the sum of every request's size).
+    pub requested_bytes: u128,
+    /// Bytes answered from the cache (the sizes of the hit requests).
+    pub hit_bytes: u128,
     /// Latency of every request.
     pub latency: LatencyRecorder,
     /// Per-window samples.
@@ -351,6 +355,8 @@ impl<'c, C: SimCache> Engine<'c, C> {
                 lookup_ns: 0,
                 latency_sum_ns: 0,
                 cost_sum_s: 0.0,
+                requested_bytes: 0,
+                hit_bytes: 0,
                 latency: LatencyRecorder::new(),
                 timeline: Vec::new(),
                 reordered_arrivals: 0,
@@ -466,6 +472,7 @@ impl<'c, C: SimCache> Engine<'c, C> {
         self.out.requests += 1;
         self.window_requests += 1;
         self.out.cost_sum_s += request.cost;
+        self.out.requested_bytes += u128::from(request.size);
         self.first_arrival.get_or_insert(now);
         self.last_arrival = now;
         if self.out.requests & 0xFFFF == 0 {
@@ -499,7 +506,9 @@ impl<'c, C: SimCache> Engine<'c, C> {
             false
         };
 
-        if !hit {
+        if hit {
+            self.out.hit_bytes += u128::from(request.size);
+        } else {
             self.out.misses += 1;
             self.miss(request, cost_ns, position, now, client)?;
         }
