@@ -3,17 +3,17 @@
 //! results schema the reports read.
 
 use crate::engine::{
-    self, ArrivalMode, CacheLimits, EngineConfig, EngineError, LruSim, MAX_COST_S, MemorySim,
-    NoCache, SideOutcome, SimCache, checked_secs_to_ns, ns_to_secs,
+    self, ArrivalMode, EngineError, LruSim, MAX_COST_S, MemorySim, NoCache, SideOutcome, SimCache,
+    ns_to_secs,
 };
+use crate::model::{Model, Pass};
 use crate::source::{Source, SourceError};
 use crate::verdict::{self, RunFacts};
 use reports::results::{
-    CacheCounters, LatencySummary, MemoryReport, ModelParams, ReplaySpeed, RunResults, SideResult,
-    WindowPoint, WorkloadInfo,
+    CacheCounters, LatencySummary, MemoryReport, ReplaySpeed, RunResults, SideResult, WindowPoint,
+    WorkloadInfo,
 };
 use std::time::{Duration, Instant};
-use workloads::Arrival;
 
 /// Default number of timeline windows.
 pub const DEFAULT_WINDOWS: u32 = 100;
@@ -105,6 +105,8 @@ pub enum RunError {
 pub struct RunOutcome {
     /// The results as written to `results.json`.
     pub results: RunResults,
+    /// The model the run replayed with (the live replay reuses it).
+    pub model: Model,
     /// Measured wall-clock time of all cache lookups of the cached pass, seconds (the part of
     /// the cached virtual time that is not deterministic; 0 with lookups unmeasured).
     pub lookup_s: f64,
@@ -125,46 +127,6 @@ pub struct RunOutcome {
     pub cached_generation_ns: u128,
 }
 
-/// The cache bounds after applying overrides to the workload's.
-pub fn effective_limits(source: &Source, options: &RunOptions) -> CacheLimits {
-    let (entries, bytes, ttl) = match source {
-        Source::Workload(w) => (w.cache.max_entries, w.cache.max_bytes, w.cache.ttl()),
-        // A real trace replays against a plain LRU unless told otherwise: no byte budget and no
-        // TTL, so entry-capacity hit counts are comparable with reference tables.
-        Source::TraceFile { .. } => (None, None, None),
-    };
-    CacheLimits {
-        max_entries: options.max_entries.unwrap_or(entries),
-        max_bytes: options.max_bytes.unwrap_or(bytes),
-        ttl: options.ttl.unwrap_or(ttl),
-    }
-}
-
-/// The arrival process after applying overrides.
-pub fn effective_arrival(source: &Source, options: &RunOptions) -> ArrivalMode {
-    if let Some(clients) = options.clients {
-        return ArrivalMode::Closed { clients };
-    }
-    match source {
-        Source::Workload(w) => match w.arrival {
-            Arrival::Closed { clients } => ArrivalMode::Closed { clients },
-            _ => ArrivalMode::Open,
-        },
-        Source::TraceFile { .. } if options.open_loop_file => ArrivalMode::Open,
-        Source::TraceFile { .. } => ArrivalMode::Closed { clients: 1 },
-    }
-}
-
-/// How the arrivals read in a summary.
-pub fn arrival_description(source: &Source, options: &RunOptions, mode: ArrivalMode) -> String {
-    match (source, options.clients, mode) {
-        (Source::Workload(w), None, _) => w.arrival_description(),
-        (_, _, ArrivalMode::Closed { clients: 1 }) => "closed loop, 1 client".to_string(),
-        (_, _, ArrivalMode::Closed { clients }) => format!("closed loop, {clients} clients"),
-        (_, _, ArrivalMode::Open) => "open loop, trace timestamps".to_string(),
-    }
-}
-
 /// Replays `source` baseline then cached (then with real payloads for memory) and assembles the
 /// results. `progress(pass, requests_done)` is called every 65,536 requests of each pass.
 pub fn run(
@@ -172,94 +134,32 @@ pub fn run(
     options: &RunOptions,
     progress: &mut dyn FnMut(&'static str, u64),
 ) -> Result<RunOutcome, RunError> {
+    let model = Model::new(source, options)?;
     let name = source.name();
-    let fail = |source| RunError::Source {
-        name: name.clone(),
-        source,
-    };
-    let limits = effective_limits(source, options);
-    let arrival = effective_arrival(source, options);
-    let engine_failed = |source| RunError::Engine {
-        name: name.clone(),
-        source,
-    };
-    let hit_cost_s = options.hit_cost_s.unwrap_or(source.workload().hit_cost_s);
-    let hit_cost_ns = checked_secs_to_ns(hit_cost_s)
-        .filter(|_| hit_cost_s <= MAX_COST_S)
-        .ok_or_else(|| RunError::HitCostOutOfRange {
-            name: name.clone(),
-            hit_cost_s,
-        })?;
-    let base_config = EngineConfig {
-        workers: options.workers.max(1),
-        hit_cost_ns,
-        // The baseline has no cache and so no single-flight: every request generates.
-        single_flight: false,
-        arrival,
-        measure_lookups: options.measure_lookups,
-        windows: options.windows,
-        expected_requests: None,
-    };
 
     // Pass 1: baseline (also counts requests and distinct keys for the windows).
-    let mut stream = source.open().map_err(fail)?.count_distinct();
-    let base = engine::replay(&mut stream, &mut NoCache, &base_config, &mut |n| {
-        progress("baseline", n)
-    });
-    // A read error ends the stream early; it names the file and line, so it comes first.
-    let base = match base {
-        Err(e) => {
-            stream.finish().map_err(fail)?;
-            return Err(engine_failed(e));
-        }
-        Ok(base) => base,
-    };
-    let distinct_keys = stream.distinct_keys();
-    stream.finish().map_err(fail)?;
+    let (base, distinct_keys) =
+        replay_pass(source, &model, Pass::Baseline, None, &mut NoCache, progress)?;
     if base.requests == 0 {
         return Err(RunError::Empty { name });
     }
+    let expected = Some(base.requests);
 
     // Pass 2: the real cache, timed.
-    let cached_config = EngineConfig {
-        single_flight: options.single_flight,
-        expected_requests: Some(base.requests),
-        ..base_config
-    };
-    let mut cache = LruSim::new(&limits);
-    let mut stream = source.open().map_err(fail)?;
+    let mut cache = LruSim::new(&model.limits);
     let started = Instant::now();
     let cpu_before = crate::alloc::process_cpu_seconds();
-    let cached = engine::replay(&mut stream, &mut cache, &cached_config, &mut |n| {
-        progress("cached", n)
-    });
-    let cached = match cached {
-        Err(e) => {
-            stream.finish().map_err(fail)?;
-            return Err(engine_failed(e));
-        }
-        Ok(cached) => cached,
-    };
+    let (cached, _) = replay_pass(source, &model, Pass::Cached, expected, &mut cache, progress)?;
     let wall_s = started.elapsed().as_secs_f64();
     let cpu_s = cpu_before
         .zip(crate::alloc::process_cpu_seconds())
         .map(|(a, b)| b - a);
-    stream.finish().map_err(fail)?;
     let stats = cache.stats();
 
     // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
     let memory = if options.measure_memory {
-        let memory_config = EngineConfig {
-            measure_lookups: false,
-            ..cached_config
-        };
-        let mut cache = MemorySim::new(&limits);
-        let mut stream = source.open().map_err(fail)?;
-        let outcome = engine::replay(&mut stream, &mut cache, &memory_config, &mut |n| {
-            progress("memory", n)
-        });
-        stream.finish().map_err(fail)?;
-        Some(outcome.map_err(engine_failed)?)
+        let mut cache = MemorySim::new(&model.limits);
+        Some(replay_pass(source, &model, Pass::Memory, expected, &mut cache, progress)?.0)
     } else {
         None
     };
@@ -271,13 +171,10 @@ pub fn run(
         hits: cached.hits,
         speedup,
         t_miss: base.mean_cost_s(),
-        t_hit: hit_cost_s,
-        workers: options.workers,
-        open_loop: arrival == ArrivalMode::Open,
-        clients: match arrival {
-            ArrivalMode::Closed { clients } => clients,
-            ArrivalMode::Open => 0,
-        },
+        t_hit: model.hit_cost_s,
+        workers: model.workers,
+        open_loop: model.arrival == ArrivalMode::Open,
+        clients: model.clients().unwrap_or(0),
         evicted: stats.evictions.capacity_entries + stats.evictions.capacity_bytes,
         expired: stats.evictions.expired,
     };
@@ -300,17 +197,9 @@ pub fn run(
                 Source::Workload(w) => w.zipf_exponent(),
                 Source::TraceFile { .. } => None,
             },
-            arrival: arrival_description(source, options, arrival),
+            arrival: model.arrival_text.clone(),
         },
-        model: ModelParams {
-            workers: options.workers,
-            hit_cost_s,
-            single_flight: options.single_flight,
-            mean_miss_cost_s: base.mean_cost_s(),
-            max_entries: limits.max_entries,
-            max_bytes: limits.max_bytes,
-            ttl_s: limits.ttl.map(|t| t.as_secs_f64()),
-        },
+        model: model.params(base.mean_cost_s()),
         baseline: side_result(&base),
         cached: side_result(&cached),
         speedup,
@@ -343,6 +232,7 @@ pub fn run(
     };
     Ok(RunOutcome {
         results,
+        model,
         lookup_s: ns_to_secs(cached.lookup_ns),
         reordered_arrivals: cached.reordered_arrivals,
         peak_rss: crate::alloc::peak_rss_bytes(),
@@ -352,6 +242,38 @@ pub fn run(
         baseline_generation_ns: base.generation_ns,
         cached_generation_ns: cached.generation_ns,
     })
+}
+
+/// One pass of the source through `cache`: opens the source, replays it with the model's
+/// configuration for `pass`, and closes it. A read error ends the stream early and names the file
+/// and line, so it is reported before the engine's error. Returns the outcome and (for the
+/// baseline, which counts them) the distinct keys.
+fn replay_pass<C: SimCache>(
+    source: &Source,
+    model: &Model,
+    pass: Pass,
+    expected_requests: Option<u64>,
+    cache: &mut C,
+    progress: &mut dyn FnMut(&'static str, u64),
+) -> Result<(SideOutcome, u64), RunError> {
+    let fail = |e| RunError::Source {
+        name: source.name(),
+        source: e,
+    };
+    let mut stream = source.open().map_err(fail)?;
+    if pass == Pass::Baseline {
+        stream = stream.count_distinct();
+    }
+    let config = model.engine_config(pass, expected_requests);
+    let label = pass.label();
+    let outcome = engine::replay(&mut stream, cache, &config, &mut |n| progress(label, n));
+    let distinct_keys = stream.distinct_keys();
+    stream.finish().map_err(fail)?;
+    let outcome = outcome.map_err(|e| RunError::Engine {
+        name: source.name(),
+        source: e,
+    })?;
+    Ok((outcome, distinct_keys))
 }
 
 fn ratio(a: f64, b: f64) -> f64 {

@@ -29,14 +29,14 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn seed_example() -> (Source, RunOptions, RunOutcome) {
+fn seed_example() -> (Source, RunOutcome) {
     let source = Source::Workload(Workload::preset("seed-example").expect("preset"));
     let options = RunOptions {
         measure_memory: false,
         ..RunOptions::default()
     };
     let outcome = run(&source, &options, &mut |_, _| {}).expect("simulation");
-    (source, options, outcome)
+    (source, outcome)
 }
 
 fn check(comparison: &LiveComparison, summary: &str) {
@@ -58,7 +58,7 @@ fn check(comparison: &LiveComparison, summary: &str) {
 #[test]
 fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
     let _serial = one_at_a_time();
-    let (source, options, outcome) = seed_example();
+    let (source, outcome) = seed_example();
     let args = LiveArgs {
         live: true,
         target: None,
@@ -66,7 +66,7 @@ fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
         target_token: None,
     };
     let (comparison, summary) =
-        run_for(&source, &options, &outcome.results, &args).expect("live replay");
+        run_for(&source, &outcome.model, &outcome.results, &args).expect("live replay");
     assert_eq!(comparison.mode, "in-process");
     check(&comparison, &summary);
 }
@@ -74,7 +74,7 @@ fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
 #[test]
 fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
     let _serial = one_at_a_time();
-    let (source, options, outcome) = seed_example();
+    let (source, outcome) = seed_example();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -100,7 +100,7 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
         target_token: Some(token.into()),
     };
     let (comparison, summary) =
-        run_for(&source, &options, &outcome.results, &args).expect("live replay over HTTP");
+        run_for(&source, &outcome.model, &outcome.results, &args).expect("live replay over HTTP");
     assert_eq!(comparison.mode, server.url());
     assert!(
         summary.contains("server stats over the cached side: hits +70"),

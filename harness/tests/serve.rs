@@ -1,9 +1,10 @@
 //! Integration tests of `harness serve`: a real server on 127.0.0.1:0 in-process (tokio), a real
 //! HTTP client (ureq, no TLS), every endpoint and every bad-input case of issue 7.
 
+use gencache::LoadStatus;
 use harness::serve::api::{ConfigUpdate, GenerateRequest, KeyField, StatsResponse};
 use harness::serve::client::{Client, RawResponse};
-use harness::serve::{ConfigError, Outcome, RunningServer, ServeArgs, ServeError, start};
+use harness::serve::{ConfigError, RunningServer, ServeArgs, ServeError, start};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
@@ -104,7 +105,7 @@ fn assert_error(response: &RawResponse, status: u16, field: Option<&str>) {
     );
 }
 
-fn generate_key(client: &Client, key: u64) -> Outcome {
+fn generate_key(client: &Client, key: u64) -> LoadStatus {
     client
         .generate(&GenerateRequest {
             key: Some(KeyField::Number(key)),
@@ -188,7 +189,7 @@ fn two_hundred_concurrent_identical_requests_generate_once() {
     });
     let clients = 200;
     let barrier = Arc::new(Barrier::new(clients));
-    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+    let outcomes: Vec<LoadStatus> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..clients)
             .map(|_| {
                 let barrier = Arc::clone(&barrier);
@@ -213,7 +214,13 @@ fn two_hundred_concurrent_identical_requests_generate_once() {
     });
     let stats = s.stats();
     assert_eq!(stats.generations, 1, "single-flight must generate once");
-    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Miss).count(), 1);
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == LoadStatus::Loaded)
+            .count(),
+        1
+    );
     assert_eq!(outcomes.len(), clients);
     assert_eq!(stats.cache.loads_started, 1);
     assert_eq!(
@@ -247,7 +254,7 @@ fn bypass_cache_skips_lookup_and_insert() {
     let s = TestServer::start(args());
     let r = s.post("/api/generate", r#"{"key": 1, "bypass_cache": true}"#, None);
     assert_eq!(r.header("x-gencache-status"), Some("miss"));
-    assert_eq!(generate_key(&s.client, 1), Outcome::Miss);
+    assert_eq!(generate_key(&s.client, 1), LoadStatus::Loaded);
     assert_eq!(s.stats().generations, 2);
 }
 
@@ -256,11 +263,11 @@ fn enabling_and_disabling_at_runtime() {
     let s = TestServer::start(with_token());
     let off = s.post("/api/cache/config", r#"{"enabled": false}"#, Some(TOKEN));
     assert_eq!(off.status, 200, "{}", off.body);
-    assert_eq!(generate_key(&s.client, 9), Outcome::Miss);
-    assert_eq!(generate_key(&s.client, 9), Outcome::Miss);
+    assert_eq!(generate_key(&s.client, 9), LoadStatus::Loaded);
+    assert_eq!(generate_key(&s.client, 9), LoadStatus::Loaded);
     s.post("/api/cache/config", r#"{"enabled": true}"#, Some(TOKEN));
-    assert_eq!(generate_key(&s.client, 9), Outcome::Miss);
-    assert_eq!(generate_key(&s.client, 9), Outcome::Hit);
+    assert_eq!(generate_key(&s.client, 9), LoadStatus::Loaded);
+    assert_eq!(generate_key(&s.client, 9), LoadStatus::Hit);
 }
 
 #[test]
@@ -293,8 +300,8 @@ fn config_reads_and_changes_at_runtime() {
     let stats = s.stats();
     assert_eq!(stats.cache.entries, 2);
     assert_eq!(stats.cache.evictions.capacity_entries, 3);
-    assert_eq!(generate_key(&s.client, 4), Outcome::Hit);
-    assert_eq!(generate_key(&s.client, 0), Outcome::Miss);
+    assert_eq!(generate_key(&s.client, 4), LoadStatus::Hit);
+    assert_eq!(generate_key(&s.client, 0), LoadStatus::Loaded);
 
     // null lifts a bound; absent fields stay.
     let lifted = s.post("/api/cache/config", r#"{"max_entries": null}"#, Some(TOKEN));
@@ -400,7 +407,7 @@ fn clear_drops_everything() {
     let stats = s.stats();
     assert_eq!(stats.cache.entries, 0);
     assert_eq!(stats.cache.bytes, 0);
-    assert_eq!(generate_key(&s.client, 0), Outcome::Miss);
+    assert_eq!(generate_key(&s.client, 0), LoadStatus::Loaded);
 }
 
 #[test]
@@ -522,7 +529,7 @@ fn generate_rejects_bad_input_naming_the_field() {
         )),
         "{metrics}"
     );
-    assert_eq!(generate_key(&s.client, 1), Outcome::Miss);
+    assert_eq!(generate_key(&s.client, 1), LoadStatus::Loaded);
 }
 
 #[test]
@@ -827,7 +834,7 @@ fn graceful_shutdown_finishes_in_flight_requests() {
         .join()
         .expect("client thread")
         .expect("in-flight request completed");
-    assert_eq!(answer.status, Outcome::Miss);
+    assert_eq!(answer.status, LoadStatus::Loaded);
     // After shutdown nobody listens any more.
     let after = Client::new(&url, None).expect("client").health();
     assert!(after.is_err(), "server still answering after shutdown");

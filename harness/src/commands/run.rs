@@ -57,7 +57,7 @@ struct Presentation {
     report: bool,
     quiet: bool,
     sweep: bool,
-    live: Option<crate::live::LiveArgs>,
+    live: Option<crate::cli::LiveArgs>,
 }
 
 /// `harness run`.
@@ -196,7 +196,8 @@ fn execute(
         bar.finish_and_clear();
         let mut outcome = outcome?;
         if let Some(live) = &presentation.live {
-            let (comparison, text) = crate::live::run_for(source, options, &outcome.results, live)?;
+            let (comparison, text) =
+                crate::live::run_for(source, &outcome.model, &outcome.results, live)?;
             outcome.results.live = Some(comparison);
             live_texts.push(text);
         }

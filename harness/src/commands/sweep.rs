@@ -4,8 +4,9 @@
 use super::Status;
 use super::run::trace_source;
 use crate::cli::{ProfileArgs, SourceArgs, SweepArgs};
+use crate::model::effective_limits;
 use crate::output;
-use crate::run::{RunOptions, effective_limits};
+use crate::run::RunOptions;
 use crate::source::Source;
 use crate::summary::{human_bytes, human_duration, table, thousands};
 use crate::sweep::advice::describe;

@@ -10,7 +10,8 @@
 //! budgets act in virtual time.
 
 use crate::alloc;
-use gencache::{CacheBuilder, CacheStats, ManualClock};
+use crate::sized_cache::sized_cache;
+use gencache::{CacheConfig, CacheStats, ManualClock};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +24,17 @@ pub struct CacheLimits {
     pub max_bytes: Option<u64>,
     /// Default TTL, `None` = entries never expire.
     pub ttl: Option<Duration>,
+}
+
+impl CacheLimits {
+    /// The same bounds as the cache crate's configuration.
+    pub fn cache_config(&self) -> CacheConfig {
+        CacheConfig {
+            max_entries: self.max_entries.map(to_usize),
+            max_bytes: self.max_bytes,
+            default_ttl: self.ttl,
+        }
+    }
 }
 
 /// Occupancy of a cache at a point of the replay.
@@ -88,19 +100,6 @@ fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
-fn builder_for<V>(limits: &CacheLimits, clock: &ManualClock) -> CacheBuilder<u64, V> {
-    let mut builder = CacheBuilder::new()
-        .default_ttl(limits.ttl)
-        .clock(clock.clone());
-    if let Some(n) = limits.max_entries {
-        builder = builder.max_entries(to_usize(n));
-    }
-    if let Some(b) = limits.max_bytes {
-        builder = builder.max_bytes(b);
-    }
-    builder
-}
-
 /// The real single-threaded `gencache` core; each value is the result's size in bytes, and the
 /// weigher charges exactly that size against the byte budget.
 pub struct LruSim {
@@ -112,9 +111,7 @@ impl LruSim {
     /// A cache with these bounds, starting at virtual time zero.
     pub fn new(limits: &CacheLimits) -> Self {
         let clock = ManualClock::new();
-        let cache = builder_for::<u64>(limits, &clock)
-            .weigher(|_key: &u64, size: &u64| to_usize(*size))
-            .build_unsync();
+        let cache = sized_cache(limits.cache_config(), clock.clone()).build_unsync();
         Self { cache, clock }
     }
 }
@@ -169,11 +166,8 @@ impl MemorySim {
     pub fn new(limits: &CacheLimits) -> Self {
         alloc::keep_large_zeroed_allocations_lazy();
         let clock = ManualClock::new();
-        let (cache, heap) = alloc::measure(|| {
-            builder_for::<Payload>(limits, &clock)
-                .weigher(|_key: &u64, payload: &Payload| payload.len())
-                .build()
-        });
+        let (cache, heap) =
+            alloc::measure(|| sized_cache(limits.cache_config(), clock.clone()).build());
         Self {
             cache,
             clock,

@@ -3,8 +3,8 @@
 //! All durations are in *virtual* seconds (wall seconds / `time_scale`), except `time_ms`, the
 //! wall-clock time a request took.
 
-use super::metrics::Outcome;
 use gencache::CacheStats;
+use gencache::LoadStatus;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// Body of `POST /api/generate`: either `prompt` (+ `parameters`) or an explicit `key`.
@@ -60,8 +60,9 @@ impl KeyField {
 pub struct GenerateResponse {
     /// The cache key, 32 hex digits.
     pub key: String,
-    /// hit, miss or joined (also in the `x-gencache-status` header).
-    pub status: Outcome,
+    /// `hit`, `miss` or `joined` on the wire (also in the `x-gencache-status` header).
+    #[serde(with = "wire_status")]
+    pub status: LoadStatus,
     /// Whether the cache was consulted (false when disabled or bypassed).
     pub cache_used: bool,
     /// Size of the result in bytes.
@@ -253,5 +254,26 @@ mod tests {
         let a: GenerateRequest = serde_json::from_str(r#"{"key": 42}"#).unwrap();
         let b: GenerateRequest = serde_json::from_str(r#"{"key": "42"}"#).unwrap();
         assert_eq!(a.key.unwrap().as_text(), b.key.unwrap().as_text());
+    }
+}
+
+/// [`LoadStatus`] as the API spells it (see [`crate::serve::status_label`]).
+mod wire_status {
+    use crate::serve::metrics::{STATUSES, status_label};
+    use gencache::LoadStatus;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(status: &LoadStatus, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(status_label(*status))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<LoadStatus, D::Error> {
+        let text = String::deserialize(d)?;
+        STATUSES
+            .into_iter()
+            .find(|&status| status_label(status) == text)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("unknown status `{text}` (hit, miss, joined)"))
+            })
     }
 }

@@ -93,6 +93,18 @@ impl ApiError {
     }
 }
 
+impl From<crate::realtime::GeneratorError> for ApiError {
+    fn from(e: crate::realtime::GeneratorError) -> Self {
+        use crate::realtime::GeneratorError;
+        match e {
+            GeneratorError::ShuttingDown => Self::internal(e.to_string()),
+            GeneratorError::TooLarge { .. } => {
+                Self::invalid_field("size", "does not fit this machine's memory")
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthorized = self.status == StatusCode::UNAUTHORIZED;

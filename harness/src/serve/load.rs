@@ -3,7 +3,7 @@
 
 use super::api::{GenerateRequest, KeyField};
 use super::client::Client;
-use super::metrics::Outcome;
+use gencache::LoadStatus;
 use hdrhistogram::Histogram;
 use std::fmt;
 use std::sync::Mutex;
@@ -130,9 +130,9 @@ pub fn run_load(client: &Client, spec: &LoadSpec) -> LoadReport {
                                 h.saturating_record(u64::try_from(micros).unwrap_or(u64::MAX));
                             }
                             let slot = match answer.status {
-                                Outcome::Hit => 0,
-                                Outcome::Miss => 1,
-                                Outcome::Joined => 2,
+                                LoadStatus::Hit => 0,
+                                LoadStatus::Loaded => 1,
+                                LoadStatus::Joined => 2,
                             };
                             counts[slot].fetch_add(1, Ordering::Relaxed);
                         }

@@ -4,38 +4,29 @@
 //! source of truth); only what the cache cannot know — request outcomes and latencies — is counted
 //! here, with atomics, so recording costs a few relaxed increments.
 
-use gencache::CacheStats;
+use gencache::{CacheStats, LoadStatus};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-/// How a generate request was answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// From the cache.
-    Hit,
-    /// This request ran the generator.
-    Miss,
-    /// Waited for a concurrent generation of the same key (single-flight).
-    Joined,
+/// Every answer status, in exposition order.
+pub const STATUSES: [LoadStatus; 3] = [LoadStatus::Hit, LoadStatus::Loaded, LoadStatus::Joined];
+
+/// The status as the API and the metric labels name it: `hit`, `miss` (this request ran the
+/// generator; the seed's word) or `joined`.
+pub fn status_label(status: LoadStatus) -> &'static str {
+    match status {
+        LoadStatus::Hit => "hit",
+        LoadStatus::Loaded => "miss",
+        LoadStatus::Joined => "joined",
+    }
 }
 
-impl Outcome {
-    /// All outcomes, in exposition order.
-    pub const ALL: [Outcome; 3] = [Outcome::Hit, Outcome::Miss, Outcome::Joined];
-
-    /// Lowercase name, as in the API and the metric labels.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Hit => "hit",
-            Outcome::Miss => "miss",
-            Outcome::Joined => "joined",
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
+fn index(status: LoadStatus) -> usize {
+    match status {
+        LoadStatus::Hit => 0,
+        LoadStatus::Loaded => 1,
+        LoadStatus::Joined => 2,
     }
 }
 
@@ -78,8 +69,8 @@ pub struct Metrics {
 
 impl Metrics {
     /// Records one answered generate request.
-    pub fn record(&self, outcome: Outcome, latency: Duration) {
-        self.latency[outcome.index()].record(latency);
+    pub fn record(&self, status: LoadStatus, latency: Duration) {
+        self.latency[index(status)].record(latency);
     }
 
     /// Records a generate request refused (bad input or failure).
@@ -88,8 +79,8 @@ impl Metrics {
     }
 
     /// Generate requests answered with `outcome` so far.
-    pub fn requests(&self, outcome: Outcome) -> u64 {
-        self.latency[outcome.index()].count.load(Ordering::Relaxed)
+    pub fn requests(&self, status: LoadStatus) -> u64 {
+        self.latency[index(status)].count.load(Ordering::Relaxed)
     }
 
     /// The Prometheus text exposition (format 0.0.4) of these metrics and the cache's stats.
@@ -197,9 +188,9 @@ impl Metrics {
             "Wall-clock latency of POST /api/generate, by outcome.",
             "histogram",
         );
-        for outcome in Outcome::ALL {
-            let h = &self.latency[outcome.index()];
-            let label = outcome.as_str();
+        for status in STATUSES {
+            let h = &self.latency[index(status)];
+            let label = status_label(status);
             let mut cumulative = 0;
             for (i, bound) in LATENCY_BUCKETS_S.iter().enumerate() {
                 cumulative += h.buckets[i].load(Ordering::Relaxed);
@@ -243,9 +234,9 @@ mod tests {
     #[test]
     fn histogram_buckets_are_cumulative_and_count_matches() {
         let m = Metrics::default();
-        m.record(Outcome::Hit, Duration::from_micros(100));
-        m.record(Outcome::Hit, Duration::from_millis(30));
-        m.record(Outcome::Hit, Duration::from_secs(1000));
+        m.record(LoadStatus::Hit, Duration::from_micros(100));
+        m.record(LoadStatus::Hit, Duration::from_millis(30));
+        m.record(LoadStatus::Hit, Duration::from_secs(1000));
         let text = m.render(&CacheStats::default(), true, 0);
         assert!(text.contains(
             "gencache_request_duration_seconds_bucket{outcome=\"hit\",le=\"0.0005\"} 1\n"
@@ -266,8 +257,8 @@ mod tests {
             )
         );
         assert!(text.contains("gencache_request_duration_seconds_count{outcome=\"hit\"} 3\n"));
-        assert_eq!(m.requests(Outcome::Hit), 3);
-        assert_eq!(m.requests(Outcome::Miss), 0);
+        assert_eq!(m.requests(LoadStatus::Hit), 3);
+        assert_eq!(m.requests(LoadStatus::Loaded), 0);
     }
 
     proptest::proptest! {
@@ -277,7 +268,7 @@ mod tests {
         fn buckets_match_a_sorted_reference(micros in proptest::collection::vec(0u64..400_000_000, 0..200)) {
             let m = Metrics::default();
             for &us in &micros {
-                m.record(Outcome::Miss, Duration::from_micros(us));
+                m.record(LoadStatus::Loaded, Duration::from_micros(us));
             }
             let text = m.render(&CacheStats::default(), true, 0);
             for bound in LATENCY_BUCKETS_S {
@@ -292,7 +283,7 @@ mod tests {
                 micros.len()
             );
             proptest::prop_assert!(text.contains(&all));
-            proptest::prop_assert_eq!(m.requests(Outcome::Miss), micros.len() as u64);
+            proptest::prop_assert_eq!(m.requests(LoadStatus::Loaded), micros.len() as u64);
         }
     }
 

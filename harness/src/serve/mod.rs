@@ -55,13 +55,11 @@ mod config;
 mod error;
 mod extract;
 pub mod fingerprint;
-mod generator;
 pub mod load;
 mod metrics;
 mod routes;
 mod server;
 mod state;
-pub mod timing;
 
 pub use config::{
     ByteBudget, ConfigError, DEFAULT_ENTRIES_PAGE, DEFAULT_MAX_BYTES, MAX_BYTES_LIMIT,
@@ -70,8 +68,7 @@ pub use config::{
 };
 pub use error::{ApiError, ErrorBody};
 pub use extract::{StrictJson, parse_json};
-pub use generator::{Payload, SimGenerator};
-pub use metrics::{LATENCY_BUCKETS_S, Metrics, Outcome};
+pub use metrics::{LATENCY_BUCKETS_S, Metrics, status_label};
 pub use routes::{EntriesQuery, router};
 pub use server::{RunningServer, ServeError, ShutdownSignals, run, shutdown_signal, start};
 pub use state::{AppState, ServiceCache};

@@ -1,9 +1,10 @@
 //! What every handler shares: the cache, the generator, the metrics and the settings.
 
 use super::config::ServeConfig;
-use super::generator::{Payload, SimGenerator};
 use super::metrics::Metrics;
-use super::timing::ScaledClock;
+use crate::realtime::timing::ScaledClock;
+use crate::realtime::{Answering, Payload, SimGenerator};
+use crate::sized_cache::sized_cache;
 use gencache::Cache;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,11 +34,7 @@ impl AppState {
     /// Builds the cache (on a clock scaled like the generator, so TTLs are in virtual time) and the
     /// generator from a validated configuration.
     pub fn new(config: ServeConfig) -> Self {
-        let cache = Cache::builder()
-            .config(config.cache)
-            .clock(ScaledClock::new(config.time_scale))
-            .weigher(|_key: &u128, value: &Payload| value.len())
-            .build();
+        let cache = sized_cache(config.cache, ScaledClock::new(config.time_scale)).build();
         Self {
             inner: Arc::new(Inner {
                 cache,
@@ -78,6 +75,15 @@ impl AppState {
     /// Held across read → reconfigure → set-enabled of a configuration update.
     pub fn config_update_lock(&self) -> &tokio::sync::Mutex<()> {
         &self.inner.config_update
+    }
+
+    /// How cached answers are given (the service always joins concurrent misses).
+    pub fn answering(&self) -> Answering {
+        Answering {
+            single_flight: true,
+            hit_cost_s: self.inner.config.hit_cost_s,
+            time_scale: self.inner.config.time_scale,
+        }
     }
 
     /// Start-up configuration (the cache's current bounds are `cache().config()`).

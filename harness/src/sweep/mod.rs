@@ -13,7 +13,8 @@ pub mod profile;
 pub mod stack;
 
 use crate::engine::{ArrivalMode, MAX_COST_S, checked_secs_to_ns, ns_to_secs};
-use crate::run::{RunError, RunOptions, effective_arrival, effective_limits};
+use crate::model::{effective_arrival, effective_limits};
+use crate::run::{RunError, RunOptions};
 use crate::source::{Source, SourceError};
 use grid::AxisValue;
 use rayon::prelude::*;
@@ -125,7 +126,7 @@ pub fn sweep(
     };
     let unbounded = points.pop().unwrap_or_else(|| empty_point(base));
     let advice = advice::advise(spec.axis, &points, &unbounded, spec.target_speedup);
-    let arrival = crate::run::arrival_description(source, base, effective_arrival(source, base));
+    let arrival = crate::model::Model::new(source, base)?.arrival_text;
     Ok(SweepResults {
         schema_version: reports::sweep::SWEEP_SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),

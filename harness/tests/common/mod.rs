@@ -26,11 +26,15 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// The shared real traces, beside the checkout (`../shared/traces`).
+/// The shared real traces, beside the checkout (`../shared/traces`), or in
+/// `$GENCACHE_TRACES_DIR` (a checkout in a git worktree elsewhere).
 pub fn trace(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/traces")
-        .join(name)
+    match std::env::var_os("GENCACHE_TRACES_DIR") {
+        Some(dir) => PathBuf::from(dir).join(name),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/traces")
+            .join(name),
+    }
 }
 
 /// A fresh temporary directory.

@@ -12,11 +12,11 @@ use crate::serve::config::{
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
 use crate::serve::fingerprint::to_hex;
-use crate::serve::metrics::Outcome;
 use crate::serve::state::AppState;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
+use gencache::LoadStatus;
 use std::time::Duration;
 
 /// `GET /api/cache/stats`.
@@ -29,9 +29,9 @@ pub async fn stats(State(state): State<AppState>) -> Json<StatsResponse> {
         cache,
         generations: state.generator().generations(),
         requests: RequestCounts {
-            hit: metrics.requests(Outcome::Hit),
-            miss: metrics.requests(Outcome::Miss),
-            joined: metrics.requests(Outcome::Joined),
+            hit: metrics.requests(LoadStatus::Hit),
+            miss: metrics.requests(LoadStatus::Loaded),
+            joined: metrics.requests(LoadStatus::Joined),
         },
     })
 }

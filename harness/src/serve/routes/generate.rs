@@ -1,18 +1,18 @@
 //! `POST /api/generate`: answer from the cache or run the simulated generator, single-flight.
 
+use crate::realtime::answer;
 use crate::serve::api::{GenerateRequest, GenerateResponse};
 use crate::serve::config::{MAX_TTL_S, MIN_TTL_S};
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
 use crate::serve::fingerprint::{explicit_key, prompt_key, to_hex};
-use crate::serve::metrics::Outcome;
+use crate::serve::metrics::status_label;
 use crate::serve::state::AppState;
-use crate::serve::timing::{scaled, sleep_precise};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use gencache::{LoadOptions, LoadStatus};
+use gencache::LoadStatus;
 use std::time::{Duration, Instant};
 
 /// A request checked against the server's limits.
@@ -103,37 +103,23 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
 
 /// Runs the job to completion in its own task, so a client that hangs up neither cancels a
 /// generation other callers joined nor leaves the single-flight slot half-done.
-async fn run(state: AppState, job: Job) -> Result<(Outcome, u64), ApiError> {
+async fn run(state: AppState, job: Job) -> Result<(LoadStatus, u64), ApiError> {
     let generator = state.generator();
     if !job.use_cache {
         let size = generator
             .generate_discarded(job.key, job.size, job.cost_s)
             .await?;
-        return Ok((Outcome::Miss, size));
+        return Ok((LoadStatus::Loaded, size));
     }
-    let options = match job.ttl {
-        Some(ttl) => LoadOptions::default().ttl(Some(ttl)),
-        None => LoadOptions::default(),
-    };
-    let loaded = state
-        .cache()
-        .load_async(
-            job.key,
-            options,
-            generator.generate(job.key, job.size, job.cost_s),
-        )
-        .await?;
-    let outcome = match loaded.status {
-        LoadStatus::Hit => Outcome::Hit,
-        LoadStatus::Loaded => Outcome::Miss,
-        LoadStatus::Joined => Outcome::Joined,
-    };
-    if outcome == Outcome::Hit {
-        // The seed's measured cost of answering from the cache (0.05 s), scaled like everything.
-        let config = state.config();
-        sleep_precise(scaled(config.hit_cost_s, config.time_scale)).await;
-    }
-    Ok((outcome, loaded.value.len() as u64))
+    let loaded = answer(
+        state.cache(),
+        job.key,
+        job.ttl.map(Some),
+        &state.answering(),
+        generator.generate(job.key, job.size, job.cost_s),
+    )
+    .await?;
+    Ok((loaded.status, loaded.value.len() as u64))
 }
 
 /// The handler.
@@ -157,7 +143,7 @@ pub async fn generate(
         .inspect_err(|_| state.metrics().record_rejected())?;
     let elapsed = started.elapsed();
     state.metrics().record(outcome, elapsed);
-    tracing::debug!(key = %to_hex(key), outcome = outcome.as_str(), size, ?elapsed, "generate");
+    tracing::debug!(key = %to_hex(key), outcome = status_label(outcome), size, ?elapsed, "generate");
     let time_ms = elapsed.as_secs_f64() * 1e3;
     let response = GenerateResponse {
         key: to_hex(key),
@@ -170,7 +156,7 @@ pub async fn generate(
     let mut headers = HeaderMap::new();
     headers.insert(
         "x-gencache-status",
-        HeaderValue::from_static(outcome.as_str()),
+        HeaderValue::from_static(status_label(outcome)),
     );
     if let Ok(value) = HeaderValue::from_str(&format!("{time_ms:.3}")) {
         headers.insert("x-gencache-time-ms", value);

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 ///
 /// ```
 /// use gencache::Clock;
-/// use harness::serve::timing::ScaledClock;
+/// use harness::realtime::timing::ScaledClock;
 ///
 /// let clock = ScaledClock::new(0.001);
 /// // Virtual time runs 1000x faster than wall time and never goes back.

@@ -1,11 +1,24 @@
 //! The simulated slow generator behind the cache: K workers, each generation holds one for its
 //! cost (scaled) and produces a payload of the requested size.
 
-use super::error::ApiError;
 use super::timing::{scaled, sleep_precise};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Semaphore;
+
+/// Why a generation could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GeneratorError {
+    /// The worker pool was closed.
+    #[error("the generator is shutting down")]
+    ShuttingDown,
+    /// The requested result does not fit this machine's address space.
+    #[error("a result of {size} bytes does not fit this machine's memory")]
+    TooLarge {
+        /// The size asked for, bytes.
+        size: u64,
+    },
+}
 
 /// A generated result. Shared, so a cache hit hands out the same bytes without copying.
 pub type Payload = Arc<[u8]>;
@@ -43,14 +56,19 @@ impl SimGenerator {
 
     /// Queues for a worker and holds it for `cost_s` virtual seconds: one generation without a
     /// payload (the live replay weighs results by their size and needs no bytes).
-    pub async fn work(&self, cost_s: f64) -> Result<(), ApiError> {
+    pub async fn work(&self, cost_s: f64) -> Result<(), GeneratorError> {
         self.with_worker(cost_s, || ()).await
     }
 
     /// [`Self::work`], then `size` bytes derived from the key (so a client can tell results
     /// apart). The bytes are produced while the worker is still held, so at most K payloads are
     /// being built at once, whatever the number of queued requests.
-    pub async fn generate(&self, key: u128, size: u64, cost_s: f64) -> Result<Payload, ApiError> {
+    pub async fn generate(
+        &self,
+        key: u128,
+        size: u64,
+        cost_s: f64,
+    ) -> Result<Payload, GeneratorError> {
         let len = payload_len(size)?;
         self.with_worker(cost_s, || payload(key, len)).await
     }
@@ -63,7 +81,7 @@ impl SimGenerator {
         key: u128,
         size: u64,
         cost_s: f64,
-    ) -> Result<u64, ApiError> {
+    ) -> Result<u64, GeneratorError> {
         let len = payload_len(size)?;
         self.with_worker(cost_s, || payload(key, len).len() as u64)
             .await
@@ -74,12 +92,12 @@ impl SimGenerator {
         &self,
         cost_s: f64,
         produce: impl FnOnce() -> R,
-    ) -> Result<R, ApiError> {
+    ) -> Result<R, GeneratorError> {
         let _permit = self
             .workers
             .acquire()
             .await
-            .map_err(|_| ApiError::internal("the generator is shutting down"))?;
+            .map_err(|_| GeneratorError::ShuttingDown)?;
         self.generations.fetch_add(1, Ordering::Relaxed);
         sleep_precise(scaled(cost_s, self.time_scale)).await;
         Ok(produce())
@@ -91,9 +109,8 @@ impl SimGenerator {
     }
 }
 
-fn payload_len(size: u64) -> Result<usize, ApiError> {
-    usize::try_from(size)
-        .map_err(|_| ApiError::invalid_field("size", "does not fit this machine's memory"))
+fn payload_len(size: u64) -> Result<usize, GeneratorError> {
+    usize::try_from(size).map_err(|_| GeneratorError::TooLarge { size })
 }
 
 fn payload(key: u128, len: usize) -> Payload {
