@@ -89,6 +89,7 @@ pub fn sweep(args: &SweepArgs, quiet: bool) -> anyhow::Result<Status> {
         values,
         target_speedup: args.target_speedup,
         cost_per_hour: args.generator_cost_per_hour,
+        force_engine: false,
     };
     let results = crate::sweep::sweep(&source, &base, &spec)?;
     let mut text = profile_text(&results.workload, &results.profile);

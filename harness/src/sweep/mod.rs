@@ -35,6 +35,9 @@ pub struct SweepSpec {
     pub target_speedup: f64,
     /// Price of one generator hour, for the money saved.
     pub cost_per_hour: Option<f64>,
+    /// Replay every point with the engine even where the one-pass curve applies (the two are
+    /// identical there; this is how the tests prove it).
+    pub force_engine: bool,
 }
 
 /// Why a sweep failed.
@@ -111,7 +114,7 @@ pub fn sweep(
         .ttl
         .map(|t| t.as_secs_f64());
 
-    let (profile, mut points, method) = if stack_applies(source, &options) {
+    let (profile, mut points, method) = if !spec.force_engine && stack_applies(source, &options) {
         match stack_points(source, &options, hit_cost_s, warmup, ttl_s, spec) {
             Ok(done) => done,
             // A size that changes under a byte budget: exact only with the engine.
