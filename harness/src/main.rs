@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => commands::run(args, quiet),
         Command::Replay(args) => commands::replay(args, quiet),
-        Command::Gen(args) => commands::gen_trace(&args.workload, &args.out, quiet),
+        Command::Gen(args) => commands::gen_trace(&args.workload, &args.format, &args.out, quiet),
         Command::List => commands::list(&mut std::io::stdout()),
         Command::Calibrate(args) => commands::calibrate(&args.workload, &mut std::io::stdout()),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),

@@ -122,7 +122,11 @@ pub struct GenArgs {
     /// Preset name or workload TOML path.
     #[arg(long, short, value_name = "NAME|PATH")]
     pub workload: String,
-    /// CSV file to write.
+    /// Format to write: `csv` (time,key,size,cost; the default) or `oracle-general`
+    /// (libCacheSim's 24-byte binary records, for comparing with its tools).
+    #[arg(long, value_name = "F", default_value = "csv")]
+    pub format: String,
+    /// File to write.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }

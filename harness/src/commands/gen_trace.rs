@@ -1,4 +1,4 @@
-//! `harness gen`: a workload's trace as CSV.
+//! `harness gen`: a workload's trace as CSV or libCacheSim `oracleGeneral`.
 
 use super::Status;
 use anyhow::Context;
@@ -6,7 +6,13 @@ use std::path::Path;
 
 /// Writes the trace of `workload` to `out` (CSV, `time,key,size,cost`); the workloads crate's
 /// writer is atomic (temporary file beside `out`, renamed into place when complete).
-pub fn gen_trace(workload: &str, out: &Path, quiet: bool) -> anyhow::Result<Status> {
+pub fn gen_trace(workload: &str, format: &str, out: &Path, quiet: bool) -> anyhow::Result<Status> {
+    use workloads::tracefile::TraceFormat;
+    let format: TraceFormat = format.parse().context("--format")?;
+    anyhow::ensure!(
+        matches!(format, TraceFormat::Csv | TraceFormat::OracleGeneral),
+        "--format: `gen` writes csv or oracle-general, not {format:?}"
+    );
     let w = workloads::Workload::resolve(workload)?;
     let trace = w
         .trace()
@@ -15,8 +21,11 @@ pub fn gen_trace(workload: &str, out: &Path, quiet: bool) -> anyhow::Result<Stat
         std::fs::create_dir_all(dir)
             .with_context(|| format!("cannot create directory {}", dir.display()))?;
     }
-    let n = workloads::tracefile::write_csv(out, trace)
-        .with_context(|| format!("writing {}", out.display()))?;
+    let n = match format {
+        TraceFormat::OracleGeneral => workloads::tracefile::write_oracle_general(out, trace),
+        _ => workloads::tracefile::write_csv(out, trace),
+    }
+    .with_context(|| format!("writing {}", out.display()))?;
     if !quiet {
         eprintln!("wrote {n} requests of {} to {}", w.name, out.display());
     }

@@ -211,21 +211,20 @@ fn stack_points(
             }
         })
         .collect();
-    // The profile rides along the same pass.
-    let mut builder = profile::ProfileBuilder::new(ttl_s);
+    // The profile rides along the same pass (the stack keeps the per-key state it needs).
     let mut stream = source.open()?;
-    let figures = stack_curve(
-        stream.by_ref().inspect(|r| builder.observe(r)),
+    let computed = stack_curve(
+        stream.by_ref(),
         &stack_points,
         hit_cost_ns,
         warmup,
+        profile::ReuseStats::new(ttl_s),
     );
     stream.finish()?;
-    let figures = figures.map_err(|source| SweepError::Stack {
+    let (figures, profile) = computed.map_err(|source| SweepError::Stack {
         name: name.clone(),
         source,
     })?;
-    let profile = builder.finish();
     if profile.requests == 0 {
         return Err(RunError::Empty { name }.into());
     }

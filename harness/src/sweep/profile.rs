@@ -19,9 +19,9 @@ struct Seen {
     size: u64,
 }
 
-/// Builds a [`TraceProfile`] one request at a time.
-pub struct ProfileBuilder {
-    keys: HashMap<u64, Seen>,
+/// Reuse distances and times, fed with each request and its key's previous use (whoever keeps
+/// the per-key state: [`ProfileBuilder`] or the one-pass stack curve, which has it anyway).
+pub struct ReuseStats {
     requests: u64,
     timed: bool,
     reuse_requests: Histogram<u64>,
@@ -31,11 +31,10 @@ pub struct ProfileBuilder {
     reuses: u64,
 }
 
-impl ProfileBuilder {
-    /// An empty profile; reuse times are compared with `ttl_s` when given.
+impl ReuseStats {
+    /// Empty statistics; reuse times are compared with `ttl_s` when given.
     pub fn new(ttl_s: Option<f64>) -> Self {
         Self {
-            keys: HashMap::new(),
             requests: 0,
             timed: false,
             // Auto-resizing, 3 significant digits: cannot fail.
@@ -48,54 +47,37 @@ impl ProfileBuilder {
         }
     }
 
-    /// Counts one request.
+    /// Counts one request (the `position`-th, from 1) whose key was last used at
+    /// `previous = (position, time)`, if ever.
     #[inline]
-    pub fn observe(&mut self, request: &Request) {
+    pub fn observe(&mut self, position: u64, time: f64, previous: Option<(u64, f64)>) {
         self.requests += 1;
-        let position = self.requests;
-        if request.time != 0.0 {
+        if time != 0.0 {
             self.timed = true;
         }
-        let seen = self.keys.entry(request.key).or_insert(Seen {
-            count: 0,
-            last_position: 0,
-            last_time: request.time,
-            size: request.size,
-        });
-        if seen.count > 0 {
+        if let Some((last_position, last_time)) = previous {
             self.reuses += 1;
             self.reuse_requests
-                .saturating_record(position - seen.last_position);
-            let gap = (request.time - seen.last_time).max(0.0);
+                .saturating_record(position - last_position);
+            let gap = (time - last_time).max(0.0);
             self.reuse_seconds.record_ns(crate::engine::secs_to_ns(gap));
             if self.ttl_s.is_some_and(|ttl| gap >= ttl) {
                 self.reuses_after_ttl += 1;
             }
         }
-        seen.count += 1;
-        seen.last_position = position;
-        seen.last_time = request.time;
-        seen.size = request.size;
     }
 
-    /// Distinct keys so far.
-    pub fn distinct_keys(&self) -> u64 {
-        self.keys.len() as u64
-    }
-
-    /// Bytes of every distinct key at its last size.
-    pub fn footprint_bytes(&self) -> u64 {
-        self.keys
-            .values()
-            .fold(0u64, |sum, s| sum.saturating_add(s.size))
-    }
-
-    /// The profile.
-    pub fn finish(self) -> TraceProfile {
-        let distinct = self.keys.len() as u64;
-        let footprint_bytes = self.footprint_bytes();
-        let one_hit = self.keys.values().filter(|s| s.count == 1).count() as u64;
-        let mut counts: Vec<u64> = self.keys.values().map(|s| s.count).collect();
+    /// The profile, given every distinct key's `(requests, last size)`.
+    pub fn finish(self, keys: impl Iterator<Item = (u64, u64)>) -> TraceProfile {
+        let mut counts = Vec::new();
+        let mut footprint_bytes = 0u64;
+        let mut one_hit = 0u64;
+        for (count, size) in keys {
+            counts.push(count);
+            footprint_bytes = footprint_bytes.saturating_add(size);
+            one_hit += u64::from(count == 1);
+        }
+        let distinct = counts.len() as u64;
         counts.sort_unstable_by(|a, b| b.cmp(a));
         let (zipf_exponent, zipf_r2) = fit_zipf(&counts);
         let reuse_requests = if self.reuses == 0 {
@@ -129,6 +111,51 @@ impl ProfileBuilder {
             reuses_after_ttl: (self.timed && self.ttl_s.is_some() && self.reuses > 0)
                 .then(|| ratio(self.reuses_after_ttl, self.reuses)),
         }
+    }
+}
+
+/// Builds a [`TraceProfile`] one request at a time.
+pub struct ProfileBuilder {
+    keys: HashMap<u64, Seen>,
+    stats: ReuseStats,
+}
+
+impl ProfileBuilder {
+    /// An empty profile; reuse times are compared with `ttl_s` when given.
+    pub fn new(ttl_s: Option<f64>) -> Self {
+        Self {
+            keys: HashMap::new(),
+            stats: ReuseStats::new(ttl_s),
+        }
+    }
+
+    /// Counts one request.
+    #[inline]
+    pub fn observe(&mut self, request: &Request) {
+        let position = self.stats.requests + 1;
+        let seen = self.keys.entry(request.key).or_insert(Seen {
+            count: 0,
+            last_position: 0,
+            last_time: request.time,
+            size: request.size,
+        });
+        let previous = (seen.count > 0).then_some((seen.last_position, seen.last_time));
+        self.stats.observe(position, request.time, previous);
+        seen.count += 1;
+        seen.last_position = position;
+        seen.last_time = request.time;
+        seen.size = request.size;
+    }
+
+    /// Distinct keys so far.
+    pub fn distinct_keys(&self) -> u64 {
+        self.keys.len() as u64
+    }
+
+    /// The profile.
+    pub fn finish(self) -> TraceProfile {
+        self.stats
+            .finish(self.keys.values().map(|s| (s.count, s.size)))
     }
 }
 

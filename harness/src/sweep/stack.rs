@@ -23,8 +23,9 @@
 //! per-request outcomes.
 
 use crate::engine::{EngineError, LatencyRecorder, MAX_COST_S, checked_secs_to_ns};
+use crate::sweep::profile::ReuseStats;
 use hashbrown::HashMap;
-use hashbrown::hash_map::Entry;
+use reports::sweep::TraceProfile;
 use workloads::Request;
 
 /// One budget of the curve.
@@ -83,66 +84,82 @@ pub enum StackError {
     Engine(#[from] EngineError),
 }
 
-/// A Fenwick tree of wrapping `u64` sums over 1-based positions.
-struct Fenwick {
-    tree: Vec<u64>,
-}
-
-impl Fenwick {
-    fn new(len: usize) -> Self {
-        Self {
-            tree: vec![0; len + 1],
+macro_rules! fenwick {
+    ($name:ident, $t:ty) => {
+        /// A Fenwick tree of wrapping sums over 1-based positions.
+        struct $name {
+            tree: Vec<$t>,
         }
-    }
 
-    /// Builds the tree over `values[i]` at position `i + 1` in linear time.
-    fn from_values(len: usize, values: impl Iterator<Item = (usize, u64)>) -> Self {
-        let mut tree = vec![0u64; len + 1];
-        for (i, v) in values {
-            tree[i] = tree[i].wrapping_add(v);
-        }
-        for i in 1..=len {
-            let parent = i + (i & i.wrapping_neg());
-            if parent <= len {
-                tree[parent] = tree[parent].wrapping_add(tree[i]);
+        impl $name {
+            fn new(len: usize) -> Self {
+                Self {
+                    tree: vec![0; len + 1],
+                }
+            }
+
+            /// Builds the tree over `values` (position, value) in linear time.
+            fn from_values(len: usize, values: impl Iterator<Item = (usize, $t)>) -> Self {
+                let mut tree: Vec<$t> = vec![0; len + 1];
+                for (i, v) in values {
+                    tree[i] = tree[i].wrapping_add(v);
+                }
+                for i in 1..=len {
+                    let parent = i + (i & i.wrapping_neg());
+                    if parent <= len {
+                        tree[parent] = tree[parent].wrapping_add(tree[i]);
+                    }
+                }
+                Self { tree }
+            }
+
+            #[inline]
+            fn add(&mut self, mut i: usize, v: $t) {
+                while i < self.tree.len() {
+                    self.tree[i] = self.tree[i].wrapping_add(v);
+                    i += i & i.wrapping_neg();
+                }
+            }
+
+            #[inline]
+            fn prefix(&self, mut i: usize) -> $t {
+                let mut sum: $t = 0;
+                while i > 0 {
+                    sum = sum.wrapping_add(self.tree[i]);
+                    i &= i - 1;
+                }
+                sum
             }
         }
-        Self { tree }
-    }
-
-    #[inline]
-    fn add(&mut self, mut i: usize, v: u64) {
-        while i < self.tree.len() {
-            self.tree[i] = self.tree[i].wrapping_add(v);
-            i += i & i.wrapping_neg();
-        }
-    }
-
-    #[inline]
-    fn prefix(&self, mut i: usize) -> u64 {
-        let mut sum = 0u64;
-        while i > 0 {
-            sum = sum.wrapping_add(self.tree[i]);
-            i &= i - 1;
-        }
-        sum
-    }
+    };
 }
+
+// Counts fit `u32` (at most one live marker per key, and keys are counted in `u32` slots);
+// half the memory of `u64` keeps more of the tree in cache.
+fenwick!(CountTree, u32);
+fenwick!(ByteTree, u64);
 
 /// The keys of one size class on the stack: how many, and their bytes, by slot.
 struct ClassTrees {
-    count: Option<Fenwick>,
-    bytes: Option<Fenwick>,
-    total_count: u64,
+    count: Option<CountTree>,
+    bytes: Option<ByteTree>,
+    total_count: u32,
     total_bytes: u64,
 }
 
+/// A key's state: where its last use sits on the stack, and what the profile needs.
 #[derive(Debug, Clone, Copy)]
 struct KeyState {
     slot: u32,
     class: u16,
     size: u64,
+    count: u64,
+    last_position: u64,
+    last_time: f64,
 }
+
+/// A slot without a live marker.
+const DEAD: u32 = u32::MAX;
 
 /// Hit counts and costs of the requests that first hit at one grid index (or at one point).
 #[derive(Clone)]
@@ -189,10 +206,12 @@ struct StackCurve<'p> {
     need_bytes: bool,
     classes: Vec<Option<ClassTrees>>,
     active: Vec<usize>,
-    keys: HashMap<u64, KeyState>,
-    /// Key of each slot (valid where `live`).
-    slot_keys: Vec<u64>,
-    live: Vec<bool>,
+    /// Key to its index in `states`.
+    index: HashMap<u64, u32>,
+    states: Vec<KeyState>,
+    /// The state index of each slot's key, [`DEAD`] where no key's last use is.
+    slot_state: Vec<u32>,
+    reuse: ReuseStats,
     next_slot: usize,
     capacity: usize,
     /// Requests per class (each class's requests are refused where it is not included).
@@ -233,7 +252,8 @@ pub fn stack_curve(
     points: &[StackPoint],
     hit_cost_ns: u64,
     warmup: u64,
-) -> Result<Vec<StackFigures>, StackError> {
+    reuse: ReuseStats,
+) -> Result<(Vec<StackFigures>, TraceProfile), StackError> {
     let mut thresholds: Vec<u64> = points.iter().filter_map(|p| p.max_bytes).collect();
     thresholds.sort_unstable();
     thresholds.dedup();
@@ -253,9 +273,10 @@ pub fn stack_curve(
         thresholds,
         classes: (0..classes).map(|_| None).collect(),
         active: Vec::new(),
-        keys: HashMap::new(),
-        slot_keys: vec![0; INITIAL_SLOTS + 1],
-        live: vec![false; INITIAL_SLOTS + 1],
+        index: HashMap::new(),
+        states: Vec::new(),
+        slot_state: vec![DEAD; INITIAL_SLOTS + 1],
+        reuse,
         next_slot: 1,
         capacity: INITIAL_SLOTS,
         class_requests: vec![0; classes],
@@ -314,35 +335,50 @@ impl StackCurve<'_> {
         }
         let slot = self.next_slot;
         self.next_slot += 1;
-        let fresh = KeyState {
-            slot: slot as u32,
-            class: class as u16,
-            size: request.size,
-        };
-        let previous = match self.keys.entry(request.key) {
-            Entry::Occupied(mut entry) => {
-                let state = *entry.get();
-                if state.size != request.size && self.need_bytes {
-                    return Err(StackError::SizeChanged {
-                        request: position,
-                        key: request.key,
-                        before: state.size,
-                        after: request.size,
-                    });
-                }
-                *entry.get_mut() = fresh;
-                Some(state)
+        let next_index = self.states.len() as u32;
+        let index = *self.index.entry(request.key).or_insert(next_index);
+        let previous = if index == next_index {
+            self.states.push(KeyState {
+                slot: slot as u32,
+                class: class as u16,
+                size: request.size,
+                count: 1,
+                last_position: position,
+                last_time: request.time,
+            });
+            self.reuse.observe(position, request.time, None);
+            None
+        } else {
+            let state = &mut self.states[index as usize];
+            let before = *state;
+            if before.size != request.size && self.need_bytes {
+                return Err(StackError::SizeChanged {
+                    request: position,
+                    key: request.key,
+                    before: before.size,
+                    after: request.size,
+                });
             }
-            Entry::Vacant(entry) => {
-                entry.insert(fresh);
-                None
-            }
+            *state = KeyState {
+                slot: slot as u32,
+                class: class as u16,
+                size: request.size,
+                count: before.count + 1,
+                last_position: position,
+                last_time: request.time,
+            };
+            self.reuse.observe(
+                position,
+                request.time,
+                Some((before.last_position, before.last_time)),
+            );
+            Some(before)
         };
         if let Some(state) = previous {
             self.outcome(state, request.size, cost_ns, counted);
             self.unmark(state);
         }
-        self.mark(slot, request.key, class, request.size);
+        self.mark(slot, index, class, request.size);
         Ok(())
     }
 
@@ -353,10 +389,9 @@ impl StackCurve<'_> {
                 continue;
             };
             let at = state.slot as usize;
-            self.window_counts[c] = trees
-                .count
-                .as_ref()
-                .map_or(0, |t| trees.total_count.wrapping_sub(t.prefix(at)));
+            self.window_counts[c] = trees.count.as_ref().map_or(0, |t| {
+                u64::from(trees.total_count.wrapping_sub(t.prefix(at)))
+            });
             self.window_bytes[c] = trees
                 .bytes
                 .as_ref()
@@ -424,8 +459,8 @@ impl StackCurve<'_> {
             self.active.push(class);
             self.active.sort_unstable();
             self.classes[class] = Some(ClassTrees {
-                count: self.need_counts.then(|| Fenwick::new(self.capacity)),
-                bytes: self.need_bytes.then(|| Fenwick::new(self.capacity)),
+                count: self.need_counts.then(|| CountTree::new(self.capacity)),
+                bytes: self.need_bytes.then(|| ByteTree::new(self.capacity)),
                 total_count: 0,
                 total_bytes: 0,
             });
@@ -436,9 +471,8 @@ impl StackCurve<'_> {
         }
     }
 
-    fn mark(&mut self, slot: usize, key: u64, class: usize, size: u64) {
-        self.slot_keys[slot] = key;
-        self.live[slot] = true;
+    fn mark(&mut self, slot: usize, index: u32, class: usize, size: u64) {
+        self.slot_state[slot] = index;
         let trees = self.trees(class);
         if let Some(t) = &mut trees.count {
             t.add(slot, 1);
@@ -452,10 +486,10 @@ impl StackCurve<'_> {
 
     fn unmark(&mut self, state: KeyState) {
         let slot = state.slot as usize;
-        self.live[slot] = false;
+        self.slot_state[slot] = DEAD;
         let trees = self.trees(state.class as usize);
         if let Some(t) = &mut trees.count {
-            t.add(slot, 1u64.wrapping_neg());
+            t.add(slot, 1u32.wrapping_neg());
         }
         if let Some(t) = &mut trees.bytes {
             t.add(slot, state.size.wrapping_neg());
@@ -467,38 +501,38 @@ impl StackCurve<'_> {
     /// Renumbers the live slots 1..=live in order and rebuilds the trees (room for at least as
     /// many new slots as there are keys).
     fn compact(&mut self) {
-        let live_keys: Vec<u64> = (1..self.next_slot)
-            .filter(|&s| self.live[s])
-            .map(|s| self.slot_keys[s])
+        let live: Vec<u32> = self.slot_state[1..self.next_slot]
+            .iter()
+            .copied()
+            .filter(|&i| i != DEAD)
             .collect();
-        let capacity = self.capacity.max(2 * live_keys.len());
+        // Room for a quarter more slots than keys: compaction is linear, so it costs O(1) per
+        // request amortized, and a small tree stays in cache.
+        let capacity = self.capacity.max(live.len() + live.len() / 4 + 1);
         self.capacity = capacity;
-        self.slot_keys = vec![0; capacity + 1];
-        self.live = vec![false; capacity + 1];
+        self.slot_state = vec![DEAD; capacity + 1];
         let mut per_class: Vec<Vec<(usize, u64)>> = vec![Vec::new(); self.classes.len()];
-        for (i, key) in live_keys.iter().enumerate() {
+        for (i, &index) in live.iter().enumerate() {
             let slot = i + 1;
-            self.slot_keys[slot] = *key;
-            self.live[slot] = true;
-            if let Some(state) = self.keys.get_mut(key) {
-                state.slot = slot as u32;
-                per_class[state.class as usize].push((slot, state.size));
-            }
+            self.slot_state[slot] = index;
+            let state = &mut self.states[index as usize];
+            state.slot = slot as u32;
+            per_class[state.class as usize].push((slot, state.size));
         }
-        self.next_slot = live_keys.len() + 1;
+        self.next_slot = live.len() + 1;
         for &c in &self.active {
             let Some(trees) = &mut self.classes[c] else {
                 continue;
             };
             let members = &per_class[c];
             if trees.count.is_some() {
-                trees.count = Some(Fenwick::from_values(
+                trees.count = Some(CountTree::from_values(
                     capacity,
                     members.iter().map(|&(s, _)| (s, 1)),
                 ));
             }
             if trees.bytes.is_some() {
-                trees.bytes = Some(Fenwick::from_values(capacity, members.iter().copied()));
+                trees.bytes = Some(ByteTree::from_values(capacity, members.iter().copied()));
             }
         }
     }
@@ -509,12 +543,11 @@ impl StackCurve<'_> {
         let mut above_count = vec![0u64; self.points.len()];
         let mut above_bytes = vec![0u64; self.points.len()];
         for slot in (1..self.next_slot).rev() {
-            if !self.live[slot] {
+            let index = self.slot_state[slot];
+            if index == DEAD {
                 continue;
             }
-            let Some(state) = self.keys.get(&self.slot_keys[slot]) else {
-                continue;
-            };
+            let state = &self.states[index as usize];
             let class = state.class as usize;
             for (p, point) in self.points.iter().enumerate() {
                 if class > self.included[p] || point.max_entries == Some(0) {
@@ -534,7 +567,7 @@ impl StackCurve<'_> {
         entries
     }
 
-    fn finish(self) -> Vec<StackFigures> {
+    fn finish(self) -> (Vec<StackFigures>, TraceProfile) {
         let entries = self.final_entries();
         // Every position's outcome over the whole trace is needed for evictions; the warm-up
         // does not change which requests insert, only which ones are counted.
@@ -580,7 +613,10 @@ impl StackCurve<'_> {
                 refused,
             });
         }
-        figures
+        let profile = self
+            .reuse
+            .finish(self.states.iter().map(|s| (s.count, s.size)));
+        (figures, profile)
     }
 }
 
@@ -614,8 +650,14 @@ mod tests {
     }
 
     fn hits(trace: &[(u64, u64)], points: &[StackPoint]) -> Vec<u64> {
-        match stack_curve(requests(trace).into_iter(), points, 50_000_000, 0) {
-            Ok(f) => f.iter().map(|f| f.hits).collect(),
+        match stack_curve(
+            requests(trace).into_iter(),
+            points,
+            50_000_000,
+            0,
+            ReuseStats::new(None),
+        ) {
+            Ok((f, _)) => f.iter().map(|f| f.hits).collect(),
             Err(e) => panic!("{e}"),
         }
     }
@@ -648,7 +690,13 @@ mod tests {
 
     #[test]
     fn a_size_change_under_a_byte_budget_is_refused() {
-        let r = stack_curve(requests(&[(1, 4), (1, 5)]).into_iter(), &[bytes(10)], 0, 0);
+        let r = stack_curve(
+            requests(&[(1, 4), (1, 5)]).into_iter(),
+            &[bytes(10)],
+            0,
+            0,
+            ReuseStats::new(None),
+        );
         assert!(matches!(r, Err(StackError::SizeChanged { request: 2, .. })));
         // Without a byte budget, sizes do not matter.
         assert_eq!(hits(&[(1, 4), (1, 5)], &[entries(1)]), vec![1]);

@@ -162,3 +162,4 @@ pub fn open_with_defaults(
 }
 
 pub use csv::write_csv;
+pub use oracle::write_oracle_general;
