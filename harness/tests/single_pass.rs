@@ -7,9 +7,8 @@ use harness::engine::{
 };
 use std::time::Duration;
 
-fn figures(
-    s: &SideOutcome,
-) -> (
+/// The deterministic figures of a side.
+type Figures = (
     u64,
     u64,
     u64,
@@ -20,7 +19,9 @@ fn figures(
     u128,
     u128,
     Vec<(f64, f64)>,
-) {
+);
+
+fn figures(s: &SideOutcome) -> Figures {
     (
         s.requests,
         s.hits,
