@@ -9,6 +9,7 @@
 
 pub mod advice;
 pub mod grid;
+mod key_table;
 pub mod profile;
 pub mod stack;
 

@@ -23,9 +23,10 @@
 //! per-request outcomes.
 
 use crate::engine::{EngineError, LatencyRecorder, MAX_COST_S, checked_secs_to_ns};
+use crate::sweep::key_table::{KeyState, KeyTable};
 use crate::sweep::profile::ReuseStats;
-use hashbrown::HashMap;
 use reports::sweep::TraceProfile;
+use std::collections::VecDeque;
 use workloads::Request;
 
 /// One budget of the curve.
@@ -147,17 +148,6 @@ struct ClassTrees {
     total_bytes: u64,
 }
 
-/// A key's state: where its last use sits on the stack, and what the profile needs.
-#[derive(Debug, Clone, Copy)]
-struct KeyState {
-    slot: u32,
-    class: u16,
-    size: u64,
-    count: u64,
-    last_position: u64,
-    last_time: f64,
-}
-
 /// A slot without a live marker.
 const DEAD: u32 = u32::MAX;
 
@@ -206,10 +196,9 @@ struct StackCurve<'p> {
     need_bytes: bool,
     classes: Vec<Option<ClassTrees>>,
     active: Vec<usize>,
-    /// Key to its index in `states`.
-    index: HashMap<u64, u32>,
-    states: Vec<KeyState>,
-    /// The state index of each slot's key, [`DEAD`] where no key's last use is.
+    /// Every key's state.
+    states: KeyTable,
+    /// The table position of each slot's key, [`DEAD`] where no key's last use is.
     slot_state: Vec<u32>,
     reuse: ReuseStats,
     next_slot: usize,
@@ -273,8 +262,7 @@ pub fn stack_curve(
         thresholds,
         classes: (0..classes).map(|_| None).collect(),
         active: Vec::new(),
-        index: HashMap::new(),
-        states: Vec::new(),
+        states: KeyTable::new(),
         slot_state: vec![DEAD; INITIAL_SLOTS + 1],
         reuse,
         next_slot: 1,
@@ -294,7 +282,24 @@ pub fn stack_curve(
         window_counts: vec![0; classes],
         window_bytes: vec![0; classes],
     };
-    for request in trace {
+    // Requests are read ahead so that each key's table entry is already on its way into the
+    // cache when its turn comes (the table lookup is the pass's one memory miss).
+    const AHEAD: usize = 16;
+    let mut trace = trace.fuse();
+    let mut ahead: VecDeque<Request> = VecDeque::with_capacity(AHEAD + 1);
+    loop {
+        while ahead.len() < AHEAD {
+            match trace.next() {
+                Some(r) => {
+                    curve.states.prefetch(r.key);
+                    ahead.push_back(r);
+                }
+                None => break,
+            }
+        }
+        let Some(request) = ahead.pop_front() else {
+            break;
+        };
         curve.request(&request)?;
     }
     Ok(curve.finish())
@@ -335,44 +340,55 @@ impl StackCurve<'_> {
         }
         let slot = self.next_slot;
         self.next_slot += 1;
-        let next_index = self.states.len() as u32;
-        let index = *self.index.entry(request.key).or_insert(next_index);
-        let previous = if index == next_index {
-            self.states.push(KeyState {
-                slot: slot as u32,
-                class: class as u16,
-                size: request.size,
-                count: 1,
-                last_position: position,
-                last_time: request.time,
-            });
-            self.reuse.observe(position, request.time, None);
-            None
-        } else {
-            let state = &mut self.states[index as usize];
-            let before = *state;
-            if before.size != request.size && self.need_bytes {
-                return Err(StackError::SizeChanged {
-                    request: position,
-                    key: request.key,
-                    before: before.size,
-                    after: request.size,
-                });
+        let found = self.states.find(request.key);
+        let (index, previous) = match found {
+            None => {
+                let (index, grew) = self.states.insert(
+                    request.key,
+                    KeyState {
+                        slot: slot as u32,
+                        class: class as u16,
+                        size: request.size,
+                        count: 1,
+                        last_position: position,
+                        last_time: request.time,
+                    },
+                );
+                if grew {
+                    for (at, state) in self.states.iter() {
+                        self.slot_state[state.slot as usize] = at;
+                    }
+                }
+                self.reuse.observe(position, request.time, None);
+                (index, None)
             }
-            *state = KeyState {
-                slot: slot as u32,
-                class: class as u16,
-                size: request.size,
-                count: before.count + 1,
-                last_position: position,
-                last_time: request.time,
-            };
-            self.reuse.observe(
-                position,
-                request.time,
-                Some((before.last_position, before.last_time)),
-            );
-            Some(before)
+            Some(index) => {
+                let need_bytes = self.need_bytes;
+                let state = self.states.get_mut(index);
+                let before = *state;
+                if before.size != request.size && need_bytes {
+                    return Err(StackError::SizeChanged {
+                        request: position,
+                        key: request.key,
+                        before: before.size,
+                        after: request.size,
+                    });
+                }
+                *state = KeyState {
+                    slot: slot as u32,
+                    class: class as u16,
+                    size: request.size,
+                    count: before.count + 1,
+                    last_position: position,
+                    last_time: request.time,
+                };
+                self.reuse.observe(
+                    position,
+                    request.time,
+                    Some((before.last_position, before.last_time)),
+                );
+                (index, Some(before))
+            }
         };
         if let Some(state) = previous {
             self.outcome(state, request.size, cost_ns, counted);
@@ -506,16 +522,16 @@ impl StackCurve<'_> {
             .copied()
             .filter(|&i| i != DEAD)
             .collect();
-        // Room for a quarter more slots than keys: compaction is linear, so it costs O(1) per
-        // request amortized, and a small tree stays in cache.
-        let capacity = self.capacity.max(live.len() + live.len() / 4 + 1);
+        // Room for three times as many new slots as keys: compaction touches every key's state
+        // (a cache miss each), so it runs at most once per 3 × keys requests.
+        let capacity = self.capacity.max(4 * live.len());
         self.capacity = capacity;
         self.slot_state = vec![DEAD; capacity + 1];
         let mut per_class: Vec<Vec<(usize, u64)>> = vec![Vec::new(); self.classes.len()];
         for (i, &index) in live.iter().enumerate() {
             let slot = i + 1;
             self.slot_state[slot] = index;
-            let state = &mut self.states[index as usize];
+            let state = self.states.get_mut(index);
             state.slot = slot as u32;
             per_class[state.class as usize].push((slot, state.size));
         }
@@ -547,7 +563,7 @@ impl StackCurve<'_> {
             if index == DEAD {
                 continue;
             }
-            let state = &self.states[index as usize];
+            let state = self.states.get(index);
             let class = state.class as usize;
             for (p, point) in self.points.iter().enumerate() {
                 if class > self.included[p] || point.max_entries == Some(0) {
@@ -615,7 +631,7 @@ impl StackCurve<'_> {
         }
         let profile = self
             .reuse
-            .finish(self.states.iter().map(|s| (s.count, s.size)));
+            .finish(self.states.iter().map(|(_, s)| (s.count, s.size)));
         (figures, profile)
     }
 }
