@@ -2,6 +2,10 @@
 //! `gencache` LRU, on a 1 M-request Zipf trace held in memory (so trace generation is not
 //! measured). `cargo bench -p harness --bench engine`.
 
+/// Allocations are counted as in the `harness` binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+
 use criterion::{Criterion, Throughput};
 use harness::engine::{CacheLimits, EngineConfig, LruSim, NoCache, replay};
 use std::hint::black_box;

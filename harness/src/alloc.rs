@@ -22,9 +22,26 @@ thread_local! {
     static THREAD_NET_BYTES: Cell<i64> = const { Cell::new(0) };
 }
 
-/// The allocator installed by this crate: [`System`] plus byte counters.
+/// [`System`] plus byte counters. The library does not install it (that would impose it on
+/// everything linking `harness`): the binary does, and so does each test or bench that measures
+/// memory:
+///
+/// ```ignore
+/// #[global_allocator]
+/// static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+/// ```
+///
+/// [`installed`] tells whether it is; the memory pass refuses to run without it.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAlloc;
+
+/// Whether [`CountingAlloc`] is this process's global allocator (an allocation moves this
+/// thread's counter).
+pub fn installed() -> bool {
+    let (boxed, kept) = measure(|| std::hint::black_box(Box::new([0u8; 64])));
+    drop(boxed);
+    kept >= 64
+}
 
 fn record(delta: i64) {
     LIVE_BYTES.fetch_add(delta, Ordering::Relaxed);
@@ -92,9 +109,14 @@ pub fn thread_net_bytes() -> i64 {
 /// Runs `f` and returns its result with the net heap bytes it kept alive on this thread.
 ///
 /// ```
-/// let (v, kept) = harness::alloc::measure(|| vec![0u8; 4096]);
-/// assert_eq!(v.len(), 4096);
-/// assert_eq!(kept, 4096);
+/// #[global_allocator]
+/// static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+///
+/// fn main() {
+///     let (v, kept) = harness::alloc::measure(|| vec![0u8; 4096]);
+///     assert_eq!(v.len(), 4096);
+///     assert_eq!(kept, 4096);
+/// }
 /// ```
 pub fn measure<T>(f: impl FnOnce() -> T) -> (T, i64) {
     let before = thread_net_bytes();

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod alloc;
+pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod engine;
@@ -29,7 +30,8 @@ pub mod summary;
 pub mod sweep;
 pub mod verdict;
 
-/// Every allocation of the harness (binary, tests, benches) goes through the counting allocator,
-/// so the cache's heap can be measured, not estimated.
+/// The library's own unit tests measure heap, so their test binary counts allocations (the
+/// `harness` binary and the tests and benches that need it declare it themselves).
+#[cfg(test)]
 #[global_allocator]
 static GLOBAL: alloc::CountingAlloc = alloc::CountingAlloc;

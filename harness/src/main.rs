@@ -9,6 +9,11 @@ use harness::cli::{Cli, Command};
 use harness::commands::{self, Status};
 use std::process::ExitCode;
 
+/// Every allocation of the binary is counted, so the memory pass measures the cache's heap
+/// rather than estimating it.
+#[global_allocator]
+static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.quiet);
@@ -18,7 +23,11 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay(args, quiet),
         Command::Gen(args) => commands::gen_trace(&args.workload, &args.format, &args.out, quiet),
         Command::List => commands::list(&mut std::io::stdout()),
-        Command::Calibrate(args) => commands::calibrate(&args.workload, &mut std::io::stdout()),
+        Command::Calibrate(args) => commands::calibrate(
+            &args.workload,
+            &args.model.options(),
+            &mut std::io::stdout(),
+        ),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),
         Command::Sweep(args) => commands::sweep(args, quiet),
         Command::Profile(args) => commands::profile(args, &mut std::io::stdout()),

@@ -2,7 +2,6 @@
 //! measured with real payloads in the real thread-safe cache.
 
 use crate::engine::{CacheLimits, MemorySim, SimCache};
-use crate::run::overhead;
 use reports::results::MemoryReport;
 
 /// Result sizes of the sweep: 128 B to 1 MiB.
@@ -31,9 +30,14 @@ pub struct SweepPoint {
 /// Measures the overhead of holding `entries` results of `size` bytes each.
 ///
 /// ```
-/// let p = harness::memory::measure_fixed_size(4096, 100);
-/// assert_eq!(p.memory.payload_bytes, 409_600);
-/// assert!(p.memory.heap_bytes > p.memory.payload_bytes);
+/// #[global_allocator]
+/// static GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;
+///
+/// fn main() {
+///     let p = harness::memory::measure_fixed_size(4096, 100);
+///     assert_eq!(p.memory.payload_bytes, 409_600);
+///     assert!(p.memory.heap_bytes > p.memory.payload_bytes);
+/// }
 /// ```
 pub fn measure_fixed_size(size: u64, entries: u64) -> SweepPoint {
     let mut cache = MemorySim::new(&CacheLimits::default());
@@ -51,7 +55,7 @@ pub fn measure_fixed_size(size: u64, entries: u64) -> SweepPoint {
     let o = cache.occupancy();
     SweepPoint {
         result_size: size,
-        memory: overhead(o.payload_bytes, o.heap_bytes.unwrap_or(0), o.entries),
+        memory: MemoryReport::new(o.payload_bytes, o.heap_bytes.unwrap_or(0), o.entries),
     }
 }
 
@@ -72,10 +76,11 @@ mod tests {
         let small = measure_fixed_size(128, 512);
         let large = measure_fixed_size(64 * 1024, 512);
         assert_eq!(small.memory.entries, 512);
-        assert!(small.memory.overhead_per_entry > 0.0);
+        let per_entry = |p: &SweepPoint| p.memory.overhead_per_entry.unwrap_or(f64::NAN);
+        assert!(per_entry(&small) > 0.0);
         assert!(small.memory.overhead_pct > large.memory.overhead_pct);
         // The per-entry cost does not depend on the payload size (within a factor of 2).
-        let r = small.memory.overhead_per_entry / large.memory.overhead_per_entry;
+        let r = per_entry(&small) / per_entry(&large);
         assert!((0.5..2.0).contains(&r), "{small:?} {large:?}");
     }
 }

@@ -2,11 +2,12 @@
 //! engine (each pass's [`EngineConfig`]), the memory pass, the live replay and the results
 //! (its [`ModelParams`]); nothing downstream rebuilds it from the serialized form.
 
-use crate::engine::{ArrivalMode, CacheLimits, EngineConfig, MAX_COST_S, checked_secs_to_ns};
+use crate::engine::{ArrivalMode, CacheLimits, EngineConfig, secs_to_ns};
 use crate::run::{RunError, RunOptions};
 use crate::source::Source;
 use reports::results::ModelParams;
 use workloads::Arrival;
+use workloads::units::HitCost;
 
 /// How one source is replayed: the generator, the hit cost, single-flight, the cache bounds and
 /// the arrival process.
@@ -60,15 +61,16 @@ impl Model {
     ///
     /// # Errors
     ///
-    /// [`RunError::HitCostOutOfRange`] for a hit cost the engine cannot represent.
+    /// [`RunError::HitCost`] for a hit cost out of its range.
     pub fn new(source: &Source, options: &RunOptions) -> Result<Self, RunError> {
         let hit_cost_s = options.hit_cost_s.unwrap_or(source.workload().hit_cost_s);
-        let hit_cost_ns = checked_secs_to_ns(hit_cost_s)
-            .filter(|_| hit_cost_s <= MAX_COST_S)
-            .ok_or_else(|| RunError::HitCostOutOfRange {
-                name: source.name(),
-                hit_cost_s,
-            })?;
+        let hit_cost = HitCost::from_secs(hit_cost_s).map_err(|e| RunError::HitCost {
+            name: source.name(),
+            source: e,
+        })?;
+        let hit_cost_s = hit_cost.secs();
+        // In range (at most one year), so it fits the engine's nanoseconds.
+        let hit_cost_ns = secs_to_ns(hit_cost_s);
         let arrival = effective_arrival(source, options);
         Ok(Self {
             workers: options.workers.max(1),

@@ -3,7 +3,6 @@
 
 use reports::results::RunResults;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Why an output file could not be written.
@@ -31,45 +30,20 @@ pub fn prepare_dir(dir: &Path) -> Result<(), OutputError> {
     Ok(())
 }
 
-/// Writes `contents` to `path` atomically: readers see the old file or the new one, never half.
+/// Writes `contents` to `path` atomically, through the project's one atomic writer
+/// ([`reports::write_atomic`]).
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
-    let err = |source| OutputError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    reports::write_atomic(path, contents).map_err(|e| match e {
+        reports::ReportError::Write { path, source } => OutputError { path, source },
+        other => OutputError {
+            path: path.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })
 }
 
-/// File-name-safe form of a workload name.
-pub fn slug(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
+/// File-name-safe form of a workload name (the one [`reports::format::slug`]).
+pub use reports::format::slug;
 
 /// The timeline as CSV.
 pub fn timeline_csv(run: &RunResults) -> String {
@@ -159,7 +133,8 @@ mod tests {
 
     #[test]
     fn slugs_are_file_name_safe() {
-        assert_eq!(slug("web07.trace.xz"), "web07.trace.xz");
-        assert_eq!(slug("a b/c"), "a_b_c");
+        assert_eq!(slug("web07.trace.xz"), "web07-trace-xz");
+        assert_eq!(slug("a b/c"), "a-b-c");
+        assert_eq!(slug("typical+busy"), "typical-busy");
     }
 }

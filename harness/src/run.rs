@@ -3,8 +3,7 @@
 //! results schema the reports read.
 
 use crate::engine::{
-    self, ArrivalMode, EngineError, LruSim, MAX_COST_S, MemorySim, NoCache, SideOutcome, SimCache,
-    ns_to_secs,
+    self, ArrivalMode, EngineError, LruSim, MemorySim, NoCache, SideOutcome, SimCache, ns_to_secs,
 };
 use crate::model::{Model, Pass};
 use crate::source::{Source, SourceError};
@@ -82,16 +81,21 @@ pub enum RunError {
         /// What went wrong, naming the request.
         source: EngineError,
     },
-    /// The hit cost is beyond what the engine accepts.
-    #[error(
-        "{name}: the hit cost {hit_cost_s:?} s is out of range (0 ..= {MAX_COST_S} s, one year)"
-    )]
-    HitCostOutOfRange {
+    /// The hit cost is out of its range.
+    #[error("{name}: {source}")]
+    HitCost {
         /// Workload or trace name.
         name: String,
-        /// The hit cost, seconds.
-        hit_cost_s: f64,
+        /// What is wrong with it.
+        source: workloads::units::UnitError,
     },
+    /// The memory pass was asked for in a process without the counting allocator.
+    #[error(
+        "the memory pass needs the counting allocator: declare `#[global_allocator] static \
+         GLOBAL: harness::alloc::CountingAlloc = harness::alloc::CountingAlloc;` in the binary \
+         (or run without the memory pass)"
+    )]
+    NoCountingAllocator,
     /// The trace had no requests.
     #[error("{name}: the trace has no requests")]
     Empty {
@@ -136,6 +140,9 @@ pub fn run(
 ) -> Result<RunOutcome, RunError> {
     let model = Model::new(source, options)?;
     let name = source.name();
+    if options.measure_memory && !crate::alloc::installed() {
+        return Err(RunError::NoCountingAllocator);
+    }
 
     let mut cache = LruSim::new(&model.limits);
     let one_client = model.arrival == (ArrivalMode::Closed { clients: 1 });
@@ -155,8 +162,15 @@ pub fn run(
         }
         _ => {
             // Pass 1: baseline (also counts requests and distinct keys for the windows).
-            let (base, distinct_keys) =
-                replay_pass(source, &model, Pass::Baseline, None, &mut NoCache, progress)?;
+            let (base, distinct_keys) = replay_pass(
+                source,
+                &model,
+                Pass::Baseline,
+                None,
+                &mut NoCache,
+                true,
+                progress,
+            )?;
             if base.requests == 0 {
                 return Err(RunError::Empty { name });
             }
@@ -164,8 +178,15 @@ pub fn run(
             // Pass 2: the real cache, timed.
             let started = Instant::now();
             let cpu_before = crate::alloc::process_cpu_seconds();
-            let (cached, _) =
-                replay_pass(source, &model, Pass::Cached, expected, &mut cache, progress)?;
+            let (cached, _) = replay_pass(
+                source,
+                &model,
+                Pass::Cached,
+                expected,
+                &mut cache,
+                false,
+                progress,
+            )?;
             let wall_s = started.elapsed().as_secs_f64();
             let cpu_s = cpu_before
                 .zip(crate::alloc::process_cpu_seconds())
@@ -182,7 +203,18 @@ pub fn run(
     // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
     let memory = if options.measure_memory {
         let mut cache = MemorySim::new(&model.limits);
-        Some(replay_pass(source, &model, Pass::Memory, expected, &mut cache, progress)?.0)
+        Some(
+            replay_pass(
+                source,
+                &model,
+                Pass::Memory,
+                expected,
+                &mut cache,
+                false,
+                progress,
+            )?
+            .0,
+        )
     } else {
         None
     };
@@ -238,13 +270,8 @@ pub fn run(
             peak_bytes: stats.peak_bytes,
             peak_entries: stats.peak_entries,
         },
-        memory: memory.as_ref().map(memory_report).unwrap_or(MemoryReport {
-            payload_bytes: 0,
-            heap_bytes: 0,
-            entries: 0,
-            overhead_pct: 0.0,
-            overhead_per_entry: 0.0,
-        }),
+        // Absent when the memory pass did not run (schema v2), not zeros.
+        memory: memory.as_ref().map(memory_report),
         claims: verdict::verdicts(&facts),
         timeline: timeline(&cached, memory.as_ref()),
         replay: ReplaySpeed {
@@ -269,14 +296,15 @@ pub fn run(
 
 /// One pass of the source through `cache`: opens the source, replays it with the model's
 /// configuration for `pass`, and closes it. A read error ends the stream early and names the file
-/// and line, so it is reported before the engine's error. Returns the outcome and (for the
-/// baseline, which counts them) the distinct keys.
-fn replay_pass<C: SimCache>(
+/// and line, so it is reported before the engine's error. Returns the outcome and (with
+/// `count_distinct`; 0 otherwise) the distinct keys.
+pub(crate) fn replay_pass<C: SimCache>(
     source: &Source,
     model: &Model,
     pass: Pass,
     expected_requests: Option<u64>,
     cache: &mut C,
+    count_distinct: bool,
     progress: &mut dyn FnMut(&'static str, u64),
 ) -> Result<(SideOutcome, u64), RunError> {
     let fail = |e| RunError::Source {
@@ -284,7 +312,7 @@ fn replay_pass<C: SimCache>(
         source: e,
     };
     let mut stream = source.open().map_err(fail)?;
-    if pass == Pass::Baseline {
+    if count_distinct {
         stream = stream.count_distinct();
     }
     let config = model.engine_config(pass, expected_requests);
@@ -327,6 +355,15 @@ fn single_pass<C: SimCache>(
     }
 }
 
+/// The results file of these runs: the one place `harness run`, `replay` and `gate` build it.
+pub fn results_file(outcomes: &[RunOutcome]) -> reports::ResultsFile {
+    reports::ResultsFile {
+        schema_version: reports::SCHEMA_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        runs: outcomes.iter().map(|o| o.results.clone()).collect(),
+    }
+}
+
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 { a / b } else { 0.0 }
 }
@@ -365,32 +402,11 @@ fn memory_report(side: &SideOutcome) -> MemoryReport {
             .max_by_key(|o| o.payload_bytes),
     }
     .unwrap_or_default();
-    overhead(
+    MemoryReport::new(
         point.payload_bytes,
         point.heap_bytes.unwrap_or(0),
         point.entries,
     )
-}
-
-/// The overhead figures for `heap` bytes held for `payload` bytes in `entries` entries.
-///
-/// With no payload the overhead percentage is undefined; the schema's `f64` (JSON has no NaN)
-/// then holds 0 — read it only with [`overhead_defined`].
-pub fn overhead(payload: u64, heap: u64, entries: u64) -> MemoryReport {
-    let extra = heap as f64 - payload as f64;
-    MemoryReport {
-        payload_bytes: payload,
-        heap_bytes: heap,
-        entries,
-        overhead_pct: ratio(extra * 100.0, payload as f64),
-        overhead_per_entry: ratio(extra, entries as f64),
-    }
-}
-
-/// Whether `memory.overhead_pct` means anything: a payload was measured (a percentage of zero
-/// bytes is undefined, not "0 %, the claim holds").
-pub fn overhead_defined(memory: &MemoryReport) -> bool {
-    memory.payload_bytes > 0 && memory.heap_bytes > 0
 }
 
 fn timeline(cached: &SideOutcome, memory: Option<&SideOutcome>) -> Vec<WindowPoint> {
@@ -435,17 +451,26 @@ mod tests {
         let err = r.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("seed-example"), "{err}");
         assert!(
-            err.contains("hit cost 1000000000000.0 s is out of range"),
+            err.contains("the hit cost must be at most one year (31536000 s), got 1000000000000 s"),
             "{err}"
         );
     }
 
     #[test]
     fn overhead_is_defined_only_with_a_payload() {
-        let none = overhead(0, 4096, 10);
-        assert!(!overhead_defined(&none));
-        let some = overhead(1000, 1100, 10);
-        assert!(overhead_defined(&some));
-        assert!((some.overhead_pct - 10.0).abs() < 1e-9);
+        assert_eq!(MemoryReport::new(0, 4096, 10).overhead_pct, None);
+        let some = MemoryReport::new(1000, 1100, 10);
+        assert!(some.overhead_pct.is_some_and(|o| (o - 10.0).abs() < 1e-9));
+        assert_eq!(some.overhead_per_entry, Some(10.0));
+    }
+
+    #[test]
+    fn a_run_without_the_memory_pass_has_no_memory_report() {
+        let options = RunOptions {
+            measure_memory: false,
+            ..RunOptions::default()
+        };
+        let r = run(&Source::Workload(seed_example()), &options, &mut |_, _| {});
+        assert!(r.is_ok_and(|o| o.results.memory.is_none()));
     }
 }

@@ -6,57 +6,7 @@ use crate::run::RunOutcome;
 use reports::results::{LatencySummary, RunResults};
 use std::fmt::Write as _;
 
-/// A duration in the largest sensible unit: "42 ms", "12.3 s", "4.2 min", "3.5 h", "8.6 days".
-///
-/// ```
-/// assert_eq!(harness::summary::human_duration(0.05), "50.0 ms");
-/// assert_eq!(harness::summary::human_duration(2_492.0 * 124.6), "3.59 days");
-/// ```
-pub fn human_duration(seconds: f64) -> String {
-    let s = seconds.max(0.0);
-    if s < 1e-3 {
-        format!("{:.1} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.1} ms", s * 1e3)
-    } else if s < 120.0 {
-        format!("{s:.2} s")
-    } else if s < 2.0 * 3600.0 {
-        format!("{:.1} min", s / 60.0)
-    } else if s < 48.0 * 3600.0 {
-        format!("{:.2} h", s / 3600.0)
-    } else {
-        format!("{:.2} days", s / 86_400.0)
-    }
-}
-
-/// Bytes in binary units: "512 B", "1.50 MiB".
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.2} {}", UNITS[unit])
-    }
-}
-
-/// A count with thousands separators: 1,234,567.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use reports::format::{bytes as human_bytes, duration as human_duration, thousands};
 
 fn pct(v: f64) -> String {
     format!("{:.2} %", v * 100.0)
@@ -228,30 +178,35 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         thousands(r.cache.peak_entries),
         human_bytes(r.cache.peak_bytes)
     );
-    if r.memory.heap_bytes > 0 && !crate::run::overhead_defined(&r.memory) {
-        let _ = writeln!(
-            s,
-            "  memory (measured): no payload held ({} heap in {} entries) -> overhead undefined (a percentage of 0 bytes of payload); the claim cannot be checked here",
-            human_bytes(r.memory.heap_bytes),
-            thousands(r.memory.entries),
-        );
-    } else if r.memory.heap_bytes > 0 {
-        let verdict = if r.memory.overhead_pct < 10.0 {
-            "under 10 %: the seed's claim holds here"
-        } else {
-            "NOT under 10 %: the seed's claim does not hold here"
-        };
-        let _ = writeln!(
-            s,
-            "  memory (measured): {} payload, {} heap held by the cache in {} entries -> overhead {:.3} % ({:.0} B/entry), {verdict}",
-            human_bytes(r.memory.payload_bytes),
-            human_bytes(r.memory.heap_bytes),
-            thousands(r.memory.entries),
-            r.memory.overhead_pct,
-            r.memory.overhead_per_entry
-        );
-    } else {
-        let _ = writeln!(s, "  memory: not measured");
+    match r.memory {
+        None => {
+            let _ = writeln!(s, "  memory: not measured");
+        }
+        Some(m) => match m.overhead_pct {
+            Some(pct) => {
+                let verdict = if pct < 10.0 {
+                    "under 10 %: the seed's claim holds here"
+                } else {
+                    "NOT under 10 %: the seed's claim does not hold here"
+                };
+                let _ = writeln!(
+                    s,
+                    "  memory (measured): {} payload, {} heap held by the cache in {} entries -> overhead {pct:.3} % ({:.0} B/entry), {verdict}",
+                    human_bytes(m.payload_bytes),
+                    human_bytes(m.heap_bytes),
+                    thousands(m.entries),
+                    m.overhead_per_entry.unwrap_or(0.0)
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "  memory (measured): no payload held ({} heap in {} entries) -> overhead undefined (a percentage of 0 bytes of payload); the claim cannot be checked here",
+                    human_bytes(m.heap_bytes),
+                    thousands(m.entries),
+                );
+            }
+        },
     }
     let rss = outcome
         .peak_rss
@@ -347,12 +302,16 @@ pub fn sweep_summary(points: &[SweepPoint]) -> String {
                 thousands(p.memory.entries),
                 human_bytes(p.memory.payload_bytes),
                 human_bytes(p.memory.heap_bytes),
-                format!("{:.0} B", p.memory.overhead_per_entry),
-                format!("{:.2} %", p.memory.overhead_pct),
-                if p.memory.overhead_pct < 10.0 {
-                    "< 10 %".into()
-                } else {
-                    "NOT < 10 %".into()
+                p.memory
+                    .overhead_per_entry
+                    .map_or_else(|| "n/a".into(), |o| format!("{o:.0} B")),
+                p.memory
+                    .overhead_pct
+                    .map_or_else(|| "n/a".into(), |o| format!("{o:.2} %")),
+                match p.memory.overhead_pct {
+                    Some(o) if o < 10.0 => "< 10 %".into(),
+                    Some(_) => "NOT < 10 %".into(),
+                    None => "undefined".into(),
                 },
             ]
         })
@@ -383,7 +342,7 @@ mod tests {
         assert_eq!(human_duration(124.6), "2.1 min");
         assert_eq!(human_duration(3.0 * 3600.0), "3.00 h");
         assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1 << 30), "1.00 GiB");
+        assert_eq!(human_bytes(1 << 30), "1.0 GiB");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(12), "12");
     }

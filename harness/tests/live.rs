@@ -10,6 +10,7 @@ use reports::results::LiveComparison;
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use workloads::Workload;
+use workloads::units::{HitCost, Size, TimeScale, Workers};
 
 /// Half a millisecond per virtual second: a 124.6 s generation sleeps 62.3 ms, the whole seed
 /// example (baseline + cached) takes about 8 s of wall time.
@@ -62,7 +63,7 @@ fn in_process_live_replay_agrees_with_the_simulation_on_seed_example() {
     let args = LiveArgs {
         live: true,
         target: None,
-        time_scale: TIME_SCALE,
+        time_scale: TimeScale::new(TIME_SCALE).expect("scale"),
         target_token: None,
     };
     let (comparison, summary) =
@@ -83,10 +84,10 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
     let token = "live-test-token";
     let server_args = ServeArgs {
         bind: "127.0.0.1:0".parse().expect("addr"),
-        time_scale: HTTP_TIME_SCALE,
-        workers: 1,
-        hit_cost: 0.05,
-        max_size: 8 << 20,
+        time_scale: TimeScale::new(HTTP_TIME_SCALE).expect("scale"),
+        workers: Workers::DEFAULT,
+        hit_cost: HitCost::DEFAULT,
+        max_size: Size::from_bytes(8 << 20).expect("size"),
         admin_token: Some(token.into()),
         ..ServeArgs::default()
     };
@@ -96,7 +97,7 @@ fn live_replay_over_http_agrees_with_the_simulation_on_seed_example() {
     let args = LiveArgs {
         live: false,
         target: Some(server.url()),
-        time_scale: HTTP_TIME_SCALE,
+        time_scale: TimeScale::new(HTTP_TIME_SCALE).expect("scale"),
         target_token: Some(token.into()),
     };
     let (comparison, summary) =

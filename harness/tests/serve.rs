@@ -7,6 +7,7 @@ use harness::serve::client::{Client, RawResponse};
 use harness::serve::{ConfigError, RunningServer, ServeArgs, ServeError, start};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
+use workloads::units::{Cost, Size, TimeScale, Workers};
 
 const TOKEN: &str = "test-token-123";
 
@@ -72,11 +73,11 @@ impl Drop for TestServer {
 fn args() -> ServeArgs {
     ServeArgs {
         bind: "127.0.0.1:0".parse().expect("addr"),
-        time_scale: 0.001,
-        default_cost: 5.0,
-        default_size: 1024,
-        max_size: 1 << 20,
-        workers: 4,
+        time_scale: TimeScale::DEFAULT,
+        default_cost: Cost::from_secs(5.0).expect("cost"),
+        default_size: Size::from_bytes(1024).expect("size"),
+        max_size: Size::from_bytes(1 << 20).expect("size"),
+        workers: Workers::new(4).expect("workers"),
         body_limit: 4096,
         ..ServeArgs::default()
     }
@@ -184,7 +185,7 @@ fn two_hundred_concurrent_identical_requests_generate_once() {
     // A generation of 2,000 virtual s = 2 s wall: far longer than it takes 200 released threads
     // to send, so every request but the first finds the generation in flight.
     let s = TestServer::start(ServeArgs {
-        workers: 1,
+        workers: Workers::DEFAULT,
         ..args()
     });
     let clients = 200;

@@ -9,6 +9,7 @@
 use harness::serve::client::Client;
 use harness::serve::load::{LoadReport, LoadSpec, run_load};
 use harness::serve::{ServeArgs, start};
+use workloads::units::{TimeScale, Workers};
 
 fn load(spec: &LoadSpec) -> (LoadReport, harness::serve::api::StatsResponse) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -18,8 +19,8 @@ fn load(spec: &LoadSpec) -> (LoadReport, harness::serve::api::StatsResponse) {
         .expect("runtime");
     let args = ServeArgs {
         bind: "127.0.0.1:0".parse().expect("addr"),
-        time_scale: 0.001,
-        workers: 4,
+        time_scale: TimeScale::DEFAULT,
+        workers: Workers::new(4).expect("workers"),
         ..ServeArgs::default()
     };
     let server = runtime

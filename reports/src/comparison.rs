@@ -8,7 +8,8 @@ use crate::results::RunResults;
 /// One metric of the comparison: how to read it from a run, show it, and show its change.
 struct Metric {
     name: &'static str,
-    value: fn(&RunResults) -> f64,
+    /// `None`: not defined for this run (e.g. memory not measured).
+    value: fn(&RunResults) -> Option<f64>,
     show: fn(f64) -> String,
     change: fn(f64, f64) -> String,
 }
@@ -17,55 +18,55 @@ fn metrics() -> Vec<Metric> {
     vec![
         Metric {
             name: "achieved hit rate",
-            value: |run| run.cache.hit_rate,
+            value: |run| Some(run.cache.hit_rate),
             show: format::percent,
             change: format::point_change,
         },
         Metric {
             name: "speedup",
-            value: |run| run.speedup,
+            value: |run| Some(run.speedup),
             show: format::speedup,
             change: format::relative_change,
         },
         Metric {
             name: "cached virtual time",
-            value: |run| run.cached.virtual_time_s,
+            value: |run| Some(run.cached.virtual_time_s),
             show: format::seconds,
             change: format::relative_change,
         },
         Metric {
             name: "generations (cached)",
-            value: |run| run.cached.generations as f64,
+            value: |run| Some(run.cached.generations as f64),
             show: |v| format::thousands(v as u64),
             change: format::relative_change,
         },
         Metric {
             name: "joined",
-            value: |run| run.cache.joined as f64,
+            value: |run| Some(run.cache.joined as f64),
             show: |v| format::thousands(v as u64),
             change: format::relative_change,
         },
         Metric {
             name: "memory overhead",
-            value: |run| run.memory.overhead_pct / 100.0,
+            value: |run| run.memory.and_then(|m| m.overhead_pct).map(|o| o / 100.0),
             show: format::percent,
             change: format::point_change,
         },
         Metric {
             name: "p50 cached",
-            value: |run| run.cached.latency.p50,
+            value: |run| Some(run.cached.latency.p50),
             show: format::seconds,
             change: format::relative_change,
         },
         Metric {
             name: "p99 cached",
-            value: |run| run.cached.latency.p99,
+            value: |run| Some(run.cached.latency.p99),
             show: format::seconds,
             change: format::relative_change,
         },
         Metric {
             name: "peak cache bytes",
-            value: |run| run.cache.peak_bytes as f64,
+            value: |run| Some(run.cache.peak_bytes as f64),
             show: |v| format::bytes(v as u64),
             change: format::relative_change,
         },
@@ -100,10 +101,15 @@ pub(crate) fn comparison_table(inputs: &[LabelledResults<'_>]) -> Table {
     for name in workloads {
         for metric in metrics() {
             let mut row = vec![name.to_string(), metric.name.to_string()];
-            let reference = find(&inputs[0], name).map(metric.value);
+            let reference = find(&inputs[0], name).and_then(metric.value);
             for (index, input) in inputs.iter().enumerate() {
-                let value = find(input, name).map(metric.value);
-                row.push(value.map_or_else(|| "not run".to_string(), metric.show));
+                let run = find(input, name);
+                let value = run.and_then(metric.value);
+                row.push(match (run, value) {
+                    (None, _) => "not run".to_string(),
+                    (Some(_), None) => "n/a".to_string(),
+                    (Some(_), Some(v)) => (metric.show)(v),
+                });
                 if index > 0 {
                     row.push(match (reference, value) {
                         (Some(old), Some(new)) => (metric.change)(old, new),

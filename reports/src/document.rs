@@ -169,7 +169,9 @@ pub(crate) fn summary_table(runs: &[RunResults]) -> Table {
                 optional_percent(run.workload.target_hit_rate),
                 format::percent(run.cache.hit_rate),
                 format::speedup(run.speedup),
-                format!("{:.1} %", run.memory.overhead_pct),
+                run.memory
+                    .and_then(|m| m.overhead_pct)
+                    .map_or_else(|| "n/a".to_string(), |o| format!("{o:.1} %")),
                 format::seconds(run.baseline.latency.p50),
                 format::seconds(run.cached.latency.p50),
                 format::seconds(run.baseline.latency.p99),
@@ -278,9 +280,13 @@ pub(crate) fn cache_table(runs: &[RunResults]) -> Table {
                 format::thousands(cache.expired),
                 format::bytes(cache.peak_bytes),
                 format::thousands(cache.peak_entries),
-                format::bytes(run.memory.payload_bytes),
-                format::bytes(run.memory.heap_bytes),
-                format!("{:.0} B", run.memory.overhead_per_entry),
+                run.memory
+                    .map_or_else(not_measured, |m| format::bytes(m.payload_bytes)),
+                run.memory
+                    .map_or_else(not_measured, |m| format::bytes(m.heap_bytes)),
+                run.memory
+                    .and_then(|m| m.overhead_per_entry)
+                    .map_or_else(not_measured, |o| format!("{o:.0} B")),
             ]
         })
         .collect();
@@ -449,4 +455,9 @@ fn model_table(runs: &[RunResults]) -> Table {
         rows,
         text_columns: 2,
     }
+}
+
+/// A memory figure of a run that did not measure memory (or where it is undefined).
+fn not_measured() -> String {
+    "n/a".to_string()
 }

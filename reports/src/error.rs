@@ -29,15 +29,17 @@ pub enum ReportError {
     },
     /// `results.json` has a schema version this build does not know.
     #[error(
-        "{path}: results.json schema version {found} is not supported (this build reads version {supported})"
+        "{path}: results.json schema version {found} is not supported (this build reads versions {oldest} to {supported})"
     )]
     UnsupportedSchema {
         /// The file that was read.
         path: PathBuf,
         /// The version found in the file.
         found: u32,
-        /// The version this build reads and writes.
+        /// The version this build writes (and the newest it reads).
         supported: u32,
+        /// The oldest version this build reads.
+        oldest: u32,
     },
     /// A file or directory could not be written.
     #[error("cannot write {path}: {source}")]

@@ -1,4 +1,5 @@
-//! Number formatting shared by the tables and the charts, so both say the same thing.
+//! Number, byte and duration formatting, and file-name slugs: the one copy, shared by the tables
+//! and the charts here and by the harness's printed summary, so all of them say the same thing.
 
 /// A fraction 0..=1 as a percentage with one decimal: `0.7` → `70.0 %`.
 pub(crate) fn percent(fraction: f64) -> String {
@@ -35,7 +36,7 @@ pub(crate) fn plain_number(value: f64) -> String {
 }
 
 /// An integer with thousands separators: `100000` → `100,000`.
-pub(crate) fn thousands(value: u64) -> String {
+pub fn thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
@@ -64,12 +65,37 @@ pub(crate) fn seconds(value: f64) -> String {
 }
 
 /// A byte count in binary units: `512 B`, `1.5 KiB`, `12.0 MiB`.
-pub(crate) fn bytes(value: u64) -> String {
+pub fn bytes(value: u64) -> String {
     let unit = ByteUnit::for_max(value as f64);
     if unit.bytes == 1.0 {
         format!("{value} B")
     } else {
         format!("{:.1} {}", value as f64 / unit.bytes, unit.symbol)
+    }
+}
+
+/// A single duration in the largest sensible unit, for prose: "42.0 µs", "50.0 ms", "12.34 s",
+/// "4.2 min", "3.50 h", "8.60 days" (charts and tables, whose values share one unit, use the
+/// column's unit instead).
+///
+/// ```
+/// assert_eq!(reports::format::duration(0.05), "50.0 ms");
+/// assert_eq!(reports::format::duration(2_492.0 * 124.6), "3.59 days");
+/// ```
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0);
+    if s < 1e-3 {
+        format!("{:.1} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else if s < 120.0 {
+        format!("{s:.2} s")
+    } else if s < 2.0 * 3600.0 {
+        format!("{:.1} min", s / 60.0)
+    } else if s < 48.0 * 3600.0 {
+        format!("{:.2} h", s / 3600.0)
+    } else {
+        format!("{:.2} days", s / 86_400.0)
     }
 }
 
@@ -181,7 +207,7 @@ impl ByteUnit {
 }
 
 /// A file-name-safe form of a workload or input label: lowercase ASCII, digits and `-`.
-pub(crate) fn slug(name: &str) -> String {
+pub fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for ch in name.chars() {
         if ch.is_ascii_alphanumeric() {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::ReportError;
-use crate::results::{ResultsFile, SCHEMA_VERSION};
+use crate::results::{OLDEST_READABLE_SCHEMA, ResultsFile, SCHEMA_VERSION};
 
 /// File name of the results inside a results directory.
 pub const RESULTS_FILE_NAME: &str = "results.json";
@@ -51,15 +51,20 @@ pub fn parse_results(path: &Path, text: &str) -> Result<ResultsFile, ReportError
     }
     let probe: VersionProbe = deserialize_with_path(path, text)?;
     if let Some(found) = probe.schema_version
-        && found != SCHEMA_VERSION
+        && !(OLDEST_READABLE_SCHEMA..=SCHEMA_VERSION).contains(&found)
     {
         return Err(ReportError::UnsupportedSchema {
             path: path.to_path_buf(),
             found,
             supported: SCHEMA_VERSION,
+            oldest: OLDEST_READABLE_SCHEMA,
         });
     }
-    deserialize_with_path(path, text)
+    let mut file: ResultsFile = deserialize_with_path(path, text)?;
+    if file.schema_version == 1 {
+        file.upgrade_v1();
+    }
+    Ok(file)
 }
 
 fn deserialize_with_path<T: serde::de::DeserializeOwned>(
@@ -129,8 +134,14 @@ pub(crate) fn create_dir(dir: &Path) -> Result<(), ReportError> {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// reader never sees a half-written file and an interrupted run leaves the old file intact.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+/// reader never sees a half-written file and an interrupted run leaves the old file intact. The
+/// one atomic writer of the project's outputs (results, reports, charts, the harness's CSVs and
+/// gate baseline).
+///
+/// # Errors
+///
+/// [`ReportError::Write`] naming `path`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let write_err = |source| ReportError::Write {
         path: path.to_path_buf(),
         source,
@@ -200,7 +211,7 @@ mod tests {
             .to_string();
         assert!(
             err.contains(
-                "results.json schema version 7 is not supported (this build reads version 1)"
+                "results.json schema version 7 is not supported (this build reads versions 1 to 2)"
             ),
             "{err}"
         );

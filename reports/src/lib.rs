@@ -28,7 +28,7 @@ mod comparison;
 mod document;
 mod error;
 mod fonts;
-mod format;
+pub mod format;
 mod html;
 mod io;
 mod markdown;
@@ -39,7 +39,7 @@ mod sweep_report;
 
 pub use error::ReportError;
 pub use fonts::register_fonts;
-pub use io::{RESULTS_FILE_NAME, parse_results, read_results, write_results};
+pub use io::{RESULTS_FILE_NAME, parse_results, read_results, write_atomic, write_results};
 pub use report::{HTML_FILE_NAME, MARKDOWN_FILE_NAME, ReportFiles, ReportInput, write_report};
 pub use results::{ResultsFile, SCHEMA_VERSION};
 pub use sweep_report::write_sweep_report;

@@ -6,7 +6,15 @@
 use serde::{Deserialize, Serialize};
 
 /// Version of the results schema written by this build.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 2: `memory` is absent when the run did not measure memory, and `memory.overhead_pct` /
+///   `overhead_per_entry` are `null` when undefined (no payload / no entries).
+/// - 1: `memory` was always present, zeros when not measured (still read: see
+///   [`ResultsFile::upgrade_v1`]).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema version this build still reads.
+pub const OLDEST_READABLE_SCHEMA: u32 = 1;
 
 /// The content of `results.json`: one or more runs written by one harness invocation.
 ///
@@ -39,8 +47,9 @@ pub struct RunResults {
     pub speedup: f64,
     /// Cache counters of the cached side.
     pub cache: CacheCounters,
-    /// Measured memory overhead of the cache.
-    pub memory: MemoryReport,
+    /// Measured memory overhead of the cache; absent when the run did not measure memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemoryReport>,
     /// The seed's claims checked against this run.
     pub claims: Vec<ClaimVerdict>,
     /// Per-window series over the trace (hit rate, occupancy, memory).
@@ -166,10 +175,47 @@ pub struct MemoryReport {
     pub heap_bytes: u64,
     /// Entries held at the measurement point.
     pub entries: u64,
-    /// `(heap_bytes - payload_bytes) / payload_bytes * 100`.
-    pub overhead_pct: f64,
-    /// Overhead per entry in bytes.
-    pub overhead_per_entry: f64,
+    /// `(heap_bytes - payload_bytes) / payload_bytes * 100`; `null` with no payload (a
+    /// percentage of nothing is undefined, not 0 %). Required in the file, even when null.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub overhead_pct: Option<f64>,
+    /// Overhead per entry in bytes; `null` with no entries.
+    #[serde(deserialize_with = "Option::deserialize")]
+    pub overhead_per_entry: Option<f64>,
+}
+
+impl MemoryReport {
+    /// The figures for `heap` bytes held for `payload` bytes in `entries` entries.
+    ///
+    /// ```
+    /// let m = reports::results::MemoryReport::new(1000, 1100, 10);
+    /// assert_eq!(m.overhead_pct, Some(10.0));
+    /// assert_eq!(reports::results::MemoryReport::new(0, 4096, 0).overhead_pct, None);
+    /// ```
+    pub fn new(payload: u64, heap: u64, entries: u64) -> Self {
+        let extra = heap as f64 - payload as f64;
+        Self {
+            payload_bytes: payload,
+            heap_bytes: heap,
+            entries,
+            overhead_pct: (payload > 0 && heap > 0).then(|| extra * 100.0 / payload as f64),
+            overhead_per_entry: (entries > 0 && heap > 0).then(|| extra / entries as f64),
+        }
+    }
+}
+
+impl ResultsFile {
+    /// Brings a version-1 file to this version: a memory report of zeros (not measured) becomes
+    /// absent, and an overhead of zero payload becomes undefined.
+    pub fn upgrade_v1(&mut self) {
+        for run in &mut self.runs {
+            run.memory = run
+                .memory
+                .filter(|m| m.heap_bytes > 0)
+                .map(|m| MemoryReport::new(m.payload_bytes, m.heap_bytes, m.entries));
+        }
+        self.schema_version = SCHEMA_VERSION;
+    }
 }
 
 /// One of the seed's claims checked against this run.

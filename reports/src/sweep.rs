@@ -226,10 +226,15 @@ pub fn read_sweep(dir_or_file: &std::path::Path) -> Result<SweepResults, crate::
             message: e.to_string(),
         })?;
     if sweep.schema_version != SWEEP_SCHEMA_VERSION {
-        return Err(crate::ReportError::UnsupportedSchema {
+        return Err(crate::ReportError::Parse {
             path,
-            found: sweep.schema_version,
-            supported: SWEEP_SCHEMA_VERSION,
+            field: "schema_version".to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "sweep schema version {} is not supported (this build reads version {SWEEP_SCHEMA_VERSION})",
+                sweep.schema_version
+            ),
         });
     }
     Ok(sweep)

@@ -241,13 +241,7 @@ fn degenerate_numbers_do_not_panic() {
         run.cached.hit_time_s = 0.0;
         run.baseline.latency_curve = vec![(0.0, 0.0), (100.0, 0.0)];
         run.cached.latency_curve = vec![(50.0, 0.0)];
-        run.memory = reports::results::MemoryReport {
-            payload_bytes: 0,
-            heap_bytes: 0,
-            entries: 0,
-            overhead_pct: 0.0,
-            overhead_per_entry: 0.0,
-        };
+        run.memory = None;
         run.model.max_bytes = Some(0);
         run.model.mean_miss_cost_s = 0.0;
         run.model.hit_cost_s = 0.0;
@@ -266,7 +260,9 @@ fn degenerate_numbers_do_not_panic() {
         run.baseline.virtual_time_s = 1e300;
         run.cached.wait_time_s = -5.0;
         run.baseline.latency_curve = vec![(-10.0, 1e-300), (250.0, 1e300)];
-        run.memory.heap_bytes = u64::MAX;
+        if let Some(m) = run.memory.as_mut() {
+            m.heap_bytes = u64::MAX;
+        }
         run
     };
     for (name, run) in [("zero", zeroed), ("huge", huge)] {

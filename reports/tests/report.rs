@@ -49,7 +49,8 @@ fn markdown_summary_matches_the_results() {
     assert_eq!(typical[3], "70.0 %");
     assert_eq!(typical[4], "70.0 %");
     assert_eq!(typical[5], format!("{:.2}×", run.speedup));
-    assert_eq!(typical[6], format!("{:.1} %", run.memory.overhead_pct));
+    let overhead = run.memory.and_then(|m| m.overhead_pct).unwrap_or(f64::NAN);
+    assert_eq!(typical[6], format!("{overhead:.1} %"));
     assert_eq!(typical[7], "125.0 s");
     assert_eq!(typical[8], "0.050 s");
 

@@ -23,8 +23,9 @@ fn written_results_read_back_equal_from_dir_and_file() {
 #[test]
 fn the_committed_json_fixture_matches_the_schema() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/results-v1.json");
+    // A version-1 file, read and upgraded to this version.
     let results = read_results(&path).unwrap();
-    assert_eq!(results.schema_version, 1);
+    assert_eq!(results.schema_version, reports::SCHEMA_VERSION);
     assert_eq!(results.runs.len(), 1);
     assert_eq!(results.runs[0].workload.name, "typical");
     assert_eq!(results.runs[0].cache.hits, 70_030);
@@ -91,6 +92,38 @@ fn a_missing_field_is_named() {
     assert!(message.contains("overhead_pct"), "{message}");
 }
 
+/// Version 1 files (memory always present, zeros when not measured) are still read: the zeros
+/// become an absent report, an overhead of zero payload becomes undefined.
+#[test]
+fn version_1_files_are_read_and_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut value = serde_json::to_value(common::single()).unwrap();
+    value["schema_version"] = 1.into();
+    let measured = value["runs"][0]["memory"].clone();
+    value["runs"][0]["memory"] = serde_json::json!({
+        "payload_bytes": 0, "heap_bytes": 0, "entries": 0,
+        "overhead_pct": 0.0, "overhead_per_entry": 0.0
+    });
+    std::fs::write(dir.path().join("results.json"), value.to_string()).unwrap();
+    let read = read_results(dir.path()).unwrap();
+    assert_eq!(read.schema_version, reports::SCHEMA_VERSION);
+    assert_eq!(read.runs[0].memory, None);
+
+    value["runs"][0]["memory"] = measured;
+    std::fs::write(dir.path().join("results.json"), value.to_string()).unwrap();
+    let read = read_results(dir.path()).unwrap();
+    assert_eq!(read.runs[0].memory, common::single().runs[0].memory);
+
+    value["runs"][0]["memory"] = serde_json::json!({
+        "payload_bytes": 0, "heap_bytes": 4096, "entries": 0,
+        "overhead_pct": 0.0, "overhead_per_entry": 0.0
+    });
+    std::fs::write(dir.path().join("results.json"), value.to_string()).unwrap();
+    let read = read_results(dir.path()).unwrap();
+    let memory = read.runs[0].memory.unwrap();
+    assert_eq!((memory.heap_bytes, memory.overhead_pct), (4096, None));
+}
+
 #[test]
 fn an_unknown_schema_version_is_refused_by_number() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,7 +137,8 @@ fn an_unknown_schema_version_is_refused_by_number() {
             err,
             ReportError::UnsupportedSchema {
                 found: 7,
-                supported: 1,
+                supported: 2,
+                oldest: 1,
                 ..
             }
         ),
@@ -113,7 +147,7 @@ fn an_unknown_schema_version_is_refused_by_number() {
     let message = err.to_string();
     assert!(
         message.contains(
-            "results.json schema version 7 is not supported (this build reads version 1)"
+            "results.json schema version 7 is not supported (this build reads versions 1 to 2)"
         ),
         "{message}"
     );

@@ -1,6 +1,5 @@
 //! Errors of workload definitions.
 
-use crate::calibrate::CalibrationError;
 use std::path::PathBuf;
 
 /// Why a workload could not be loaded, validated or generated.
@@ -42,12 +41,13 @@ pub enum WorkloadError {
         /// Comma-separated list of the built-in presets.
         valid: String,
     },
-    /// The workload has a target hit rate but no stored exponent, and calibration failed.
-    #[error("calibrating workload {origin}: {source}")]
-    Calibration {
+    /// The workload has a target hit rate but no stored exponent: it must be calibrated first.
+    #[error(
+        "workload {origin} has a target_hit_rate but no stored calibrated_exponent: run \
+         `harness calibrate --workload {origin}` and store the exponent it prints in the TOML"
+    )]
+    Uncalibrated {
         /// File path or preset name.
         origin: String,
-        /// Why calibration failed.
-        source: Box<CalibrationError>,
     },
 }

@@ -51,8 +51,8 @@ enum Arrivals {
 impl Workload {
     /// The workload's trace: `requests` requests, streaming, deterministic from `seed`.
     ///
-    /// A Zipf workload with a `target_hit_rate` but no stored `calibrated_exponent` is calibrated
-    /// first (seconds of replays), which is why this returns a `Result`.
+    /// A Zipf workload with a `target_hit_rate` but no stored `calibrated_exponent` is an error
+    /// ([`WorkloadError::Uncalibrated`], naming `harness calibrate`): this never calibrates.
     ///
     /// ```
     /// let w = workloads::Workload::preset("seed-example").unwrap();
@@ -62,23 +62,16 @@ impl Workload {
     pub fn trace(&self) -> Result<Trace, WorkloadError> {
         let exponent = match (&self.keys, self.zipf_exponent()) {
             (KeyPopularity::Zipf { .. }, None) => {
-                tracing::warn!(
-                    workload = %self.name,
-                    "no stored calibrated exponent: calibrating now (store it in the TOML file)"
-                );
-                crate::calibrate::calibrate(self)
-                    .map_err(|source| WorkloadError::Calibration {
-                        origin: self.name.clone(),
-                        source: Box::new(source),
-                    })?
-                    .exponent
+                return Err(WorkloadError::Uncalibrated {
+                    origin: self.name.clone(),
+                });
             }
             (_, e) => e.unwrap_or(0.0),
         };
         self.trace_with_exponent(exponent)
     }
 
-    /// The trace with an explicit Zipf exponent (used by calibration; ignored by non-Zipf keys).
+    /// The trace with an explicit Zipf exponent (ignored by non-Zipf keys).
     pub fn trace_with_exponent(&self, exponent: f64) -> Result<Trace, WorkloadError> {
         // A workload may have been changed in code since it was loaded: check it again (cheap).
         self.validate(&self.name)?;

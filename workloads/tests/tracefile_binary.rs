@@ -283,9 +283,13 @@ fn missing_file() {
     assert!(m.contains("/nonexistent/t.csv"), "{m}");
 }
 
-/// `/work/shared/traces` beside the checkout (`../shared/traces` from the workspace root).
+/// `/work/shared/traces` beside the checkout (`../shared/traces` from the workspace root), or
+/// `$GENCACHE_TRACES_DIR` (a checkout in a git worktree elsewhere).
 fn shared_trace(name: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/traces")).join(name)
+    match std::env::var_os("GENCACHE_TRACES_DIR") {
+        Some(dir) => PathBuf::from(dir).join(name),
+        None => Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/traces")).join(name),
+    }
 }
 
 #[test]

@@ -4,11 +4,12 @@
 mod parse;
 pub mod serve;
 
-pub use parse::{Limit, Ttl, parse_clients, parse_hit_cost, parse_limit, parse_ttl, parse_workers};
+pub use parse::parse_clients;
 pub use serve::ServeArgs;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use workloads::units::{ByteBudget, EntryBound, HitCost, TimeScale, Ttl, Workers};
 
 /// Replays workloads through the gencache cache in front of a simulated slow generator (baseline
 /// vs cached, on a virtual clock) and checks the seed's speedup and memory claims.
@@ -56,12 +57,12 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ModelArgs {
     /// Generator workers: how many generations run at once.
-    #[arg(long, value_name = "K", default_value = "1", value_parser = parse_workers, allow_negative_numbers = true)]
-    pub workers: u32,
+    #[arg(long, value_name = "K", default_value_t = Workers::DEFAULT, allow_negative_numbers = true)]
+    pub workers: Workers,
     /// Virtual time to answer a hit, seconds or a duration ("50ms"); 0 to one year. Default:
     /// the workload's (0.05 s, the seed's measured cached-answer time).
-    #[arg(long, value_name = "S", value_parser = parse_hit_cost, allow_negative_numbers = true)]
-    pub hit_cost: Option<f64>,
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub hit_cost: Option<HitCost>,
     /// Let concurrent duplicate misses each start their own generation (the seed's behaviour).
     #[arg(long)]
     pub no_single_flight: bool,
@@ -79,14 +80,15 @@ pub struct ModelArgs {
 /// Cache bound overrides.
 #[derive(Debug, Clone, Args)]
 pub struct CacheArgs {
-    /// Entry bound ("none" for unbounded).
-    #[arg(long, value_name = "N", value_parser = parse_limit, allow_negative_numbers = true)]
-    pub max_entries: Option<Limit>,
+    /// Entry bound (a count, no unit; "none" for unbounded).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub max_entries: Option<EntryBound>,
     /// Byte budget: bytes, or with a unit (KiB, MiB, GiB; KB, MB, GB); "none" for unbounded.
-    #[arg(long, value_name = "BYTES", value_parser = parse_limit, allow_negative_numbers = true)]
-    pub max_bytes: Option<Limit>,
-    /// Default TTL: seconds or a duration ("24h", "90min"); "never" for no expiry.
-    #[arg(long, value_name = "TTL", value_parser = parse_ttl, allow_negative_numbers = true)]
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true)]
+    pub max_bytes: Option<ByteBudget>,
+    /// Default TTL: seconds or a duration ("24h", "90min"), 1 ms to 365 days; "never" for no
+    /// expiry.
+    #[arg(long, value_name = "TTL", allow_negative_numbers = true)]
     pub ttl: Option<Ttl>,
 }
 
@@ -198,8 +200,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "K[,..]", allow_hyphen_values = true)]
     pub workers: Option<String>,
     /// Virtual time to answer a hit (as for `run`).
-    #[arg(long, value_name = "S", value_parser = parse_hit_cost, allow_negative_numbers = true)]
-    pub hit_cost: Option<f64>,
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub hit_cost: Option<HitCost>,
     /// Let concurrent duplicate misses each start their own generation.
     #[arg(long)]
     pub no_single_flight: bool,
@@ -230,7 +232,7 @@ pub struct ProfileArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Compare reuse times with this TTL (default: the workload's).
-    #[arg(long, value_name = "TTL", value_parser = parse_ttl)]
+    #[arg(long, value_name = "TTL")]
     pub ttl: Option<Ttl>,
     /// Print the profile as JSON.
     #[arg(long)]
@@ -263,6 +265,10 @@ pub struct CalibrateArgs {
     /// Preset name(s) or workload TOML path(s), comma-separated, or "all".
     #[arg(long, short, value_name = "NAME|PATH[,..]|all")]
     pub workload: String,
+    /// The model to calibrate for, as `harness run` takes it (workers, clients, cache bounds...):
+    /// the exponent is found for the run these flags make. Lookup time is always left out.
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 /// `harness report`.
@@ -305,15 +311,15 @@ pub struct LiveArgs {
     /// (`http://127.0.0.1:PORT`) and print it beside the simulation.
     #[arg(long, value_name = "URL")]
     pub target: Option<String>,
-    /// Real seconds per virtual second of the live replay (0 < scale <= 1): at 0.001 a 124.6 s
+    /// Real seconds per virtual second of the live replay (1e-6 to 1000): at 0.001 a 124.6 s
     /// generation sleeps 124.6 ms.
     #[arg(
         long,
         value_name = "SCALE",
-        default_value_t = 0.001,
+        default_value_t = TimeScale::DEFAULT,
         allow_negative_numbers = true
     )]
-    pub time_scale: f64,
+    pub time_scale: TimeScale,
     /// Admin token of the target server, to align its cache bounds with the simulation's and
     /// clear it before the replay.
     #[arg(

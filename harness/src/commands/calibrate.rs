@@ -1,14 +1,19 @@
-//! `harness calibrate`: runs the workloads crate's calibration and prints what it found.
+//! `harness calibrate`: runs [`crate::calibrate`] (engine replays) and prints what it found.
 
 use super::{Status, workload_names};
 use std::io::Write;
 
-/// Calibrates each named workload (those without a target hit rate are reported as such).
-pub fn calibrate(workload: &str, out: &mut dyn Write) -> anyhow::Result<Status> {
+/// Calibrates each named workload for the model `options` describe (those without a target hit
+/// rate are reported as such).
+pub fn calibrate(
+    workload: &str,
+    options: &crate::run::RunOptions,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
     let mut status = Status::Passed;
     for name in workload_names(workload) {
         let w = workloads::Workload::resolve(&name)?;
-        match workloads::calibrate::calibrate(&w) {
+        match crate::calibrate::calibrate_with(&w, options) {
             Ok(c) => writeln!(
                 out,
                 "{}: exponent {:.6}; achieved hit rate {:.3} % (target {:.3} %); unbounded-cache \

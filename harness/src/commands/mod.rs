@@ -5,7 +5,7 @@
 //! 0, 1 and 2.
 
 mod calibrate;
-mod gate;
+pub mod gate;
 mod gen_trace;
 mod list;
 mod report;

@@ -8,9 +8,9 @@ use crate::source::Source;
 use crate::summary;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use reports::results::ResultsFile;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use workloads::units::{ByteBudget, EntryBound, HitCost, Ttl};
 
 /// Where `harness run` writes when `--out` is not given: `target/harness/<workloads>`.
 pub fn default_out_dir(names: &[String]) -> PathBuf {
@@ -37,13 +37,13 @@ impl ModelArgs {
     /// The run options these flags ask for.
     pub fn options(&self) -> RunOptions {
         RunOptions {
-            workers: self.workers,
-            hit_cost_s: self.hit_cost,
+            workers: self.workers.get(),
+            hit_cost_s: self.hit_cost.map(HitCost::secs),
             single_flight: !self.no_single_flight,
             clients: self.clients,
-            max_entries: self.cache.max_entries.map(|l| l.0),
-            max_bytes: self.cache.max_bytes.map(|l| l.0),
-            ttl: self.cache.ttl.map(|t| t.0),
+            max_entries: self.cache.max_entries.map(EntryBound::get),
+            max_bytes: self.cache.max_bytes.map(ByteBudget::get),
+            ttl: self.cache.ttl.map(Ttl::get),
             measure_lookups: !self.no_lookup_time,
             ..RunOptions::default()
         }
@@ -210,11 +210,7 @@ fn execute(
         outcomes.push(outcome);
     }
 
-    let file = ResultsFile {
-        schema_version: reports::SCHEMA_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        runs: outcomes.iter().map(|o| o.results.clone()).collect(),
-    };
+    let file = crate::run::results_file(&outcomes);
 
     let mut text = String::new();
     for o in &outcomes {

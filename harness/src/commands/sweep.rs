@@ -8,11 +8,12 @@ use crate::model::effective_limits;
 use crate::output;
 use crate::run::RunOptions;
 use crate::source::Source;
-use crate::summary::{human_bytes, human_duration, table, thousands};
+use crate::summary::table;
 use crate::sweep::advice::describe;
 use crate::sweep::grid::{self, AxisFlags, AxisValue};
 use crate::sweep::{SweepSpec, profile_of};
 use anyhow::Context;
+use reports::format::{bytes as human_bytes, duration as human_duration, thousands};
 use reports::sweep::{SweepAxis, SweepResults, TraceProfile};
 use std::fmt::Write as _;
 
@@ -51,7 +52,7 @@ pub fn sweep(args: &SweepArgs, quiet: bool) -> anyhow::Result<Status> {
     .map_err(anyhow::Error::msg)?;
     let source = source_of(&args.source, args.open_loop)?;
     let mut base = RunOptions {
-        hit_cost_s: args.hit_cost,
+        hit_cost_s: args.hit_cost.map(|h| h.secs()),
         single_flight: !args.no_single_flight,
         clients: args.clients,
         open_loop_file: args.open_loop,
@@ -306,7 +307,7 @@ pub fn sweep_text(r: &SweepResults) -> String {
 pub fn profile(args: &ProfileArgs, out: &mut dyn std::io::Write) -> anyhow::Result<Status> {
     let source = source_of(&args.source, false)?;
     let ttl_s = match args.ttl {
-        Some(t) => t.0,
+        Some(t) => t.get(),
         None => effective_limits(&source, &RunOptions::default()).ttl,
     }
     .map(|t| t.as_secs_f64());

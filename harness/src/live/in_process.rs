@@ -177,7 +177,7 @@ mod tests {
                 ..config(Some(1))
             },
             LiveConfig {
-                time_scale: 2.0,
+                time_scale: 2000.0,
                 ..config(Some(1))
             },
             LiveConfig {

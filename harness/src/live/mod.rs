@@ -33,6 +33,7 @@ use crate::serve::api::StatsResponse;
 use crate::serve::client::ClientError;
 use gencache::CacheConfig;
 use reports::results::{LiveComparison, RunResults};
+use workloads::units::{HitCost, TimeScale, UnitError, Workers};
 
 /// `harness run --live` / `--target` for one source already simulated: replays its trace live
 /// with the simulation's model, returns the comparison for `results.json` and the printed
@@ -43,7 +44,7 @@ pub fn run_for(
     simulated: &RunResults,
     args: &LiveArgs,
 ) -> Result<(LiveComparison, String), LiveError> {
-    let config = LiveConfig::from_model(model, args.time_scale);
+    let config = LiveConfig::from_model(model, args.time_scale.get());
     config.validate()?;
     let mut stream = source
         .open()
@@ -52,8 +53,8 @@ pub fn run_for(
     stream
         .finish()
         .map_err(|e| LiveError::Trace(format!("{}: {e}", source.name())))?;
-    let expected_wall_s =
-        (simulated.baseline.virtual_time_s + simulated.cached.virtual_time_s) * args.time_scale;
+    let expected_wall_s = (simulated.baseline.virtual_time_s + simulated.cached.virtual_time_s)
+        * args.time_scale.get();
     tracing::info!(
         workload = %source.name(),
         expected_wall_s,
@@ -153,29 +154,17 @@ impl LiveConfig {
         }
     }
 
+    /// Checks each value with its one parser's range ([`workloads::units`]).
     pub(crate) fn validate(&self) -> Result<(), LiveError> {
-        if !(self.time_scale.is_finite() && self.time_scale > 0.0 && self.time_scale <= 1.0) {
-            return Err(LiveError::Invalid {
-                what: "--time-scale",
-                reason: format!("{} must be above 0 and at most 1", self.time_scale),
-            });
-        }
-        if self.workers == 0 {
-            return Err(LiveError::Invalid {
-                what: "--workers",
-                reason: "must be at least 1".into(),
-            });
-        }
+        let invalid =
+            |what: &'static str| move |e: UnitError| LiveError::Invalid { what, reason: e.0 };
+        TimeScale::new(self.time_scale).map_err(invalid("--time-scale"))?;
+        Workers::new(u64::from(self.workers)).map_err(invalid("--workers"))?;
+        HitCost::from_secs(self.hit_cost_s).map_err(invalid("--hit-cost"))?;
         if self.clients == Some(0) {
             return Err(LiveError::Invalid {
                 what: "--clients",
                 reason: "must be at least 1".into(),
-            });
-        }
-        if !(self.hit_cost_s.is_finite() && self.hit_cost_s >= 0.0) {
-            return Err(LiveError::Invalid {
-                what: "--hit-cost",
-                reason: format!("{} must be finite and >= 0", self.hit_cost_s),
             });
         }
         Ok(())

@@ -1,25 +1,14 @@
 //! `harness serve` configuration: command-line flags and environment variables, validated into a
 //! [`ServeConfig`] before anything binds.
 
-pub use crate::cli::serve::{ByteBudget, ServeArgs, parse_byte_budget};
+use crate::cli::serve::MIN_BODY_LIMIT;
+pub use crate::cli::serve::ServeArgs;
 use gencache::CacheConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
+/// `harness serve`'s byte budget when none is given (owned by [`workloads::units`]).
+pub use workloads::units::DEFAULT_SERVE_MAX_BYTES as DEFAULT_MAX_BYTES;
 
-/// Default cache byte budget (1 GiB, like the workloads'): a finite memory bound out of the box;
-/// `--max-bytes none` asks for unlimited explicitly.
-pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
-/// Shortest default or per-request TTL accepted: 1 ms of virtual time. Anything shorter would
-/// round to nothing (or to a few nanoseconds) and silently turn caching off.
-pub const MIN_TTL_S: f64 = 0.001;
-/// Smallest `--time-scale`: below it, virtual durations shrink to nanoseconds of wall time.
-pub const MIN_TIME_SCALE: f64 = 1e-6;
-/// Largest `max_entries` accepted from a flag or `POST /api/cache/config`.
-pub const MAX_ENTRIES_LIMIT: u64 = 100_000_000;
-/// Largest `max_bytes` accepted (1 TiB): anything above is a typo, not a budget.
-pub const MAX_BYTES_LIMIT: u64 = 1 << 40;
-/// Longest default or per-request TTL accepted: one virtual year.
-pub const MAX_TTL_S: f64 = 365.0 * 24.0 * 3600.0;
 /// Largest `limit` of `GET /api/cache/entries`.
 pub const MAX_ENTRIES_PAGE: usize = 1000;
 /// Page size of `GET /api/cache/entries` when `limit` is not given.
@@ -81,33 +70,6 @@ pub struct ServeConfig {
     pub shutdown_grace: Duration,
 }
 
-/// Parses a TTL flag: a humantime duration (`24h`, `90s`, `1h 30m`) or `none` for never.
-pub fn parse_ttl(text: &str) -> Result<Option<Duration>, ConfigError> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("none") || text.eq_ignore_ascii_case("never") {
-        return Ok(None);
-    }
-    let ttl = humantime::parse_duration(text)
-        .map_err(|e| invalid("ttl", format!("{text:?}: {e} (e.g. 24h, 90s, none)")))?;
-    if ttl.as_secs_f64() < MIN_TTL_S || ttl.as_secs_f64() > MAX_TTL_S {
-        return Err(invalid(
-            "ttl",
-            format!("{text:?} must be at least 1ms and at most 365 days (use `none` for never)"),
-        ));
-    }
-    Ok(Some(ttl))
-}
-
-fn positive_finite(flag: &'static str, value: f64, allow_zero: bool) -> Result<f64, ConfigError> {
-    let ok = value.is_finite() && (value > 0.0 || (allow_zero && value == 0.0));
-    if ok {
-        Ok(value)
-    } else {
-        let want = if allow_zero { ">= 0" } else { "> 0" };
-        Err(invalid(flag, format!("{value} must be finite and {want}")))
-    }
-}
-
 impl ServeArgs {
     /// Checks every flag and the bind/token rule.
     ///
@@ -129,46 +91,19 @@ impl ServeArgs {
         if !self.bind.ip().is_loopback() && admin_token.is_none() {
             return Err(ConfigError::NonLoopbackWithoutToken(self.bind));
         }
-        if let Some(n) = self.max_entries.filter(|&n| n > MAX_ENTRIES_LIMIT) {
-            return Err(invalid(
-                "max-entries",
-                format!("{n} is above the maximum {MAX_ENTRIES_LIMIT}"),
-            ));
-        }
-        if let Some(n) = self.max_bytes.0.filter(|&n| n > MAX_BYTES_LIMIT) {
-            return Err(invalid(
-                "max-bytes",
-                format!("{n} is above the maximum {MAX_BYTES_LIMIT}"),
-            ));
-        }
-        let default_ttl = parse_ttl(&self.ttl)?;
-        let time_scale = positive_finite("time-scale", self.time_scale, false)?;
-        if !(MIN_TIME_SCALE..=1000.0).contains(&time_scale) {
-            return Err(invalid(
-                "time-scale",
-                format!("{time_scale} must be between {MIN_TIME_SCALE} and 1000"),
-            ));
-        }
-        if self.workers == 0 {
-            return Err(invalid("workers", "must be at least 1"));
-        }
-        let hit_cost_s = positive_finite("hit-cost", self.hit_cost, true)?;
-        let max_cost_s = positive_finite("max-cost", self.max_cost, false)?;
-        let default_cost_s = positive_finite("default-cost", self.default_cost, true)?;
-        if default_cost_s > max_cost_s {
+        // Each value's own range was checked when it was parsed (workloads::units); what is
+        // left are the relations between them.
+        if self.default_cost > self.max_cost {
             return Err(invalid("default-cost", "must not exceed --max-cost"));
         }
         if self.default_size > self.max_size {
             return Err(invalid("default-size", "must not exceed --max-size"));
         }
-        if self.max_size > MAX_BYTES_LIMIT {
+        if self.body_limit < MIN_BODY_LIMIT {
             return Err(invalid(
-                "max-size",
-                format!("must be at most {MAX_BYTES_LIMIT}"),
+                "body-limit",
+                format!("must be at least {MIN_BODY_LIMIT} bytes"),
             ));
-        }
-        if self.body_limit < 256 {
-            return Err(invalid("body-limit", "must be at least 256 bytes"));
         }
         let shutdown_grace =
             humantime::parse_duration(self.shutdown_grace.trim()).map_err(|e| {
@@ -180,19 +115,19 @@ impl ServeArgs {
         Ok(ServeConfig {
             bind: self.bind,
             cache: CacheConfig {
-                max_entries: self.max_entries.map(|n| n as usize),
-                max_bytes: self.max_bytes.0,
-                default_ttl,
+                max_entries: self.max_entries.get().map(|n| n as usize),
+                max_bytes: self.max_bytes.get(),
+                default_ttl: self.ttl.get(),
             },
             enabled: self.enabled,
             admin_token,
-            time_scale,
-            workers: self.workers,
-            hit_cost_s,
-            default_cost_s,
-            default_size: self.default_size,
-            max_size: self.max_size,
-            max_cost_s,
+            time_scale: self.time_scale.get(),
+            workers: self.workers.get(),
+            hit_cost_s: self.hit_cost.secs(),
+            default_cost_s: self.default_cost.secs(),
+            default_size: self.default_size.get(),
+            max_size: self.max_size.get(),
+            max_cost_s: self.max_cost.secs(),
             body_limit: self.body_limit,
             shutdown_grace,
         })
@@ -237,46 +172,37 @@ mod tests {
     }
 
     #[test]
-    fn ttl_forms() {
-        assert_eq!(parse_ttl("none").unwrap(), None);
-        assert_eq!(parse_ttl("90s").unwrap(), Some(Duration::from_secs(90)));
-        assert!(parse_ttl("0s").is_err());
-        // Positive but below 1 ms: it would round to (almost) nothing and disable caching.
-        assert!(parse_ttl("1ns").is_err());
-        assert!(parse_ttl("999us").is_err());
-        assert_eq!(parse_ttl("1ms").unwrap(), Some(Duration::from_millis(1)));
-        assert!(parse_ttl("soon").is_err());
-        assert!(parse_ttl("400days").is_err());
-    }
-
-    #[test]
     fn each_bad_flag_is_named() {
-        let cases: Vec<(&str, ServeArgs)> = vec![
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        for (flag, value) in [
+            ("--max-entries", "100000001"),
+            ("--max-entries", "5GiB"),
+            ("--max-bytes", "2TiB"),
+            ("--max-bytes", "0"),
+            ("--time-scale", "0"),
+            ("--time-scale", "1e-9"),
+            ("--workers", "0"),
+            ("--hit-cost", "-0.1"),
+            ("--ttl", "0s"),
+            ("--ttl", "999us"),
+            ("--ttl", "400days"),
+            ("--default-size", "0"),
+        ] {
+            let Err(e) = Cli::try_parse_from(["serve", flag, value]) else {
+                panic!("{flag} {value} was accepted");
+            };
+            assert!(e.to_string().contains(flag), "{flag} {value}: {e}");
+        }
+        let relations = [
             (
-                "max-entries",
+                "default-size",
                 ServeArgs {
-                    max_entries: Some(MAX_ENTRIES_LIMIT + 1),
-                    ..ServeArgs::default()
-                },
-            ),
-            (
-                "max-bytes",
-                ServeArgs {
-                    max_bytes: ByteBudget(Some(MAX_BYTES_LIMIT + 1)),
-                    ..ServeArgs::default()
-                },
-            ),
-            (
-                "time-scale",
-                ServeArgs {
-                    time_scale: 0.0,
-                    ..ServeArgs::default()
-                },
-            ),
-            (
-                "time-scale",
-                ServeArgs {
-                    time_scale: 1e-9,
+                    default_size: workloads::units::Size::from_bytes(1 << 30).unwrap(),
                     ..ServeArgs::default()
                 },
             ),
@@ -287,29 +213,8 @@ mod tests {
                     ..ServeArgs::default()
                 },
             ),
-            (
-                "workers",
-                ServeArgs {
-                    workers: 0,
-                    ..ServeArgs::default()
-                },
-            ),
-            (
-                "hit-cost",
-                ServeArgs {
-                    hit_cost: -0.1,
-                    ..ServeArgs::default()
-                },
-            ),
-            (
-                "default-size",
-                ServeArgs {
-                    default_size: u64::MAX,
-                    ..ServeArgs::default()
-                },
-            ),
         ];
-        for (flag, args) in cases {
+        for (flag, args) in relations {
             match args.validate() {
                 Err(ConfigError::Invalid { flag: got, .. }) => assert_eq!(got, flag),
                 other => panic!("expected --{flag} to be refused, got {other:?}"),
@@ -336,7 +241,7 @@ mod tests {
         ])
         .unwrap();
         assert!(!cli.serve.enabled);
-        assert_eq!(cli.serve.max_entries, Some(10));
+        assert_eq!(cli.serve.max_entries.get(), Some(10));
         let config = cli.serve.validate().unwrap();
         assert_eq!(config.cache.default_ttl, None);
         // A finite byte budget by default; unlimited only when asked for.
@@ -352,6 +257,8 @@ mod tests {
         assert_eq!(small.shutdown_grace, Duration::from_secs(2));
         assert!(Cli::try_parse_from(["serve", "--max-bytes", "lots"]).is_err());
         let with_unit = Cli::try_parse_from(["serve", "--max-bytes", "64MiB"]).unwrap();
-        assert_eq!(with_unit.serve.max_bytes, ByteBudget(Some(64 << 20)));
+        assert_eq!(with_unit.serve.max_bytes.get(), Some(64 << 20));
+        let none = Cli::try_parse_from(["serve", "--max-entries", "none"]).unwrap();
+        assert_eq!(none.serve.max_entries.get(), None);
     }
 }

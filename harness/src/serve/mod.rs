@@ -62,9 +62,7 @@ mod server;
 mod state;
 
 pub use config::{
-    ByteBudget, ConfigError, DEFAULT_ENTRIES_PAGE, DEFAULT_MAX_BYTES, MAX_BYTES_LIMIT,
-    MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE, MAX_TTL_S, MIN_TIME_SCALE, MIN_TTL_S, ServeArgs,
-    ServeConfig, parse_byte_budget, parse_ttl,
+    ConfigError, DEFAULT_ENTRIES_PAGE, DEFAULT_MAX_BYTES, MAX_ENTRIES_PAGE, ServeArgs, ServeConfig,
 };
 pub use error::{ApiError, ErrorBody};
 pub use extract::{StrictJson, parse_json};

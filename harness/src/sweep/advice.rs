@@ -3,7 +3,7 @@
 //! and where the curve goes flat — or, when nothing reaches the target, by how much it falls
 //! short.
 
-use crate::summary::human_bytes;
+use reports::format::bytes as human_bytes;
 use reports::sweep::{Advice, Shortfall, SweepAxis, SweepPoint};
 
 /// Share of the unbounded speedup that counts as "as good as unbounded".

@@ -2,10 +2,10 @@
 //! parser), `auto` budgets, and the refusals (empty list, lists on two axes, an unparsable or
 //! duplicated value, more than [`MAX_POINTS`] points).
 
-use crate::cli::{parse_limit, parse_ttl, parse_workers};
 use crate::run::RunOptions;
 use reports::sweep::SweepAxis;
 use std::time::Duration;
+use workloads::units::{ByteBudget, EntryBound, Ttl, Workers};
 
 /// The most points one sweep may have.
 pub const MAX_POINTS: usize = 256;
@@ -94,12 +94,14 @@ fn items(s: &str) -> Vec<&str> {
 
 fn parse_value(axis: SweepAxis, s: &str) -> Result<AxisValue, String> {
     let flag = axis.flag();
-    let wrap = |e: String| format!("{flag}: `{s}`: {e}");
+    let wrap = |e: workloads::units::UnitError| format!("{flag}: `{s}`: {e}");
     Ok(match axis {
-        SweepAxis::MaxEntries => AxisValue::MaxEntries(parse_limit(s).map_err(wrap)?.0),
-        SweepAxis::MaxBytes => AxisValue::MaxBytes(parse_limit(s).map_err(wrap)?.0),
-        SweepAxis::Ttl => AxisValue::Ttl(parse_ttl(s).map_err(wrap)?.0),
-        SweepAxis::Workers => AxisValue::Workers(parse_workers(s).map_err(wrap)?),
+        SweepAxis::MaxEntries => {
+            AxisValue::MaxEntries(s.parse::<EntryBound>().map_err(wrap)?.get())
+        }
+        SweepAxis::MaxBytes => AxisValue::MaxBytes(s.parse::<ByteBudget>().map_err(wrap)?.get()),
+        SweepAxis::Ttl => AxisValue::Ttl(s.parse::<Ttl>().map_err(wrap)?.get()),
+        SweepAxis::Workers => AxisValue::Workers(s.parse::<Workers>().map_err(wrap)?.get()),
     })
 }
 

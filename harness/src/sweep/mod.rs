@@ -13,7 +13,7 @@ mod key_table;
 pub mod profile;
 pub mod stack;
 
-use crate::engine::{ArrivalMode, MAX_COST_S, checked_secs_to_ns, ns_to_secs};
+use crate::engine::{ArrivalMode, ns_to_secs};
 use crate::model::{effective_arrival, effective_limits};
 use crate::run::{RunError, RunOptions};
 use crate::source::{Source, SourceError};
@@ -110,13 +110,12 @@ pub fn sweep(
     let name = source.name();
     let mut options = point_options(base, spec);
     options.push(unbounded_options(base, spec));
-    let hit_cost_s = base.hit_cost_s.unwrap_or(source.workload().hit_cost_s);
     let ttl_s = effective_limits(source, &options[0])
         .ttl
         .map(|t| t.as_secs_f64());
 
     let (profile, mut points, method) = if !spec.force_engine && stack_applies(source, &options) {
-        match stack_points(source, &options, hit_cost_s, warmup, ttl_s, spec) {
+        match stack_points(source, &options, warmup, ttl_s, spec) {
             Ok(done) => done,
             // A size that changes under a byte budget: exact only with the engine.
             Err(SweepError::Stack {
@@ -190,18 +189,13 @@ type Computed = (TraceProfile, Vec<SweepPoint>, &'static str);
 fn stack_points(
     source: &Source,
     options: &[RunOptions],
-    hit_cost_s: f64,
     warmup: u64,
     ttl_s: Option<f64>,
     spec: &SweepSpec,
 ) -> Result<Computed, SweepError> {
     let name = source.name();
-    let hit_cost_ns = checked_secs_to_ns(hit_cost_s)
-        .filter(|_| hit_cost_s <= MAX_COST_S)
-        .ok_or_else(|| RunError::HitCostOutOfRange {
-            name: name.clone(),
-            hit_cost_s,
-        })?;
+    // The model's own hit cost (one conversion, one range check, as for `run`).
+    let hit_cost_ns = crate::model::Model::new(source, &options[0])?.hit_cost_ns;
     let stack_points: Vec<StackPoint> = options
         .iter()
         .map(|o| {

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::layout::{Header, LegendItem, Swatch, axis_label_font, point_label_font, tick_font};
 use super::{Chart, DrawResult, palette, run_caption};
 use crate::format::{self, ByteUnit};
-use crate::results::RunResults;
+use crate::results::{MemoryReport, RunResults};
 
 /// The claimed upper bound on memory overhead, percent.
 const CLAIMED_OVERHEAD_PCT: f64 = 10.0;
@@ -42,7 +42,9 @@ impl Chart for MemoryChart<'_> {
         root: &DrawingArea<DB, Shift>,
     ) -> DrawResult {
         let run = self.run;
-        let memory = &run.memory;
+        // A run without the memory pass still gets the chart (payload from the timeline); its
+        // figures say "not measured".
+        let memory = run.memory.unwrap_or(MemoryReport::new(0, 0, 0));
         let timeline = &run.timeline;
         let peak_data = timeline
             .iter()
@@ -69,7 +71,10 @@ impl Chart for MemoryChart<'_> {
         let overhead_top = overheads
             .iter()
             .map(|(_, o)| *o)
-            .chain([memory.overhead_pct, CLAIMED_OVERHEAD_PCT * 1.5])
+            .chain([
+                memory.overhead_pct.unwrap_or(0.0),
+                CLAIMED_OVERHEAD_PCT * 1.5,
+            ])
             .fold(0.0f64, f64::max)
             .min(CLAIMED_OVERHEAD_PCT * 5.0)
             * 1.1;
@@ -105,14 +110,19 @@ impl Chart for MemoryChart<'_> {
             title: self.title(),
             caption: vec![
                 run_caption(self.label, run),
-                format!(
-                    "at the end: {} payload in {} entries, {} heap, overhead {:.1} % ({:.0} B per entry); {budget_text}",
-                    format::bytes(memory.payload_bytes),
-                    format::thousands(memory.entries),
-                    format::bytes(memory.heap_bytes),
-                    memory.overhead_pct,
-                    memory.overhead_per_entry,
-                ),
+                match (run.memory, memory.overhead_pct) {
+                    (None, _) => format!("memory not measured (no memory pass); {budget_text}"),
+                    (Some(_), overhead) => format!(
+                        "at the end: {} payload in {} entries, {} heap, overhead {} ({} per entry); {budget_text}",
+                        format::bytes(memory.payload_bytes),
+                        format::thousands(memory.entries),
+                        format::bytes(memory.heap_bytes),
+                        overhead.map_or_else(|| "n/a".to_string(), |o| format!("{o:.1} %")),
+                        memory
+                            .overhead_per_entry
+                            .map_or_else(|| "n/a".to_string(), |o| format!("{o:.0} B")),
+                    ),
+                },
             ],
             legend,
         };

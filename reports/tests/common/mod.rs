@@ -179,13 +179,7 @@ pub fn run(
             peak_bytes: payload,
             peak_entries: held,
         },
-        memory: MemoryReport {
-            payload_bytes: payload,
-            heap_bytes: heap,
-            entries: held,
-            overhead_pct: (heap - payload) as f64 / payload as f64 * 100.0,
-            overhead_per_entry: (heap - payload) as f64 / held as f64,
-        },
+        memory: Some(MemoryReport::new(payload, heap, held)),
         claims: claims(hit_rate, speedup, tests),
         timeline: timeline(requests, hit_rate, entry_bytes, held),
         replay: ReplaySpeed {

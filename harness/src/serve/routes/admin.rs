@@ -5,10 +5,7 @@ use crate::serve::api::{
     GeneratorInfo, RequestCounts, StatsResponse,
 };
 use crate::serve::auth::require_admin;
-use crate::serve::config::{
-    DEFAULT_ENTRIES_PAGE, MAX_BYTES_LIMIT, MAX_ENTRIES_LIMIT, MAX_ENTRIES_PAGE, MAX_TTL_S,
-    MIN_TTL_S,
-};
+use crate::serve::config::{DEFAULT_ENTRIES_PAGE, MAX_ENTRIES_PAGE};
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
 use crate::serve::fingerprint::to_hex;
@@ -17,7 +14,9 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use gencache::LoadStatus;
-use std::time::Duration;
+use workloads::units::{
+    ByteBudget, EntryBound, MAX_BYTES_LIMIT, MAX_ENTRIES_LIMIT, MAX_TTL_S, Ttl,
+};
 
 /// `GET /api/cache/stats`.
 pub async fn stats(State(state): State<AppState>) -> Json<StatsResponse> {
@@ -79,38 +78,29 @@ pub async fn set_config(
     // One update at a time from here to the answer, so none is lost to a concurrent one.
     let _serialized = state.config_update_lock().lock().await;
     let mut next = state.cache().config();
+    // Each value through its one parser (workloads::units): the same range and message as the
+    // command line, the environment and workload TOML. `null` means unbounded / never.
     if let Some(max_entries) = update.max_entries {
-        if let Some(n) = max_entries.filter(|&n| n > MAX_ENTRIES_LIMIT) {
-            return Err(ApiError::invalid_field(
-                "max_entries",
-                format!("{n} is above the maximum {MAX_ENTRIES_LIMIT}"),
-            ));
-        }
-        next.max_entries = max_entries.map(|n| n as usize);
+        let bound = EntryBound::from_optional(max_entries)
+            .map_err(|e| ApiError::invalid_field("max_entries", e.0))?;
+        next.max_entries = bound.get().map(|n| n as usize);
     }
     if let Some(max_bytes) = update.max_bytes {
-        if let Some(n) = max_bytes.filter(|&n| n > MAX_BYTES_LIMIT) {
-            return Err(ApiError::invalid_field(
-                "max_bytes",
-                format!("{n} is above the maximum {MAX_BYTES_LIMIT}"),
-            ));
-        }
-        next.max_bytes = max_bytes;
+        let budget = ByteBudget::from_optional(max_bytes)
+            .map_err(|e| ApiError::invalid_field("max_bytes", e.0))?;
+        next.max_bytes = budget.get();
     }
     if let Some(ttl) = update.default_ttl_s {
-        next.default_ttl = match ttl {
-            None => None,
-            // The range check also keeps a tiny positive TTL from rounding to 0 ns.
-            Some(t) if (MIN_TTL_S..=MAX_TTL_S).contains(&t) => Some(Duration::from_secs_f64(t)),
-            Some(t) => {
-                return Err(ApiError::invalid_field(
-                    "default_ttl_s",
-                    format!(
-                        "{t} must be between {MIN_TTL_S} (1 ms) and {MAX_TTL_S} (null = never expires; to stop caching set enabled=false)"
-                    ),
-                ));
-            }
-        };
+        let ttl = Ttl::from_optional_secs(ttl).map_err(|e| {
+            ApiError::invalid_field(
+                "default_ttl_s",
+                format!(
+                    "{} (null = never expires; to stop caching set enabled=false)",
+                    e.0
+                ),
+            )
+        })?;
+        next.default_ttl = ttl.get();
     }
     if next != state.cache().config() {
         tracing::info!(?next, "cache reconfigured");

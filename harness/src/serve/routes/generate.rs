@@ -2,7 +2,6 @@
 
 use crate::realtime::answer;
 use crate::serve::api::{GenerateRequest, GenerateResponse};
-use crate::serve::config::{MAX_TTL_S, MIN_TTL_S};
 use crate::serve::error::ApiError;
 use crate::serve::extract::StrictJson;
 use crate::serve::fingerprint::{explicit_key, prompt_key, to_hex};
@@ -14,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use gencache::LoadStatus;
 use std::time::{Duration, Instant};
+use workloads::units::{Cost, Size, Ttl};
 
 /// A request checked against the server's limits.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +61,13 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
             explicit_key(&text)
         }
     };
-    let size = request.size.unwrap_or(config.default_size);
+    // Each value through its one parser (workloads::units), then against this server's limits.
+    let size = match request.size {
+        None => config.default_size,
+        Some(n) => Size::from_bytes(n)
+            .map_err(|e| ApiError::invalid_field("size", e.0))?
+            .get(),
+    };
     if size > config.max_size {
         return Err(ApiError::invalid_field(
             "size",
@@ -71,8 +77,13 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
             ),
         ));
     }
-    let cost_s = request.cost.unwrap_or(config.default_cost_s);
-    if !(0.0..=config.max_cost_s).contains(&cost_s) {
+    let cost_s = match request.cost {
+        None => config.default_cost_s,
+        Some(s) => Cost::from_secs(s)
+            .map_err(|e| ApiError::invalid_field("cost", e.0))?
+            .secs(),
+    };
+    if cost_s > config.max_cost_s {
         return Err(ApiError::invalid_field(
             "cost",
             format!(
@@ -81,16 +92,12 @@ fn validate(request: GenerateRequest, state: &AppState) -> Result<Job, ApiError>
             ),
         ));
     }
-    let ttl = match request.ttl_s {
+    // A per-request TTL is a TTL like any other (`null`/absent: the cache's default).
+    let ttl: Option<Duration> = match request.ttl_s {
         None => None,
-        // The range check also keeps a tiny positive TTL from rounding to 0 ns (no caching).
-        Some(t) if (MIN_TTL_S..=MAX_TTL_S).contains(&t) => Some(Duration::from_secs_f64(t)),
-        Some(t) => {
-            return Err(ApiError::invalid_field(
-                "ttl_s",
-                format!("{t} must be between {MIN_TTL_S} (1 ms) and {MAX_TTL_S} virtual seconds"),
-            ));
-        }
+        Some(t) => Ttl::from_secs(t)
+            .map_err(|e| ApiError::invalid_field("ttl_s", e.0))?
+            .get(),
     };
     Ok(Job {
         key,

@@ -7,7 +7,7 @@
 //! Both ignore TTL and the order of requests; exact replays correct them.
 
 /// Beyond this universe size the per-key sums get slow; calibration then starts from a fixed guess.
-pub(crate) const MAX_ANALYTIC_UNIVERSE: u64 = 4_000_000;
+pub(super) const MAX_ANALYTIC_UNIVERSE: u64 = 4_000_000;
 
 /// Zipf probabilities pᵢ ∝ 1/iˢ for i = 1..=universe.
 fn zipf_probabilities(universe: u64, exponent: f64) -> Vec<f64> {
@@ -17,14 +17,14 @@ fn zipf_probabilities(universe: u64, exponent: f64) -> Vec<f64> {
 }
 
 /// Expected hit rate of an unbounded cache over `requests` requests.
-pub(crate) fn unbounded_hit_rate(p: &[f64], requests: u64) -> f64 {
+pub(super) fn unbounded_hit_rate(p: &[f64], requests: u64) -> f64 {
     let n = requests as f64;
     let distinct: f64 = p.iter().map(|&pi| 1.0 - (n * (-pi).ln_1p()).exp()).sum();
     1.0 - distinct / n
 }
 
 /// Che's approximation of the steady-state hit rate of an LRU holding `capacity` entries.
-pub(crate) fn che_hit_rate(p: &[f64], capacity: f64) -> f64 {
+pub(super) fn che_hit_rate(p: &[f64], capacity: f64) -> f64 {
     if capacity >= p.len() as f64 {
         return 1.0;
     }
@@ -53,7 +53,7 @@ pub(crate) fn che_hit_rate(p: &[f64], capacity: f64) -> f64 {
 /// Estimated hit rate for a Zipf(`exponent`) workload over `universe` keys and `requests`
 /// requests in a cache of `capacity` entries (`None` = unbounded): the smaller of the
 /// steady-state LRU estimate and the cold-miss bound.
-pub(crate) fn estimate_hit_rate(
+pub(super) fn estimate_hit_rate(
     universe: u64,
     exponent: f64,
     requests: u64,
@@ -69,7 +69,7 @@ pub(crate) fn estimate_hit_rate(
 
 /// The exponent in `[0, max_exponent]` whose estimate is closest to `target` (bisection; the
 /// estimate grows with the exponent).
-pub(crate) fn estimate_exponent(
+pub(super) fn estimate_exponent(
     universe: u64,
     requests: u64,
     capacity: Option<f64>,
