@@ -697,6 +697,25 @@ mod tests {
     }
 
     #[test]
+    fn warm_up_requests_warm_the_cache_but_are_not_counted() {
+        // a b c | a b c: the first three only warm the cache; at 3 entries the counted three
+        // all hit, at 2 all miss (and each of those misses evicted).
+        let t = requests(&[(1, 1), (2, 1), (3, 1), (1, 1), (2, 1), (3, 1)]);
+        let r = stack_curve(
+            t.into_iter(),
+            &[entries(2), entries(3)],
+            0,
+            3,
+            ReuseStats::new(None),
+        );
+        let Ok((f, _)) = r else { panic!("{r:?}") };
+        assert_eq!((f[0].requests, f[0].hits), (3, 0));
+        assert_eq!((f[1].requests, f[1].hits), (3, 3));
+        // Evictions count over the whole trace: 6 inserts into 2 entries.
+        assert_eq!((f[0].evictions, f[1].evictions), (4, 0));
+    }
+
+    #[test]
     fn compaction_keeps_distances() {
         // Far more requests than the initial slots: a cycle over 100 keys.
         let t: Vec<(u64, u64)> = (0..200_000u64).map(|i| (i % 100, 1)).collect();
