@@ -7,6 +7,8 @@
 //!   policies (libCacheSim semantics), the offline bounds and the peer crates.
 //! - [`run`]: baseline, cached and memory passes of one source, assembled into the results schema.
 //! - [`verdict`]: the seed's claims against a run.
+//! - [`sweep`]: curves over budgets, TTLs and workers (one-pass LRU stack distances or one
+//!   replay per point), the trace profile and the advice.
 //! - [`commands`]: `run`, `replay`, `gen`, `list`, `calibrate`, `report`, `gate`.
 //!
 //! The binary (`src/main.rs`) is a thin clap front end over [`cli`] and [`commands`].
@@ -31,6 +33,7 @@ pub mod sized_cache;
 pub mod source;
 pub mod staged;
 pub mod summary;
+pub mod sweep;
 pub mod verdict;
 
 /// The library's own unit tests measure heap, so their test binary counts allocations (the

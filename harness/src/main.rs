@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => commands::run(args, quiet),
         Command::Replay(args) => commands::replay(args, quiet),
-        Command::Gen(args) => commands::gen_trace(&args.workload, &args.out, quiet),
+        Command::Gen(args) => commands::gen_trace(&args.workload, &args.format, &args.out, quiet),
         Command::Convert(args) => commands::convert(args, quiet),
         Command::List => commands::list(&mut std::io::stdout()),
         Command::Calibrate(args) => commands::calibrate(
@@ -32,6 +32,8 @@ fn main() -> ExitCode {
             &mut std::io::stderr(),
         ),
         Command::Report(args) => commands::report(&args.results, &args.out, quiet),
+        Command::Sweep(args) => commands::sweep(args, quiet),
+        Command::Profile(args) => commands::profile(args, &mut std::io::stdout()),
         Command::Serve(args) => harness::serve::run(args),
         Command::Gate(args) => commands::gate(
             &args.baseline,

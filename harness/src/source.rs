@@ -75,6 +75,25 @@ impl Source {
         }
     }
 
+    /// The number of requests, when it is known without reading the trace: a workload's, or a
+    /// plain oracleGeneral file's (its length over the 24-byte record).
+    pub fn known_requests(&self) -> Option<u64> {
+        match self {
+            Source::Workload(w) => Some(w.requests),
+            Source::TraceFile { path, format, .. } => {
+                let format = match format {
+                    Some(f) => *f,
+                    None => TraceFormat::detect(path).ok()?,
+                };
+                if format != TraceFormat::OracleGeneral {
+                    return None;
+                }
+                let len = std::fs::metadata(path).ok()?.len();
+                (len > 0 && len % 24 == 0).then_some(len / 24)
+            }
+        }
+    }
+
     /// Opens a fresh stream over the requests.
     pub fn open(&self) -> Result<RequestStream, SourceError> {
         let inner = match self {

@@ -13,6 +13,11 @@
 //! | `latency` | baseline vs cached latency percentiles (log scale) |
 //! | `work` | baseline vs cached virtual time split into generation, waiting, hits |
 //!
+//! A sweep (`harness sweep --out`, saved as [`sweep::SweepResults`] in `sweep.json`) gets its
+//! own report with [`write_sweep_report`]: the `sweep-curve` chart (hit rate and speedup over
+//! the swept axis, target line, unbounded bound, advice markers) and `sweep-saved` (generator
+//! hours or money saved).
+//!
 //! Text in the charts uses the embedded DejaVu fonts ([`register_fonts`]), never system fonts.
 //! Every file is written atomically (temporary file in the same directory, then rename).
 
@@ -31,6 +36,8 @@ mod manifest;
 mod markdown;
 mod report;
 pub mod results;
+pub mod sweep;
+mod sweep_report;
 
 pub use atomic::{AtomicFile, write_file};
 pub use error::ReportError;
@@ -41,3 +48,4 @@ pub use report::{
     HTML_FILE_NAME, MARKDOWN_FILE_NAME, ReportFiles, ReportInput, number_repeats, write_report,
 };
 pub use results::{ResultsFile, SCHEMA_VERSION};
+pub use sweep_report::write_sweep_report;

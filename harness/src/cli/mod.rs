@@ -45,6 +45,12 @@ pub enum Command {
     /// The CI gate: run the gate workloads and check deterministic results against limits and
     /// the committed baseline. Exit 1 on a failed check, 2 on unusable input.
     Gate(GateArgs),
+    /// Sweep cache budgets, TTLs or workers: the curve of hit rate, speedup and generator hours
+    /// saved, with the trace's profile and advice (how large the cache must be).
+    Sweep(SweepArgs),
+    /// Profile a trace or workload: requests, distinct keys, compulsory misses, one-hit
+    /// wonders, fitted Zipf exponent, footprint, reuse distances and times.
+    Profile(ProfileArgs),
     /// Serve the cache over HTTP in front of the simulated generator, with the management API
     /// (flags also from GENCACHE_* environment variables).
     Serve(ServeArgs),
@@ -131,7 +137,11 @@ pub struct GenArgs {
     /// Preset name or workload TOML path.
     #[arg(long, short, value_name = "NAME|PATH")]
     pub workload: String,
-    /// CSV file to write.
+    /// Format to write: `csv` (time,key,size,cost; the default) or `oracle-general`
+    /// (libCacheSim's 24-byte binary records, for comparing with its tools).
+    #[arg(long, value_name = "F", default_value = "csv")]
+    pub format: String,
+    /// File to write.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
@@ -195,6 +205,99 @@ pub struct ConvertArgs {
     /// Write every size as 1 (for entry-count replays in libCacheSim).
     #[arg(long)]
     pub unit_size: bool,
+}
+
+/// Where a sweep's or profile's requests come from: a trace file or a workload.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// A trace file (csv, oracleGeneral[.zst], cache2k .xz, text), as for `replay`.
+    pub file: Option<PathBuf>,
+    /// The trace file's format; detected when absent.
+    #[arg(long, value_name = "F")]
+    pub format: Option<String>,
+    /// The workload (preset name or TOML path); with a trace file, the one giving sizes and
+    /// costs for records without them (default: typical).
+    #[arg(long, short, value_name = "NAME|PATH")]
+    pub workload: Option<String>,
+}
+
+/// `harness sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The trace file or workload.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Entry bounds: a list ("100,1000,none"), one value, or `auto`.
+    #[arg(long, value_name = "N[,N..]|auto", allow_hyphen_values = true)]
+    pub max_entries: Option<String>,
+    /// Byte budgets: a list ("64MiB,1GiB"), one value, or `auto` (16 log-spaced budgets up to
+    /// the trace's footprint).
+    #[arg(long, value_name = "BYTES[,..]|auto", allow_hyphen_values = true)]
+    pub max_bytes: Option<String>,
+    /// TTLs: a list ("1h,6h,24h,never") or one value.
+    #[arg(long, value_name = "TTL[,..]", allow_hyphen_values = true)]
+    pub ttl: Option<String>,
+    /// Generator workers: a list ("1,2,4,8") or one value.
+    #[arg(long, value_name = "K[,..]", allow_hyphen_values = true)]
+    pub workers: Option<String>,
+    /// Virtual time to answer a hit (as for `run`).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub hit_cost: Option<HitCost>,
+    /// Let concurrent duplicate misses each start their own generation.
+    #[arg(long)]
+    pub no_single_flight: bool,
+    /// Closed loop with C clients.
+    #[arg(long, value_name = "C", value_parser = parse_clients, allow_negative_numbers = true)]
+    pub clients: Option<u32>,
+    /// Use the trace file's timestamps (open loop).
+    #[arg(long, conflicts_with = "clients")]
+    pub open_loop: bool,
+    /// The speedup the advice looks for.
+    #[arg(long, value_name = "X", default_value = "3", value_parser = parse_target_speedup)]
+    pub target_speedup: f64,
+    /// Price of one generator hour (e.g. a GPU hour): money saved per point.
+    #[arg(long, value_name = "PRICE", value_parser = parse_price)]
+    pub generator_cost_per_hour: Option<f64>,
+    /// Print the sweep as one JSON object on stdout (the summary goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Write sweep.json, sweep.csv, the charts and the report here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `harness profile`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The trace file or workload.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Compare reuse times with this TTL (default: the workload's).
+    #[arg(long, value_name = "TTL")]
+    pub ttl: Option<Ttl>,
+    /// Print the profile as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses `--target-speedup`: a finite number above 0.
+pub fn parse_target_speedup(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "the target speedup must be a number above 0, got `{s}`"
+        )),
+    }
+}
+
+/// Parses `--generator-cost-per-hour`: a finite non-negative price.
+pub fn parse_price(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!(
+            "the price per generator hour must be a number of at least 0, got `{s}`"
+        )),
+    }
 }
 
 /// `harness calibrate`.

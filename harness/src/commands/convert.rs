@@ -26,14 +26,18 @@ pub fn convert(args: &ConvertArgs, quiet: bool) -> anyhow::Result<Status> {
             }
         })
         .take(usize::try_from(limit).unwrap_or(usize::MAX));
-    let n = workloads::tracefile::write_oracle_general(&args.out, requests, args.unit_size);
+    // Through the shared atomic writer: nothing appears at `--out` unless the whole trace was
+    // read and written (a read error drops the temporary file; a FIFO is written as a stream).
+    let mut file = reports::AtomicFile::create(&args.out)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let n =
+        workloads::tracefile::write_oracle_general(&mut file, &args.out, requests, args.unit_size);
     if let Some(e) = error {
-        // The read error names the file and record; the partial output was never renamed in
-        // place, but `n` succeeded with a truncated trace: remove it.
-        let _ = std::fs::remove_file(&args.out);
         return Err(e).context("cannot convert the trace");
     }
     let n = n.with_context(|| format!("writing {}", args.out.display()))?;
+    file.commit()
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
     if !quiet {
         eprintln!(
             "wrote {n} requests of {} to {} (oracleGeneral{})",

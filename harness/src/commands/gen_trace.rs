@@ -1,14 +1,20 @@
-//! `harness gen`: a workload's trace as CSV.
+//! `harness gen`: a workload's trace as CSV or libCacheSim `oracleGeneral`.
 
 use super::Status;
 use anyhow::Context;
 use std::path::Path;
 
-/// Writes the trace of `workload` to `out` (CSV, `time,key,size,cost`) through the shared
-/// atomic writer ([`reports::AtomicFile`]): a regular file appears complete or not at all, a
-/// FIFO or character device (`/dev/stdout`) is written as a stream and never replaced, a
-/// symlink is followed.
-pub fn gen_trace(workload: &str, out: &Path, quiet: bool) -> anyhow::Result<Status> {
+/// Writes the trace of `workload` to `out` (`format`: CSV, `time,key,size,cost`, or
+/// libCacheSim's oracleGeneral) through the shared atomic writer ([`reports::AtomicFile`]): a
+/// regular file appears complete or not at all, a FIFO or character device (`/dev/stdout`) is
+/// written as a stream and never replaced, a symlink is followed.
+pub fn gen_trace(workload: &str, format: &str, out: &Path, quiet: bool) -> anyhow::Result<Status> {
+    use workloads::tracefile::TraceFormat;
+    let format: TraceFormat = format.parse().context("--format")?;
+    anyhow::ensure!(
+        matches!(format, TraceFormat::Csv | TraceFormat::OracleGeneral),
+        "--format: `gen` writes csv or oracle-general, not {format:?}"
+    );
     let w = workloads::Workload::resolve(workload)?;
     let trace = w
         .trace()
@@ -19,8 +25,13 @@ pub fn gen_trace(workload: &str, out: &Path, quiet: bool) -> anyhow::Result<Stat
     }
     let mut file = reports::AtomicFile::create(out)
         .with_context(|| format!("cannot write {}", out.display()))?;
-    let n = workloads::tracefile::write_csv(&mut file, out, trace)
-        .with_context(|| format!("writing {}", out.display()))?;
+    let n = match format {
+        TraceFormat::OracleGeneral => {
+            workloads::tracefile::write_oracle_general(&mut file, out, trace, false)
+        }
+        _ => workloads::tracefile::write_csv(&mut file, out, trace),
+    }
+    .with_context(|| format!("writing {}", out.display()))?;
     file.commit()
         .with_context(|| format!("cannot write {}", out.display()))?;
     if !quiet {

@@ -11,6 +11,7 @@ mod gen_trace;
 mod list;
 mod report;
 mod run;
+mod sweep;
 
 pub use calibrate::calibrate;
 pub use convert::convert;
@@ -19,6 +20,7 @@ pub use gen_trace::gen_trace;
 pub use list::list;
 pub use report::report;
 pub use run::{replay, run};
+pub use sweep::{profile, sweep};
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -88,13 +88,6 @@ pub fn run(args: &RunArgs, quiet: bool) -> anyhow::Result<Status> {
 
 /// `harness replay`.
 pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
-    let format = args
-        .format
-        .as_deref()
-        .map(str::parse::<workloads::tracefile::TraceFormat>)
-        .transpose()
-        .context("--format")?;
-    let defaults = workloads::Workload::resolve(&args.workload)?;
     let mut options = args.model.options();
     options.open_loop_file = args.open_loop;
     options.measure_memory = args.memory;
@@ -103,19 +96,12 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
     if let Some(policy_error) = crate::run::preflight_path(&args.file, &options) {
         return Err(policy_error.into());
     }
-    let source = crate::source::trace_file(&args.file, format, defaults)
-        .context("cannot replay the trace")?;
-    // Fail early if the trace cannot be opened at all (the error names the file).
-    let reader = source.open().context("cannot replay the trace")?;
-    let detected = reader.trace_format();
-    drop(reader);
-    if let Some(format) = detected.filter(|f| args.open_loop && !has_timestamps(*f)) {
-        anyhow::bail!(
-            "--open-loop: {} is a {format} trace, which has no timestamps (every request would \
-             arrive at time 0); replay it closed loop (the default, or --clients C)",
-            args.file.display(),
-        );
-    }
+    let source = trace_source(
+        &args.file,
+        args.format.as_deref(),
+        &args.workload,
+        args.open_loop,
+    )?;
     let presentation = Presentation {
         json: args.json,
         out: args.out.clone(),
@@ -126,6 +112,36 @@ pub fn replay(args: &ReplayArgs, quiet: bool) -> anyhow::Result<Status> {
         progress_interval: args.progress_interval,
     };
     execute(&[source], &options, &presentation)
+}
+
+/// A trace file as a source, checked up front: the format parses, the defaults workload
+/// resolves, the file opens, and `--open-loop` only on a format with timestamps.
+pub(crate) fn trace_source(
+    file: &Path,
+    format: Option<&str>,
+    workload: &str,
+    open_loop: bool,
+) -> anyhow::Result<Source> {
+    let format = format
+        .map(str::parse::<workloads::tracefile::TraceFormat>)
+        .transpose()
+        .context("--format")?;
+    let defaults = workloads::Workload::resolve(workload)?;
+    // A pipe or FIFO is spooled to a temporary file here (a run reads its input once per pass).
+    let source =
+        crate::source::trace_file(file, format, defaults).context("cannot replay the trace")?;
+    // Fail early if the trace cannot be opened at all (the error names the file).
+    let reader = source.open().context("cannot replay the trace")?;
+    let detected = reader.trace_format();
+    drop(reader);
+    if let Some(format) = detected.filter(|f| open_loop && !has_timestamps(*f)) {
+        anyhow::bail!(
+            "--open-loop: {} is a {format} trace, which has no timestamps (every request would \
+             arrive at time 0); replay it closed loop (the default, or --clients C)",
+            file.display(),
+        );
+    }
+    Ok(source)
 }
 
 /// Whether a trace format records when each request arrived (what `--open-loop` replays).

@@ -56,6 +56,25 @@ impl LatencyRecorder {
         self.histogram.saturating_record(micros);
     }
 
+    /// Records `count` latencies of `ns` nanoseconds each.
+    pub fn record_n_ns(&mut self, ns: u64, count: u64) {
+        let micros = (ns / 1_000).min(MAX_MICROS);
+        self.histogram.saturating_record_n(micros, count);
+    }
+
+    /// Adds every latency recorded by `other`.
+    pub fn add(&mut self, other: &LatencyRecorder) {
+        // Both histograms have the same constant bounds, so the addition cannot fail.
+        let added = self.histogram.add(&other.histogram);
+        debug_assert!(added.is_ok(), "same-bounds histograms add");
+    }
+
+    /// Removes every latency recorded by `other` (which must be a subset of this one's).
+    pub fn subtract(&mut self, other: &LatencyRecorder) {
+        let subtracted = self.histogram.subtract(&other.histogram);
+        debug_assert!(subtracted.is_ok(), "subtracting a sub-histogram");
+    }
+
     /// Number of latencies recorded.
     pub fn count(&self) -> u64 {
         self.histogram.len()

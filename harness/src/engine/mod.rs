@@ -110,6 +110,10 @@ pub struct SideOutcome {
     pub latency_sum_ns: u128,
     /// Sum of the trace's generation costs, seconds (for the mean miss cost).
     pub cost_sum_s: f64,
+    /// Bytes requested (the sum of every request's size).
+    pub requested_bytes: u128,
+    /// Bytes answered from the cache (the sizes of the hit requests).
+    pub hit_bytes: u128,
     /// Latency of every request.
     pub latency: LatencyRecorder,
     /// Per-window samples.
@@ -188,6 +192,9 @@ struct Engine<'c, C: SimCache + ?Sized> {
     waiters: Vec<Waiter>,
     free_waiters: Vec<u32>,
     in_flight: HashMap<u64, u32>,
+    /// The baseline derived request by request (closed loop with one client only), and the
+    /// distinct keys seen (a key is new only on a miss).
+    shadow: Option<Box<Shadow>>,
     /// Whether two requests can ever be outstanding at once (not with one closed-loop client):
     /// only then is the in-flight table kept, saving two hash operations per miss.
     concurrent: bool,
@@ -232,6 +239,71 @@ pub fn replay<C: SimCache + ?Sized>(
     Ok(engine.finish())
 }
 
+/// The baseline of a closed loop with one client, derived from the cached replay: without a
+/// cache every request generates, one at a time, so its latency is its own cost and virtual time
+/// is the sum of the costs.
+struct Shadow {
+    out: SideOutcome,
+    clock_ns: u64,
+    distinct: hashbrown::HashSet<u64>,
+}
+
+/// Replays `trace` through `cache` and derives the baseline (no cache) in the same pass, with
+/// the number of distinct keys: exact for a closed loop with one client, where the baseline
+/// needs no simulation. Any other arrival process replays the baseline separately (`None`).
+///
+/// # Errors
+///
+/// As [`replay`]; a baseline whose virtual time overflows fails as the baseline replay would.
+///
+/// ```
+/// use harness::engine::{replay, replay_with_baseline, EngineConfig, LruSim, CacheLimits, NoCache};
+/// use workloads::Request;
+///
+/// let trace: Vec<Request> = [1, 2, 1].iter().map(|&k| Request { time: 0.0, key: k, size: 10, cost: 2.0 }).collect();
+/// let config = EngineConfig { measure_lookups: false, ..EngineConfig::default() };
+/// let mut cache = LruSim::new(&CacheLimits::default());
+/// let Some((cached, base, distinct)) = replay_with_baseline(trace.iter().copied(), &mut cache, &config, &mut |_| {})? else {
+///     unreachable!("closed loop, one client")
+/// };
+/// let separate = replay(trace.iter().copied(), &mut NoCache, &EngineConfig { single_flight: false, ..config }, &mut |_| {})?;
+/// assert_eq!((cached.hits, distinct), (1, 2));
+/// assert_eq!((base.makespan_ns, base.generations), (separate.makespan_ns, separate.generations));
+/// # Ok::<(), harness::engine::EngineError>(())
+/// ```
+pub fn replay_with_baseline<C: SimCache + ?Sized>(
+    trace: impl Iterator<Item = Request>,
+    cache: &mut C,
+    config: &EngineConfig,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Option<(SideOutcome, SideOutcome, u64)>, EngineError> {
+    if config.arrival != (ArrivalMode::Closed { clients: 1 }) {
+        return Ok(None);
+    }
+    let mut engine = Engine::new(*config, cache);
+    let empty = Engine::new(
+        EngineConfig {
+            expected_requests: None,
+            ..*config
+        },
+        &mut NoCache,
+    )
+    .finish();
+    engine.shadow = Some(Box::new(Shadow {
+        out: empty,
+        clock_ns: 0,
+        distinct: hashbrown::HashSet::new(),
+    }));
+    engine.run(trace, progress)?;
+    let shadow = engine.shadow.take();
+    let cached = engine.finish();
+    Ok(shadow.map(|s| {
+        let mut base = s.out;
+        base.makespan_ns = s.clock_ns;
+        (cached, base, s.distinct.len() as u64)
+    }))
+}
+
 impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
     fn new(config: EngineConfig, cache: &'c mut C) -> Self {
         let bounds = config
@@ -251,6 +323,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             free_waiters: Vec::new(),
             in_flight: HashMap::new(),
             concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
+            shadow: None,
             first_arrival: None,
             last_answer: 0,
             last_arrival: 0,
@@ -271,6 +344,8 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                 lookup_ns: 0,
                 latency_sum_ns: 0,
                 cost_sum_s: 0.0,
+                requested_bytes: 0,
+                hit_bytes: 0,
                 latency: LatencyRecorder::new(),
                 timeline: Vec::new(),
                 reordered_arrivals: 0,
@@ -383,9 +458,25 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             request: position,
             key: request.key,
         };
+        if let Some(shadow) = &mut self.shadow {
+            let base = &mut shadow.out;
+            shadow.clock_ns = shadow
+                .clock_ns
+                .checked_add(cost_ns)
+                .ok_or(overflow.clone())?;
+            base.requests += 1;
+            base.misses += 1;
+            base.generations += 1;
+            base.generation_ns += u128::from(cost_ns);
+            base.latency.record_ns(cost_ns);
+            base.latency_sum_ns += u128::from(cost_ns);
+            base.cost_sum_s += request.cost;
+            base.requested_bytes += u128::from(request.size);
+        }
         self.out.requests += 1;
         self.window_requests += 1;
         self.out.cost_sum_s += request.cost;
+        self.out.requested_bytes += u128::from(request.size);
         self.first_arrival.get_or_insert(now);
         self.last_arrival = now;
         if self.out.requests & 0xFFF == 0 {
@@ -419,7 +510,12 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             false
         };
 
-        if !hit {
+        if hit {
+            self.out.hit_bytes += u128::from(request.size);
+        } else {
+            if let Some(shadow) = &mut self.shadow {
+                shadow.distinct.insert(request.key);
+            }
             self.out.misses += 1;
             self.miss(request, cost_ns, position, now, client)?;
         }

@@ -84,14 +84,16 @@ pub(super) fn zstd(
     })
 }
 
-/// Writes requests as plain `oracleGeneral` (what libCacheSim and its Python package read),
-/// atomically (a temporary file beside `path`, renamed into place when complete). Returns the
-/// number of requests written.
+/// Writes requests as plain `oracleGeneral` (what libCacheSim and its Python package read) to
+/// `out`, naming `path` in errors; returns the number of requests written. The caller decides
+/// what `out` is: the harness gives it its atomic file writer (a temporary file renamed into
+/// place, or a stream for a FIFO), so this crate needs no file writer of its own.
 ///
 /// Each record's `next_access` is the position (from 0) of the next request of the same key,
 /// or `i64::MAX` when there is none (libCacheSim's "never"), so its `Belady` can run on the
 /// file. `time` is the request's time in whole seconds; `size` its size, or 1 with
-/// `unit_size` (an entry-count replay). The requests are held in memory to compute next uses.
+/// `unit_size` (an entry-count replay). The requests are held in memory to compute next uses
+/// (32 bytes each).
 ///
 /// # Errors
 ///
@@ -101,14 +103,17 @@ pub(super) fn zstd(
 /// ```
 /// use workloads::Request;
 /// use workloads::tracefile::write_oracle_general;
-/// let dir = tempfile::tempdir()?;
-/// let path = dir.path().join("t.oracleGeneral");
 /// let trace = [7u64, 8, 7].map(|key| Request { time: 0.0, key, size: 10, cost: 1.0 });
-/// assert_eq!(write_oracle_general(&path, trace.into_iter(), false)?, 3);
-/// assert_eq!(std::fs::metadata(&path)?.len(), 3 * 24);
+/// let mut bytes = Vec::new();
+/// let path = std::path::Path::new("t.oracleGeneral");
+/// assert_eq!(write_oracle_general(&mut bytes, path, trace.into_iter(), false)?, 3);
+/// assert_eq!(bytes.len(), 3 * 24);
+/// // The first request of key 7 is next used at position 2.
+/// assert_eq!(i64::from_le_bytes(bytes[16..24].try_into()?), 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write_oracle_general(
+    out: &mut impl std::io::Write,
     path: &std::path::Path,
     requests: impl Iterator<Item = Request>,
     unit_size: bool,
@@ -119,6 +124,10 @@ pub fn write_oracle_general(
         request: request as u64 + 1,
         message,
     };
+    let io = |source| TraceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let requests: Vec<Request> = requests.collect();
     let mut next = vec![i64::MAX; requests.len()];
     let mut last: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
@@ -127,16 +136,7 @@ pub fn write_oracle_general(
             next[prev] = i64::try_from(i).unwrap_or(i64::MAX);
         }
     }
-    let io = |source| TraceError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let temp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, temp);
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
     for (i, r) in requests.iter().enumerate() {
         let size = if unit_size {
             1
@@ -171,11 +171,51 @@ pub fn write_oracle_general(
         record[16..24].copy_from_slice(&next[i].to_le_bytes());
         out.write_all(&record).map_err(io)?;
     }
-    let mut temp = out
-        .into_inner()
-        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
-    temp.flush().map_err(io)?;
-    temp.as_file().sync_all().map_err(io)?;
-    temp.persist(path).map_err(|e| io(e.error))?;
+    out.flush().map_err(io)?;
     Ok(requests.len() as u64)
+}
+
+#[cfg(test)]
+mod writer_tests {
+    use super::*;
+    use crate::tracefile::{TraceDefaults, TraceFormat, open_with_defaults};
+
+    #[test]
+    fn written_records_read_back() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { panic!("{dir:?}") };
+        let path = dir.path().join("t.oracleGeneral");
+        let requests = vec![
+            Request {
+                time: 5.0,
+                key: 7,
+                size: 100,
+                cost: 1.0,
+            },
+            Request {
+                time: 9.0,
+                key: u64::MAX,
+                size: 3,
+                cost: 1.0,
+            },
+        ];
+        let mut bytes = Vec::new();
+        assert_eq!(
+            write_oracle_general(&mut bytes, &path, requests.clone().into_iter(), false).ok(),
+            Some(2)
+        );
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let defaults = TraceDefaults::from(
+            &crate::Workload::preset("typical").unwrap_or_else(|e| panic!("{e}")),
+        );
+        let reader = open_with_defaults(&path, Some(TraceFormat::OracleGeneral), defaults)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let back: Vec<(f64, u64, u64)> = reader
+            .map(|r| {
+                r.map(|r| (r.time, r.key, r.size))
+                    .unwrap_or_else(|e| panic!("{e}"))
+            })
+            .collect();
+        assert_eq!(back, vec![(0.0, 7, 100), (4.0, u64::MAX, 3)]);
+    }
 }

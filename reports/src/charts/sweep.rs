@@ -1,0 +1,298 @@
+//! The sweep charts: hit rate and speedup over the swept axis (log scale for budgets and TTLs)
+//! with the target line, the unbounded bound and the advice markers; and generator hours saved
+//! (money saved when priced) over the same axis.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::layout::{Header, LegendItem, Swatch, axis_label_font, tick_font};
+use super::{Chart, DrawResult, palette, sane_log_range};
+use crate::format;
+use crate::sweep::{SweepAxis, SweepPoint, SweepResults};
+
+const SPEEDUP: RGBColor = RGBColor(44, 160, 44);
+
+/// What the x axis shows, and the x of each point (unbounded/never points are left out).
+fn xs(results: &SweepResults) -> Vec<(f64, &SweepPoint)> {
+    results
+        .points
+        .iter()
+        .filter_map(|p| p.axis_value(results.axis).map(|x| (x, p)))
+        .filter(|(x, _)| x.is_finite() && *x > 0.0)
+        .collect()
+}
+
+fn axis_name(axis: SweepAxis) -> &'static str {
+    match axis {
+        SweepAxis::MaxEntries => "cache budget (entries, log scale)",
+        SweepAxis::MaxBytes => "cache budget (bytes, log scale)",
+        SweepAxis::Ttl => "TTL (seconds, log scale)",
+        SweepAxis::Workers => "generator workers (log scale)",
+    }
+}
+
+fn tick(axis: SweepAxis, v: f64) -> String {
+    match axis {
+        SweepAxis::MaxBytes => format::bytes(v.max(0.0).round() as u64),
+        SweepAxis::Ttl => format::seconds(v),
+        _ => format::plain_number(v),
+    }
+}
+
+fn x_range(points: &[(f64, &SweepPoint)]) -> std::ops::Range<f64> {
+    let low = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let high = points.iter().map(|p| p.0).fold(0.0, f64::max);
+    sane_log_range(low / 1.3, high * 1.3, 1e-9, 1e18)
+}
+
+/// Hit rate and speedup over the swept axis.
+pub(crate) struct SweepChart<'a> {
+    pub results: &'a SweepResults,
+}
+
+impl Chart for SweepChart<'_> {
+    fn title(&self) -> String {
+        format!(
+            "How large the cache must be: {} over {}",
+            self.results.workload,
+            self.results.axis.flag()
+        )
+    }
+
+    fn draw<DB: DrawingBackend<ErrorType: 'static>>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> DrawResult {
+        let r = self.results;
+        let points = xs(r);
+        let target = r.target_speedup;
+        let header = Header {
+            title: self.title(),
+            caption: vec![
+                format!(
+                    "{} points · {} · method {} · policy lru · unbounded cache: {} hits, {}",
+                    r.points.len(),
+                    r.arrival,
+                    r.method,
+                    format::percent(r.unbounded.hit_rate),
+                    format::speedup(r.unbounded.speedup)
+                ),
+                r.advice.lines.first().cloned().unwrap_or_default(),
+            ],
+            legend: vec![
+                LegendItem::new(Swatch::Line(palette::CACHED, 3), "hit rate (left)"),
+                LegendItem::new(Swatch::Line(SPEEDUP, 3), "speedup (right)"),
+                LegendItem::new(
+                    Swatch::Dashed(palette::LIMIT),
+                    format!("target {}", format::speedup(target)),
+                ),
+                LegendItem::new(Swatch::Dashed(palette::MUTED), "unbounded cache"),
+                LegendItem::new(Swatch::Dashed(palette::CLAIM), "advice"),
+            ],
+        };
+        let plot = header.draw(root)?;
+        let range = x_range(&points);
+        let speedup_top = points
+            .iter()
+            .map(|p| p.1.speedup)
+            .chain([r.unbounded.speedup, target])
+            .filter(|v| v.is_finite())
+            .fold(1.0f64, f64::max)
+            * 1.1;
+        let axis = r.axis;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .x_label_area_size(52)
+            .y_label_area_size(70)
+            .right_y_label_area_size(70)
+            .build_cartesian_2d(range.clone().log_scale(), 0f64..100f64)?
+            .set_secondary_coord(range.clone().log_scale(), 0f64..speedup_top);
+        chart
+            .configure_mesh()
+            .x_desc(axis_name(axis))
+            .y_desc("hit rate (%)")
+            .x_labels(10)
+            .y_labels(11)
+            .x_label_formatter(&|v| tick(axis, *v))
+            .y_label_formatter(&|v| format!("{v:.0} %"))
+            .axis_desc_style(axis_label_font())
+            .label_style(tick_font())
+            .bold_line_style(palette::GRID)
+            .light_line_style(TRANSPARENT)
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("speedup (×)")
+            .y_labels(8)
+            .y_label_formatter(&|v| format!("{v:.1}×"))
+            .axis_desc_style(axis_label_font().color(&SPEEDUP))
+            .label_style(tick_font().color(&SPEEDUP))
+            .draw()?;
+        let (x0, x1) = (range.start, range.end);
+        chart.draw_series(DashedLineSeries::new(
+            vec![
+                (x0, r.unbounded.hit_rate * 100.0),
+                (x1, r.unbounded.hit_rate * 100.0),
+            ],
+            10,
+            6,
+            palette::MUTED.stroke_width(2),
+        ))?;
+        chart.draw_secondary_series(DashedLineSeries::new(
+            vec![(x0, r.unbounded.speedup), (x1, r.unbounded.speedup)],
+            4,
+            6,
+            palette::MUTED.stroke_width(2),
+        ))?;
+        chart.draw_secondary_series(DashedLineSeries::new(
+            vec![(x0, target), (x1, target)],
+            10,
+            6,
+            palette::LIMIT.stroke_width(2),
+        ))?;
+        chart.draw_series(LineSeries::new(
+            points.iter().map(|(x, p)| (*x, p.hit_rate * 100.0)),
+            palette::CACHED.stroke_width(3),
+        ))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|(x, p)| Circle::new((*x, p.hit_rate * 100.0), 4, palette::CACHED.filled())),
+        )?;
+        chart.draw_secondary_series(LineSeries::new(
+            points.iter().map(|(x, p)| (*x, p.speedup)),
+            SPEEDUP.stroke_width(3),
+        ))?;
+        chart.draw_secondary_series(
+            points
+                .iter()
+                .map(|(x, p)| Circle::new((*x, p.speedup), 4, SPEEDUP.filled())),
+        )?;
+        let markers = [
+            (r.advice.reaches_target, "target"),
+            (r.advice.near_unbounded, "95 % of unbounded"),
+            (r.advice.diminishing_returns, "diminishing returns"),
+        ];
+        for (index, label) in markers {
+            let Some(x) = index
+                .and_then(|i| r.points.get(i))
+                .and_then(|p| p.axis_value(axis))
+                .filter(|x| *x > 0.0)
+            else {
+                continue;
+            };
+            chart.draw_series(DashedLineSeries::new(
+                vec![(x, 0.0), (x, 100.0)],
+                6,
+                6,
+                palette::CLAIM.stroke_width(1),
+            ))?;
+            chart.draw_series([Text::new(
+                format!("{label}: {}", tick(axis, x)),
+                (
+                    x,
+                    97.0 - 5.0 * markers.iter().position(|m| m.1 == label).unwrap_or(0) as f64,
+                ),
+                tick_font(),
+            )])?;
+        }
+        Ok(())
+    }
+}
+
+/// Generator hours (or money) saved over the swept axis.
+pub(crate) struct SavedChart<'a> {
+    pub results: &'a SweepResults,
+}
+
+impl Chart for SavedChart<'_> {
+    fn title(&self) -> String {
+        let what = if self.results.generator_cost_per_hour.is_some() {
+            "Money saved"
+        } else {
+            "Generator hours saved"
+        };
+        format!(
+            "{what}: {} over {}",
+            self.results.workload,
+            self.results.axis.flag()
+        )
+    }
+
+    fn draw<DB: DrawingBackend<ErrorType: 'static>>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> DrawResult {
+        let r = self.results;
+        let points = xs(r);
+        let price = r.generator_cost_per_hour;
+        let value = |p: &SweepPoint| match price {
+            Some(price) => p.generator_hours_saved * price,
+            None => p.generator_hours_saved,
+        };
+        let top = points
+            .iter()
+            .map(|p| value(p.1))
+            .chain([value(&r.unbounded)])
+            .filter(|v| v.is_finite())
+            .fold(1e-9f64, f64::max)
+            * 1.1;
+        let header = Header {
+            title: self.title(),
+            caption: vec![format!(
+                "baseline generation time minus cached, per point{}; the unbounded cache saves {}",
+                price.map_or(String::new(), |p| format!(" × {p} per generator hour")),
+                format::plain_number(value(&r.unbounded))
+            )],
+            legend: vec![
+                LegendItem::new(Swatch::Line(palette::CACHED, 3), "saved"),
+                LegendItem::new(Swatch::Dashed(palette::MUTED), "unbounded cache"),
+            ],
+        };
+        let plot = header.draw(root)?;
+        let range = x_range(&points);
+        let axis = r.axis;
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .margin_right(28)
+            .x_label_area_size(52)
+            .y_label_area_size(90)
+            .build_cartesian_2d(range.clone().log_scale(), 0f64..top)?;
+        chart
+            .configure_mesh()
+            .x_desc(axis_name(axis))
+            .y_desc(if price.is_some() {
+                "money saved"
+            } else {
+                "generator hours saved"
+            })
+            .x_labels(10)
+            .y_labels(10)
+            .x_label_formatter(&|v| tick(axis, *v))
+            .y_label_formatter(&|v| format::plain_number(*v))
+            .axis_desc_style(axis_label_font())
+            .label_style(tick_font())
+            .bold_line_style(palette::GRID)
+            .light_line_style(TRANSPARENT)
+            .draw()?;
+        chart.draw_series(DashedLineSeries::new(
+            vec![
+                (range.start, value(&r.unbounded)),
+                (range.end, value(&r.unbounded)),
+            ],
+            10,
+            6,
+            palette::MUTED.stroke_width(2),
+        ))?;
+        chart.draw_series(LineSeries::new(
+            points.iter().map(|(x, p)| (*x, value(p))),
+            palette::CACHED.stroke_width(3),
+        ))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|(x, p)| Circle::new((*x, value(p)), 4, palette::CACHED.filled())),
+        )?;
+        Ok(())
+    }
+}
