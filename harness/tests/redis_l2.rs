@@ -4,6 +4,8 @@
 //! installs it). Without it every test prints one notice and passes without running. The bounded
 //! load test is release-only: `cargo test --release -p harness --test redis_l2 -- --include-ignored`.
 
+#[path = "common/exposition.rs"]
+mod exposition;
 #[path = "redis_l2/support.rs"]
 mod support;
 
@@ -72,6 +74,65 @@ fn two_servers_generate_once_for_a_hundred_concurrent_identical_requests() {
     assert_eq!(misses, 1);
     // The waiting process answered from the value the other one wrote.
     assert!(answers.iter().any(|r| r.tier == Some(Tier::L2)));
+}
+
+/// `/metrics` with an L2: valid OpenMetrics, and the `gencache_l2_*` families say what
+/// `/api/cache/stats` says (both read the same counters at request time).
+#[test]
+fn metrics_with_an_l2_parse_and_agree_with_the_stats() {
+    let redis = redis_or_skip!();
+    let a = Serve::with_l2(&redis.url(), PATIENT);
+    let b = Serve::with_l2(&redis.url(), PATIENT);
+    assert_eq!(
+        generate(&a.client, &request(1, 512, 1.0)).tier,
+        Some(Tier::Generator)
+    );
+    assert_eq!(
+        generate(&b.client, &request(1, 512, 1.0)).tier,
+        Some(Tier::L2)
+    );
+    assert_eq!(
+        generate(&b.client, &request(1, 512, 1.0)).tier,
+        Some(Tier::L1)
+    );
+    for (server, l1_hits, generated) in [(&a, 0.0, 1.0), (&b, 1.0, 0.0)] {
+        let m = exposition::parse(&server.metrics());
+        let l2 = server.stats().l2.expect("l2 stats");
+        assert_eq!(m.family("gencache_l2_up").kind, "gauge");
+        assert_eq!(m.value("gencache_l2_up", "gencache_l2_up", &[]), 1.0);
+        for (name, value) in [
+            ("hits", l2.hits),
+            ("misses", l2.misses),
+            ("corrupt", l2.corrupt),
+            ("writes", l2.writes),
+            ("leases_taken", l2.leases_taken),
+            ("leases_waited", l2.leases_waited),
+            ("leases_stolen", l2.leases_stolen),
+            ("leases_lost", l2.leases_lost),
+            ("errors", l2.errors),
+            ("timeouts", l2.timeouts),
+            ("skipped", l2.skipped),
+        ] {
+            let family = format!("gencache_l2_{name}");
+            assert_eq!(m.family(&family).kind, "counter", "{family}");
+            let got = m.value(&family, &format!("{family}_total"), &[]);
+            assert_eq!(got, value as f64, "{family}");
+        }
+        assert_eq!(
+            m.value("gencache_l2_writes", "gencache_l2_writes_total", &[]),
+            generated
+        );
+        assert_eq!(
+            m.value("gencache_l2_hits", "gencache_l2_hits_total", &[]),
+            1.0 - generated
+        );
+        assert_eq!(
+            m.value("gencache_hits", "gencache_hits_total", &[]),
+            l1_hits
+        );
+        let g = m.value("gencache_generations", "gencache_generations_total", &[]);
+        assert_eq!(g, generated);
+    }
 }
 
 #[test]

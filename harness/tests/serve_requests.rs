@@ -3,6 +3,7 @@
 //! binary's own refusals.
 
 mod common;
+use common::exposition;
 use common::serve::{TOKEN, TestServer, args, assert_error, generate_key, with_token};
 use gencache::LoadStatus;
 use harness::serve::api::{GenerateRequest, KeyField};
@@ -346,12 +347,13 @@ fn metrics_expose_cache_counters_and_latency_histogram() {
     generate_key(&s.client, 2);
     let r = s.get("/metrics");
     assert_eq!(r.status, 200);
-    assert!(
-        r.header("content-type")
-            .is_some_and(|v| v.starts_with("text/plain; version=0.0.4"))
+    assert_eq!(
+        r.header("content-type"),
+        Some(harness::serve::METRICS_CONTENT_TYPE)
     );
     let text = r.body;
     for line in [
+        "# TYPE gencache_hits counter\n",
         "gencache_hits_total 1\n",
         "gencache_misses_total 2\n",
         "gencache_entries 2\n",
@@ -362,11 +364,95 @@ fn metrics_expose_cache_counters_and_latency_histogram() {
         "gencache_evictions_total{cause=\"expired\"} 0\n",
         "gencache_request_duration_seconds_count{outcome=\"hit\"} 1\n",
         "gencache_request_duration_seconds_count{outcome=\"miss\"} 2\n",
-        "gencache_request_duration_seconds_bucket{outcome=\"miss\",le=\"+Inf\"} 2\n",
+        "gencache_request_duration_seconds_bucket{le=\"+Inf\",outcome=\"miss\"} 2\n",
         "# TYPE gencache_request_duration_seconds histogram\n",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
+}
+
+/// Every line of `/metrics` is a valid OpenMetrics line (checked by a strict reader), every family
+/// the service promises is there with its type, and the figures match the requests sent.
+#[test]
+fn metrics_parse_as_openmetrics_with_the_expected_values() {
+    let s = TestServer::start(args());
+    for key in [1, 1, 2, 1, 3] {
+        generate_key(&s.client, key);
+    }
+    let r = s.post("/api/generate", "not json", None);
+    assert_eq!(r.status, 400);
+    let m = exposition::parse(&s.get("/metrics").body);
+    let counters = [
+        ("gencache_hits", 2.0),
+        ("gencache_misses", 3.0),
+        ("gencache_inserts", 3.0),
+        ("gencache_refused_too_large", 0.0),
+        ("gencache_loads_started", 3.0),
+        ("gencache_loads_joined", 0.0),
+        ("gencache_load_failures", 0.0),
+        ("gencache_generations", 3.0),
+        ("gencache_requests_rejected", 1.0),
+    ];
+    for (family, value) in counters {
+        assert_eq!(m.family(family).kind, "counter", "{family}");
+        assert!(!m.family(family).help.is_empty(), "{family} has no help");
+        let total = format!("{family}_total");
+        assert_eq!(m.value(family, &total, &[]), value, "{family}");
+    }
+    for (family, value) in [
+        ("gencache_entries", 3.0),
+        ("gencache_bytes", 3.0 * 1024.0),
+        ("gencache_peak_bytes", 3.0 * 1024.0),
+        ("gencache_enabled", 1.0),
+    ] {
+        assert_eq!(m.family(family).kind, "gauge", "{family}");
+        assert_eq!(m.value(family, family, &[]), value, "{family}");
+    }
+    let evictions = m.family("gencache_evictions");
+    assert_eq!(evictions.kind, "counter");
+    assert_eq!(evictions.samples.len(), 5);
+    for cause in [
+        "capacity_entries",
+        "capacity_bytes",
+        "expired",
+        "removed",
+        "cleared",
+    ] {
+        let v = m.value(
+            "gencache_evictions",
+            "gencache_evictions_total",
+            &[("cause", cause)],
+        );
+        assert_eq!(v, 0.0, "{cause}");
+    }
+    let latency = "gencache_request_duration_seconds";
+    assert_eq!(m.family(latency).kind, "histogram");
+    for (outcome, count) in [("hit", 2.0), ("miss", 3.0), ("joined", 0.0)] {
+        let labels = [("outcome", outcome)];
+        assert_eq!(
+            m.value(latency, &format!("{latency}_count"), &labels),
+            count
+        );
+        let bounds: Vec<f64> = m
+            .family(latency)
+            .samples
+            .iter()
+            .filter(|s| s.name.ends_with("_bucket") && s.labels["outcome"] == outcome)
+            .map(|s| s.labels["le"].parse().expect("le"))
+            .collect();
+        let mut expected = harness::serve::LATENCY_BUCKETS_S.to_vec();
+        expected.push(f64::INFINITY);
+        assert_eq!(bounds, expected, "{outcome}");
+        let sum = m.value(latency, &format!("{latency}_sum"), &labels);
+        assert!(
+            sum >= 0.0 && (count > 0.0) == (sum > 0.0),
+            "{outcome}: sum {sum}"
+        );
+    }
+    // No L2 configured: no L2 family.
+    assert!(!m.families.keys().any(|k| k.starts_with("gencache_l2")));
+    // Exactly the families above, nothing left over from the hand-written text.
+    assert_eq!(m.families.len(), counters.len() + 4 + 2);
 }
 
 #[test]
@@ -577,5 +663,31 @@ mod binary {
         assert!(exit.success(), "exit status {exit:?}");
         let rest: Vec<String> = lines.map_while(Result::ok).collect();
         assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
+    }
+}
+
+/// The reader used above refuses what is not valid OpenMetrics (so its passes mean something).
+#[test]
+fn the_exposition_reader_refuses_invalid_text() {
+    let good = "# HELP x_hits Hits.\n# TYPE x_hits counter\nx_hits_total 3\n# EOF\n";
+    assert_eq!(
+        exposition::parse(good).value("x_hits", "x_hits_total", &[]),
+        3.0
+    );
+    let bad = [
+        "# TYPE x_hits counter\nx_hits_total 3\n",  // no # EOF
+        "# TYPE x_hits counter\nx_hits 3\n# EOF\n", // counter sample without _total
+        "x_hits_total 3\n# EOF\n",                  // no # TYPE
+        "# TYPE x_hits counter\nx_hits_total three\n# EOF\n", // not a number
+        "# TYPE x_hits counter\nx_hits_total{a=b} 3\n# EOF\n", // unquoted label value
+        "# TYPE x_hits counter\nx_hits_total -1\n# EOF\n", // negative counter
+        "# TYPE x_hits counter\n\nx_hits_total 1\n# EOF\n", // empty line
+        "# TYPE x_hits counter\n# TYPE x_hits counter\n# EOF\n", // declared twice
+        "# TYPE h histogram\nh_bucket{le=\"1.0\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 1\nh_sum 0\n# EOF\n",
+    ];
+    for text in bad {
+        let text = text.to_owned();
+        let refused = std::panic::catch_unwind(|| exposition::parse(&text)).is_err();
+        assert!(refused, "accepted {text:?}");
     }
 }

@@ -1,7 +1,8 @@
 //! The L2's counters, its JSON view in `/api/cache/stats` and its lines in `/metrics`.
 
+use crate::serve::metrics::{const_counter, const_gauge};
+use prometheus_client::encoding::DescriptorEncoder;
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Counted with relaxed atomics; read at scrape time.
@@ -83,26 +84,15 @@ impl Counters {
 }
 
 impl L2Stats {
-    /// Appends the Prometheus text lines (`gencache_l2_*`) of these stats to `out`.
-    ///
-    /// ```
-    /// let mut out = String::new();
-    /// harness::l2::L2Stats { up: true, hits: 3, ..Default::default() }.render_prometheus(&mut out);
-    /// assert!(out.contains("gencache_l2_up 1\n"));
-    /// assert!(out.contains("gencache_l2_hits_total 3\n"));
-    /// ```
-    pub fn render_prometheus(&self, out: &mut String) {
-        let mut line = |name: &str, kind: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            let _ = writeln!(out, "{name} {value}");
-        };
-        line(
+    /// Encodes these stats as the `gencache_l2_*` families of `GET /metrics`: the `gencache_l2_up`
+    /// gauge and one counter per figure (exposed as `gencache_l2_{name}_total`).
+    pub(crate) fn encode_metrics(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {
+        const_gauge(
+            encoder,
             "gencache_l2_up",
-            "gauge",
             "1 when the shared Redis tier answers, 0 when serving from L1 and the generator only.",
             u64::from(self.up),
-        );
+        )?;
         for (name, help, value) in [
             ("hits", "L1 misses answered from Redis.", self.hits),
             (
@@ -148,7 +138,8 @@ impl L2Stats {
                 self.skipped,
             ),
         ] {
-            line(&format!("gencache_l2_{name}_total"), "counter", help, value);
+            const_counter(encoder, &format!("gencache_l2_{name}"), help, value)?;
         }
+        Ok(())
     }
 }

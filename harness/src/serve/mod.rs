@@ -12,7 +12,7 @@
 //! | POST | `/api/cache/config` | change `max_entries`, `max_bytes`, `default_ttl_s`, `enabled` (admin) |
 //! | POST | `/api/cache/clear` | drop every entry (admin) |
 //! | GET | `/api/cache/entries` | `offset`, `limit` (≤ 1000), most recently used first |
-//! | GET | `/metrics` | Prometheus text format |
+//! | GET | `/metrics` | OpenMetrics text (Prometheus scrapes it), by `prometheus-client` |
 //! | GET | `/healthz` | liveness |
 //!
 //! Configuration (flag, or environment variable; flags win):
@@ -61,7 +61,7 @@ mod error;
 mod extract;
 pub mod fingerprint;
 pub mod load;
-mod metrics;
+pub(crate) mod metrics;
 mod routes;
 mod server;
 mod state;
@@ -72,7 +72,7 @@ pub use config::{
 pub use connections::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS, FD_RESERVE};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{StrictJson, parse_json};
-pub use metrics::{LATENCY_BUCKETS_S, Metrics, status_label};
+pub use metrics::{CONTENT_TYPE as METRICS_CONTENT_TYPE, LATENCY_BUCKETS_S, Metrics, status_label};
 pub use routes::{EntriesQuery, router};
 pub use server::{
     RunningServer, ServeError, ShutdownReport, ShutdownSignals, run, shutdown_signal, start,

@@ -1,14 +1,16 @@
 //! What every handler shares: the cache, the generator, the metrics and the settings.
 
 use super::config::ServeConfig;
-use super::metrics::Metrics;
+use super::metrics::{Metrics, encode_cache_stats};
 use crate::l2::{L2, L2StartError};
 use crate::realtime::timing::ScaledClock;
 use crate::realtime::{Answering, Payload, SimGenerator};
 use crate::sized_cache::sized_cache;
 use gencache::Cache;
-use std::sync::Arc;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::DescriptorEncoder;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Weak};
 
 /// The cache of the service: 128-bit request fingerprints to shared payloads, weighed by payload
 /// length (the size the request asked for).
@@ -41,30 +43,33 @@ impl AppState {
             Some(l2) => Some(L2::start(l2).await?),
             None => None,
         };
-        let mut state = Self::new(config);
-        if let Some(inner) = Arc::get_mut(&mut state.inner) {
-            inner.l2 = l2;
-        }
-        Ok(state)
+        Ok(Self::build(config, l2))
     }
 
     /// Builds the cache (on a clock scaled like the generator, so TTLs are in virtual time) and the
     /// generator from a validated configuration; L1 only (the L2 needs [`Self::start`]).
     pub fn new(config: ServeConfig) -> Self {
+        Self::build(config, None)
+    }
+
+    fn build(config: ServeConfig, l2: Option<L2>) -> Self {
         let cache = sized_cache(config.cache, ScaledClock::new(config.time_scale))
             .policy(config.policy)
             .build();
-        Self {
-            inner: Arc::new(Inner {
-                cache,
-                enabled: AtomicBool::new(config.enabled),
-                generator: SimGenerator::new(config.workers, config.time_scale),
-                metrics: Metrics::default(),
-                config,
-                config_update: tokio::sync::Mutex::new(()),
-                l2: None,
-            }),
-        }
+        // The metrics registry reads the cache stats through a weak handle to this very state
+        // (a strong one would keep the state alive forever).
+        let inner = Arc::new_cyclic(|state| Inner {
+            cache,
+            enabled: AtomicBool::new(config.enabled),
+            generator: SimGenerator::new(config.workers, config.time_scale),
+            metrics: Metrics::new(Some(Box::new(StatsCollector {
+                state: state.clone(),
+            }))),
+            config,
+            config_update: tokio::sync::Mutex::new(()),
+            l2,
+        });
+        Self { inner }
     }
 
     /// The cache (used even when disabled, so management endpoints keep working).
@@ -114,5 +119,32 @@ impl AppState {
     /// Start-up configuration (the cache's current bounds are `cache().config()`).
     pub fn config(&self) -> &ServeConfig {
         &self.inner.config
+    }
+}
+
+/// The cache-stats part of `GET /metrics`: reads the L1's stats, the switch, the generator's run
+/// count and the L2's counters at scrape time (the cache is the one source of truth; nothing is
+/// copied into the registry).
+#[derive(Debug)]
+struct StatsCollector {
+    state: Weak<Inner>,
+}
+
+impl Collector for StatsCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        // Gone only while the state is being dropped, when nobody scrapes.
+        let Some(state) = self.state.upgrade() else {
+            return Ok(());
+        };
+        encode_cache_stats(
+            &mut encoder,
+            &state.cache.stats(),
+            state.enabled.load(Ordering::Acquire),
+            state.generator.generations(),
+        )?;
+        match &state.l2 {
+            Some(l2) => l2.stats().encode_metrics(&mut encoder),
+            None => Ok(()),
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod exposition;
 pub mod serve;
 
 use std::path::PathBuf;
