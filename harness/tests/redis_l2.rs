@@ -65,7 +65,12 @@ fn two_servers_generate_once_for_a_hundred_concurrent_identical_requests() {
         b.stderr()
     );
     let (la, lb) = (sa.l2.expect("l2 stats"), sb.l2.expect("l2 stats"));
-    assert_eq!(la.leases_taken + lb.leases_taken, 1);
+    // One lease generates. The waiting process may also take the lease once, legitimately: if
+    // its poll missed the value just before the holder wrote it and released the lease, its next
+    // `SET NX` succeeds, and its re-check of the value (made after every lease taken) finds the
+    // result, so it serves it without generating. The generation count above is the invariant.
+    let taken = la.leases_taken + lb.leases_taken;
+    assert!((1..=2).contains(&taken), "{la:?} {lb:?}");
     assert_eq!(la.leases_waited + lb.leases_waited, 1, "{la:?} {lb:?}");
     let misses = answers
         .iter()
