@@ -269,11 +269,18 @@ fn web07_policies_sweep_gives_one_curve_per_policy_and_belady_bounds_them() {
     }
     assert_eq!(r.policy_advice.len(), 3);
     assert!(r.policy_advice.iter().all(|a| !a.advice.lines.is_empty()));
-    assert_eq!(r.comparison.len(), 3, "{:?}", r.comparison);
-    for line in &r.comparison {
+    // One line per budget, then the recommendation with its caveat.
+    assert_eq!(r.comparison.len(), 4, "{:?}", r.comparison);
+    for line in &r.comparison[..3] {
         assert!(line.contains("s3fifo saves the most"), "{line}");
         assert!(line.contains("behind belady"), "{line}");
     }
+    let last = &r.comparison[3];
+    assert!(
+        last.starts_with("recommendation: s3fifo (best at 3 of 3 values; gencache implements it"),
+        "{last}"
+    );
+    assert!(last.contains("Caveat:"), "{last}");
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub fn compare(axis: SweepAxis, curves: &[(PolicyName, Vec<SweepPoint>)]) -> Vec
             .and_then(|(_, points)| points.get(i))
     };
     let mut lines = Vec::new();
+    let mut wins: Vec<(PolicyName, usize)> = Vec::new();
     for i in 0..len {
         let best = curves
             .iter()
@@ -28,6 +29,10 @@ pub fn compare(axis: SweepAxis, curves: &[(PolicyName, Vec<SweepPoint>)]) -> Vec
         let Some((best, best_point)) = best else {
             continue;
         };
+        match wins.iter_mut().find(|(p, _)| *p == best) {
+            Some((_, n)) => *n += 1,
+            None => wins.push((best, 1)),
+        }
         let mut line = format!(
             "{}: {best} saves the most generator time ({:.1} h, {:.2} % hits)",
             describe(axis, best_point),
@@ -47,7 +52,37 @@ pub fn compare(axis: SweepAxis, curves: &[(PolicyName, Vec<SweepPoint>)]) -> Vec
         }
         lines.push(line);
     }
+    if let Some(line) = recommendation(&wins, len) {
+        lines.push(line);
+    }
     lines
+}
+
+/// The recommendation: the runnable policy that saves the most generator time at the most
+/// values of the axis (the first such in registry order on a tie), with its caveat.
+fn recommendation(wins: &[(PolicyName, usize)], values: usize) -> Option<String> {
+    let (policy, n) = wins
+        .iter()
+        .copied()
+        .fold(None, |best: Option<(PolicyName, usize)>, w| match best {
+            Some(b) if b.1 >= w.1 => Some(b),
+            _ => Some(w),
+        })?;
+    let in_gencache = matches!(
+        policy,
+        PolicyName::Lru | PolicyName::S3Fifo | PolicyName::Sieve | PolicyName::Gdsf
+    );
+    let how = if in_gencache {
+        "gencache implements it (`CacheBuilder::policy`, `GENCACHE_POLICY`)".to_string()
+    } else {
+        "gencache does not implement it: use the peer crate, or gencache's best at these values"
+            .to_string()
+    };
+    Some(format!(
+        "recommendation: {policy} (best at {n} of {values} values; {how}). Caveat: measured on this \
+         trace, these budgets and this cost model only; the ranking changes between workloads (on \
+         web07 moka is below lru), so sweep your own trace before switching"
+    ))
 }
 
 /// How far `a` stays below `b`: points of hit rate and generator hours.
