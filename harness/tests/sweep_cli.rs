@@ -230,3 +230,136 @@ fn bad_grids_exit_2_with_a_clear_error_and_no_output() {
         assert!(!out.exists(), "{args:?}: nothing written");
     }
 }
+
+#[test]
+fn web07_policies_sweep_gives_one_curve_per_policy_and_belady_bounds_them() {
+    let path = trace("web07.trace.xz");
+    let r = sweep_json(&[
+        &path.to_string_lossy(),
+        "--max-entries",
+        "100,1000,5000",
+        "--policies",
+        "lru,s3fifo,belady",
+    ]);
+    assert_eq!(r.points.len(), 9);
+    assert_eq!(r.policies, ["lru", "s3fifo", "belady"]);
+    let hits = |policy: &str| -> Vec<(u64, u64)> {
+        r.points
+            .iter()
+            .filter(|p| p.policy == policy)
+            .map(|p| (p.max_entries.unwrap_or(0), p.hits))
+            .collect()
+    };
+    assert_eq!(
+        hits("lru"),
+        [(100, 25_427), (1_000, 38_368), (5_000, 47_702)]
+    );
+    assert_eq!(
+        hits("s3fifo"),
+        [(100, 28_974), (1_000, 41_192), (5_000, 48_521)]
+    );
+    let belady = hits("belady");
+    assert_eq!(belady.len(), 3);
+    for (i, (budget, best)) in belady.iter().enumerate() {
+        for policy in ["lru", "s3fifo"] {
+            let (b, h) = hits(policy)[i];
+            assert_eq!(b, *budget);
+            assert!(*best >= h, "belady {best} < {policy} {h} at {budget}");
+        }
+    }
+    assert_eq!(r.policy_advice.len(), 3);
+    assert!(r.policy_advice.iter().all(|a| !a.advice.lines.is_empty()));
+    // One line per budget, then the recommendation with its caveat.
+    assert_eq!(r.comparison.len(), 4, "{:?}", r.comparison);
+    for line in &r.comparison[..3] {
+        assert!(line.contains("s3fifo saves the most"), "{line}");
+        assert!(line.contains("behind belady"), "{line}");
+    }
+    let last = &r.comparison[3];
+    assert!(
+        last.starts_with("recommendation: s3fifo (best at 3 of 3 values; gencache implements it"),
+        "{last}"
+    );
+    assert!(last.contains("Caveat:"), "{last}");
+}
+
+#[test]
+fn policies_all_skips_what_cannot_run_and_explicit_refusals_exit_2() {
+    let dir = tempdir();
+    let t = cyclic_trace(dir.path(), 10, 2);
+    // `all` with a byte budget: lru-crate is skipped with a note, the rest run.
+    let o = harness(&[
+        "sweep",
+        &t,
+        "--max-bytes",
+        "1KiB,4KiB",
+        "--policies",
+        "all",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("skipped lru-crate"), "{}", stderr(&o));
+    let r: SweepResults = match serde_json::from_str(&stdout(&o)) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    assert!(!r.policies.contains(&"lru-crate".to_string()));
+    assert!(r.policies.contains(&"belady".to_string()));
+    assert_eq!(r.points.len(), 2 * r.policies.len());
+    // The sweep CSV has one row per policy and point (and the unbounded bound).
+    let out = dir.path().join("csv");
+    let out_s = out.to_string_lossy().into_owned();
+    let o = harness(&[
+        "sweep",
+        &t,
+        "--max-entries",
+        "2,5",
+        "--policies",
+        "lru,fifo",
+        "--out",
+        &out_s,
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap_or_default();
+    assert_eq!(csv.lines().count(), 1 + 4 + 1, "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.contains(",fifo,")).count(), 2);
+
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--max-entries", "5", "--policies", "lru,nope"],
+            "valid policies",
+        ),
+        (
+            vec!["--max-entries", "5", "--policy", "nope"],
+            "valid policies",
+        ),
+        (
+            vec!["--max-bytes", "1KiB", "--policy", "lru-crate"],
+            "byte budget",
+        ),
+        (
+            vec![
+                "--max-entries",
+                "5",
+                "--ttl",
+                "1h,2h",
+                "--policies",
+                "lru,belady",
+            ],
+            "TTL",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = dir.path().join("out");
+        let out_s = out.to_string_lossy().into_owned();
+        let mut all = vec!["sweep", t.as_str()];
+        all.extend(args.iter().copied());
+        all.extend(["--out", out_s.as_str()]);
+        let o = harness(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{args:?}: no partial output");
+        assert!(!out.exists(), "{args:?}: nothing written");
+    }
+}

@@ -34,6 +34,7 @@ fn spec(axis: SweepAxis, values: Vec<AxisValue>, force_engine: bool) -> SweepSpe
         target_speedup: 3.0,
         cost_per_hour: Some(2.5),
         force_engine,
+        policies: Vec::new(),
     }
 }
 

@@ -41,8 +41,51 @@ pub struct SweepResults {
     pub points: Vec<SweepPoint>,
     /// The bound: no entry bound, no byte budget, no TTL (compulsory misses only).
     pub unbounded: SweepPoint,
-    /// What the curve says.
+    /// What the curve says (the first policy's curve).
     pub advice: Advice,
+    /// The policies swept, one curve each, in the order of `points` (empty in files written
+    /// before policies were swept: then every point is `lru`).
+    #[serde(default)]
+    pub policies: Vec<String>,
+    /// The advice for each policy's curve.
+    #[serde(default)]
+    pub policy_advice: Vec<PolicyAdvice>,
+    /// Per value of the axis: which policy saves the most generator time and how far LRU is
+    /// from it and from `belady` (when several policies were swept).
+    #[serde(default)]
+    pub comparison: Vec<String>,
+}
+
+/// The advice drawn from one policy's curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyAdvice {
+    /// The policy.
+    pub policy: String,
+    /// Its advice (indices into that policy's points, in axis order).
+    pub advice: Advice,
+}
+
+impl SweepResults {
+    /// The policies in curve order (`lru` for a file that names none).
+    pub fn policy_names(&self) -> Vec<String> {
+        if self.policies.is_empty() {
+            let mut names: Vec<String> = Vec::new();
+            for p in &self.points {
+                if !names.contains(&p.policy) {
+                    names.push(p.policy.clone());
+                }
+            }
+            names
+        } else {
+            self.policies.clone()
+        }
+    }
+
+    /// One policy's points, in axis order.
+    pub fn points_of<'a>(&'a self, policy: &'a str) -> impl Iterator<Item = &'a SweepPoint> + 'a {
+        self.points.iter().filter(move |p| p.policy == policy)
+    }
 }
 
 /// What a sweep varies.
@@ -138,7 +181,7 @@ impl SweepPoint {
 }
 
 /// Facts about the trace itself, independent of any cache.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TraceProfile {
     /// Requests in the trace.

@@ -28,14 +28,16 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
         Block::Heading(1, format!("gencache sweep report: {}", r.workload)),
         Block::Heading(2, format!("Sweep over {}", r.axis.flag())),
         Block::Paragraph(format!(
-            "{} points; {}; computed by {} (policy lru; harness {}); warm-up: {} requests left out of the statistics.",
+            "{} points; {}; computed by {} ({}; harness {}); warm-up: {} requests left out of the statistics.",
             r.points.len(),
             r.arrival,
-            if r.method == "stack" {
-                "one pass over the trace (LRU stack distances)"
-            } else {
-                "one full replay per point"
+            match r.method.as_str() {
+                "stack" => "one pass over the trace (LRU stack distances)",
+                "engine" => "one full replay per point",
+                _ =>
+                    "one pass for lru (LRU stack distances), one full replay per point for the others",
             },
+            crate::charts::policy_caption(r),
             r.tool_version,
             r.warmup_requests
         )),
@@ -68,7 +70,20 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
     }
     blocks.push(Block::Bullets(profile));
     blocks.push(Block::Heading(3, "Advice".into()));
-    blocks.push(Block::Bullets(r.advice.lines.clone()));
+    if r.policy_advice.is_empty() {
+        blocks.push(Block::Bullets(r.advice.lines.clone()));
+    } else {
+        blocks.push(Block::Bullets(
+            r.policy_advice
+                .iter()
+                .flat_map(|a| a.advice.lines.iter().cloned())
+                .collect(),
+        ));
+    }
+    if !r.comparison.is_empty() {
+        blocks.push(Block::Heading(3, "Which policy".into()));
+        blocks.push(Block::Bullets(r.comparison.clone()));
+    }
     let money = r.generator_cost_per_hour.is_some();
     let mut header: Vec<String> = [
         "point",
@@ -111,7 +126,22 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
         ]);
         cells
     };
-    let mut rows: Vec<Vec<String>> = r.points.iter().map(|p| row(label(r.axis, p), p)).collect();
+    let several = r.policy_names().len() > 1;
+    let mut rows: Vec<Vec<String>> = r
+        .points
+        .iter()
+        .map(|p| {
+            let name = label(r.axis, p);
+            row(
+                if several {
+                    format!("{} · {name}", p.policy)
+                } else {
+                    name
+                },
+                p,
+            )
+        })
+        .collect();
     rows.push(row("unbounded, no TTL".into(), &r.unbounded));
     blocks.push(Block::Table(Table {
         header,

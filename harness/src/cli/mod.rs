@@ -240,6 +240,13 @@ pub struct SweepArgs {
     /// Generator workers: a list ("1,2,4,8") or one value.
     #[arg(long, value_name = "K[,..]", allow_hyphen_values = true)]
     pub workers: Option<String>,
+    /// Cache policy of every point (as for `run`; default lru).
+    #[arg(long, value_name = "NAME", conflicts_with = "policies")]
+    pub policy: Option<crate::policies::PolicyName>,
+    /// Several policies, one curve each: a list ("lru,s3fifo,belady") or `all` (every policy
+    /// that can run with these bounds; the others are skipped with a note).
+    #[arg(long, value_name = "LIST|all")]
+    pub policies: Option<String>,
     /// Virtual time to answer a hit (as for `run`).
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub hit_cost: Option<HitCost>,

@@ -6,6 +6,7 @@ use super::run::trace_source;
 use crate::cli::{ProfileArgs, SourceArgs, SweepArgs};
 use crate::model::effective_limits;
 use crate::output;
+use crate::policies::PolicyName;
 use crate::run::RunOptions;
 use crate::source::Source;
 use crate::summary::table;
@@ -63,13 +64,6 @@ pub fn sweep(args: &SweepArgs, quiet: bool) -> anyhow::Result<Status> {
     for value in &grid.fixed {
         base = value.apply(base);
     }
-    // Before minutes of replay, not after: fails now if nothing can be written there. Nothing
-    // appears in --out until every output has been written (see crate::staged).
-    let staged = args
-        .out
-        .as_deref()
-        .map(crate::staged::StagedDir::begin)
-        .transpose()?;
     let values = if grid.auto {
         let ttl_s = effective_limits(&source, &base)
             .ttl
@@ -89,13 +83,28 @@ pub fn sweep(args: &SweepArgs, quiet: bool) -> anyhow::Result<Status> {
     } else {
         grid.values
     };
-    let spec = SweepSpec {
+    let mut spec = SweepSpec {
         axis: grid.axis,
         values,
         target_speedup: args.target_speedup,
         cost_per_hour: args.generator_cost_per_hour,
         force_engine: false,
+        policies: Vec::new(),
     };
+    let (policies, notes) = sweep_policies(args, &source, &base, &spec)?;
+    spec.policies = policies;
+    if !quiet {
+        for note in &notes {
+            eprintln!("note: {note}");
+        }
+    }
+    // Before minutes of replay, not after: fails now if nothing can be written there. Nothing
+    // appears in --out until every output has been written (see crate::staged).
+    let staged = args
+        .out
+        .as_deref()
+        .map(crate::staged::StagedDir::begin)
+        .transpose()?;
     let results = crate::sweep::sweep(&source, &base, &spec)?;
     let mut text = profile_text(&results.workload, &results.profile);
     text.push('\n');
@@ -120,6 +129,48 @@ pub fn sweep(args: &SweepArgs, quiet: bool) -> anyhow::Result<Status> {
         print!("{text}");
     }
     Ok(Status::Passed)
+}
+
+/// The policies to sweep, and a note for each policy of `all` skipped because it cannot run
+/// with these bounds. A policy named explicitly that cannot run at some point of the grid is
+/// an error (before any replay and any output).
+fn sweep_policies(
+    args: &SweepArgs,
+    source: &Source,
+    base: &RunOptions,
+    spec: &SweepSpec,
+) -> anyhow::Result<(Vec<PolicyName>, Vec<String>)> {
+    let all = args
+        .policies
+        .as_deref()
+        .is_some_and(|s| s.trim().eq_ignore_ascii_case("all"));
+    let asked = match (&args.policies, args.policy) {
+        (Some(list), _) => PolicyName::parse_list(list).context("--policies")?,
+        (None, Some(policy)) => vec![policy],
+        (None, None) => vec![PolicyName::Lru],
+    };
+    let mut kept = Vec::new();
+    let mut notes = Vec::new();
+    for policy in asked {
+        let policy_base = RunOptions {
+            policy,
+            ..base.clone()
+        };
+        let refusal = crate::sweep::point_options(&policy_base, spec)
+            .iter()
+            .find_map(|o| crate::run::preflight(source, o).err());
+        match refusal {
+            None => kept.push(policy),
+            Some(e) if all => notes.push(format!("skipped {policy}: {e}")),
+            Some(e) => return Err(anyhow::Error::new(e).context(format!("--policy {policy}"))),
+        }
+    }
+    anyhow::ensure!(
+        !kept.is_empty(),
+        "no policy can run with these bounds ({})",
+        notes.join("; ")
+    );
+    Ok((kept, notes))
 }
 
 /// Writes `sweep.json`, `sweep.csv` and the report section with its charts into `dir` (the
@@ -249,16 +300,25 @@ pub fn sweep_text(r: &SweepResults) -> String {
     let mut s = String::new();
     let how = match r.method.as_str() {
         "stack" => "one pass over the trace (LRU stack distances)",
-        _ => "one full replay per point, in parallel",
+        "engine" => "one full replay per point, in parallel",
+        _ => "one pass for lru (LRU stack distances), one full replay per point for the others",
     };
+    let names = r.policy_names();
+    let several = names.len() > 1;
     let _ = writeln!(
         s,
-        "sweep of {} over {} points on {} ({}; {}; policy lru; lookup time left out: deterministic)",
+        "sweep of {} over {} points on {} ({}; {}; {} {}; lookup time left out: deterministic)",
         r.axis.flag(),
         r.points.len(),
         r.workload,
         r.arrival,
-        how
+        how,
+        if names.len() > 1 {
+            "policies"
+        } else {
+            "policy"
+        },
+        names.join(", ")
     );
     let money = r.generator_cost_per_hour.is_some();
     let mut header = vec![
@@ -298,13 +358,37 @@ pub fn sweep_text(r: &SweepResults) -> String {
     let mut rows: Vec<Vec<String>> = r
         .points
         .iter()
-        .map(|p| row(describe(r.axis, p), p))
+        .map(|p| {
+            let label = describe(r.axis, p);
+            row(
+                if several {
+                    format!("{} · {label}", p.policy)
+                } else {
+                    label
+                },
+                p,
+            )
+        })
         .collect();
     rows.push(row("(unbounded, no TTL)".to_string(), &r.unbounded));
     s.push_str(&table(&header, &rows));
     let _ = writeln!(s, "advice (target {}x):", r.target_speedup);
-    for line in &r.advice.lines {
+    let lines: Vec<&String> = if r.policy_advice.is_empty() {
+        r.advice.lines.iter().collect()
+    } else {
+        r.policy_advice
+            .iter()
+            .flat_map(|a| &a.advice.lines)
+            .collect()
+    };
+    for line in lines {
         let _ = writeln!(s, "  - {line}");
+    }
+    if !r.comparison.is_empty() {
+        let _ = writeln!(s, "which policy, per value:");
+        for line in &r.comparison {
+            let _ = writeln!(s, "  - {line}");
+        }
     }
     s
 }

@@ -8,6 +8,7 @@
 //!   ([`crate::run::run`]), the points in parallel (rayon).
 
 pub mod advice;
+pub mod compare;
 pub mod grid;
 mod key_table;
 pub mod profile;
@@ -15,15 +16,13 @@ pub mod stack;
 
 use crate::engine::{ArrivalMode, ns_to_secs};
 use crate::model::{effective_arrival, effective_limits};
+use crate::policies::PolicyName;
 use crate::run::{RunError, RunOptions};
 use crate::source::{Source, SourceError};
 use grid::AxisValue;
 use rayon::prelude::*;
-use reports::sweep::{SweepAxis, SweepPoint, SweepResults, TraceProfile};
+use reports::sweep::{PolicyAdvice, SweepAxis, SweepPoint, SweepResults, TraceProfile};
 use stack::{StackError, StackPoint, stack_curve};
-
-/// The policy every sweep point replays today.
-pub const POLICY: &str = "lru";
 
 /// What to sweep.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +35,9 @@ pub struct SweepSpec {
     pub target_speedup: f64,
     /// Price of one generator hour, for the money saved.
     pub cost_per_hour: Option<f64>,
+    /// The policies, one curve each, in this order (empty: `base.policy` alone). The
+    /// unbounded bound is always gencache's LRU (every policy is the same without bounds).
+    pub policies: Vec<PolicyName>,
     /// Replay every point with the engine even where the one-pass curve applies (the two are
     /// identical there; this is how the tests prove it).
     pub force_engine: bool,
@@ -62,6 +64,7 @@ pub enum SweepError {
 
 /// The options of each point: `base` with the axis set to each value.
 pub fn point_options(base: &RunOptions, spec: &SweepSpec) -> Vec<RunOptions> {
+    // (The policy is `base.policy`; `sweep` sets it per curve.)
     spec.values
         .iter()
         .map(|value| value.apply(base.clone()))
@@ -85,6 +88,7 @@ pub fn unbounded_options(base: &RunOptions, spec: &SweepSpec) -> RunOptions {
         max_bytes: Some(None),
         ttl: Some(None),
         workers,
+        policy: PolicyName::Lru,
         ..base.clone()
     }
 }
@@ -94,12 +98,23 @@ pub fn unbounded_options(base: &RunOptions, spec: &SweepSpec) -> RunOptions {
 /// time).
 pub fn stack_applies(source: &Source, options: &[RunOptions]) -> bool {
     options.iter().all(|o| {
-        effective_arrival(source, o) == ArrivalMode::Closed { clients: 1 }
+        o.policy == PolicyName::Lru
+            && effective_arrival(source, o) == ArrivalMode::Closed { clients: 1 }
             && effective_limits(source, o).ttl.is_none()
     })
 }
 
-/// Runs the sweep: the profile pass, then every point (one pass or one replay each).
+/// The policies of a sweep: `spec.policies`, or `base.policy` alone.
+pub fn policies_of(base: &RunOptions, spec: &SweepSpec) -> Vec<PolicyName> {
+    if spec.policies.is_empty() {
+        vec![base.policy]
+    } else {
+        spec.policies.clone()
+    }
+}
+
+/// Runs the sweep: the profile pass, then every point of every policy's curve (one pass for
+/// LRU where it applies, else one replay each), then the advice per policy and the comparison.
 pub fn sweep(
     source: &Source,
     base: &RunOptions,
@@ -108,43 +123,106 @@ pub fn sweep(
     // Cold starts are counted like every other request (the warm-up option is not wired here).
     let warmup = 0;
     let name = source.name();
-    let mut options = point_options(base, spec);
-    options.push(unbounded_options(base, spec));
-    let ttl_s = effective_limits(source, &options[0])
+    let policies = policies_of(base, spec);
+    let ttl_s = effective_limits(source, &point_options(base, spec)[0])
         .ttl
         .map(|t| t.as_secs_f64());
 
-    let (profile, mut points, method) = if !spec.force_engine && stack_applies(source, &options) {
-        match stack_points(source, &options, warmup, ttl_s, spec) {
-            Ok(done) => done,
-            // A size that changes under a byte budget: exact only with the engine.
-            Err(SweepError::Stack {
-                source: StackError::SizeChanged { .. },
-                ..
-            }) => engine_points(source, &options, ttl_s, spec)?,
-            Err(e) => return Err(e),
+    let mut profile = None;
+    let mut all_points = Vec::new();
+    let mut unbounded = None;
+    let mut methods = Vec::new();
+    let mut policy_advice = Vec::new();
+    for (i, policy) in policies.iter().enumerate() {
+        let policy_base = RunOptions {
+            policy: *policy,
+            ..base.clone()
+        };
+        let mut options = point_options(&policy_base, spec);
+        // The unbounded bound rides along the first curve's batch (its one pass, for LRU).
+        let with_unbounded = i == 0;
+        if with_unbounded {
+            options.push(unbounded_options(base, spec));
         }
+        let (p, mut points, method) = curve_points(source, &options, warmup, ttl_s, spec)?;
+        if with_unbounded {
+            unbounded = points.pop();
+        }
+        profile.get_or_insert(p);
+        if !methods.contains(&method) {
+            methods.push(method);
+        }
+        all_points.push((*policy, points));
+    }
+    let unbounded = unbounded.unwrap_or_else(|| empty_point(base));
+    for (policy, points) in &all_points {
+        let mut advice = advice::advise(spec.axis, points, &unbounded, spec.target_speedup);
+        if policies.len() > 1 {
+            advice.lines = advice
+                .lines
+                .iter()
+                .map(|l| format!("{policy}: {l}"))
+                .collect();
+        }
+        policy_advice.push(PolicyAdvice {
+            policy: policy.to_string(),
+            advice,
+        });
+    }
+    let comparison = if policies.len() > 1 {
+        compare::compare(spec.axis, &all_points)
     } else {
-        engine_points(source, &options, ttl_s, spec)?
+        Vec::new()
     };
-    let unbounded = points.pop().unwrap_or_else(|| empty_point(base));
-    let advice = advice::advise(spec.axis, &points, &unbounded, spec.target_speedup);
+    // The first curve's advice stays the sweep's own (its indices point into the first
+    // policy's points, which come first).
+    let advice = policy_advice
+        .first()
+        .map(|a| a.advice.clone())
+        .unwrap_or_else(|| advice::advise(spec.axis, &[], &unbounded, spec.target_speedup));
+    let points = all_points.into_iter().flat_map(|(_, p)| p).collect();
     let arrival = crate::model::Model::new(source, base)?.arrival_text;
     Ok(SweepResults {
         schema_version: reports::sweep::SWEEP_SCHEMA_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         workload: name,
         axis: spec.axis,
-        method: method.to_string(),
+        method: methods.join("+"),
         arrival,
         warmup_requests: warmup,
         target_speedup: spec.target_speedup,
         generator_cost_per_hour: spec.cost_per_hour,
-        profile,
+        profile: profile.unwrap_or_default(),
         points,
         unbounded,
         advice,
+        policies: policies.iter().map(|p| p.to_string()).collect(),
+        policy_advice,
+        comparison,
     })
+}
+
+/// One policy's points (options all of one policy, the unbounded bound perhaps last).
+fn curve_points(
+    source: &Source,
+    options: &[RunOptions],
+    warmup: u64,
+    ttl_s: Option<f64>,
+    spec: &SweepSpec,
+) -> Result<Computed, SweepError> {
+    if !spec.force_engine && stack_applies(source, options) {
+        match stack_points(source, options, warmup, ttl_s, spec) {
+            Ok(done) => Ok(done),
+            // A size that changes under a byte budget: exact only with the engine.
+            Err(SweepError::Stack {
+                source: StackError::SizeChanged { .. },
+                ..
+            }) => engine_points(source, options, ttl_s, spec),
+            Err(e) => Err(e),
+        }
+    } else {
+        engine_points(source, options, ttl_s, spec)
+    }
 }
 
 fn empty_point(base: &RunOptions) -> SweepPoint {
@@ -153,7 +231,7 @@ fn empty_point(base: &RunOptions) -> SweepPoint {
         max_bytes: None,
         ttl_s: None,
         workers: base.workers,
-        policy: POLICY.to_string(),
+        policy: base.policy.to_string(),
         requests: 0,
         hits: 0,
         misses: 0,
@@ -232,6 +310,7 @@ fn stack_points(
             let baseline_makespan = f.baseline_generation_ns;
             point(
                 Figures {
+                    policy: o.policy,
                     max_entries: limits.max_entries,
                     max_bytes: limits.max_bytes,
                     ttl_s: None,
@@ -283,6 +362,7 @@ fn engine_points(
             let r = &outcome.results;
             Ok(point(
                 Figures {
+                    policy: o.policy,
                     max_entries: r.model.max_entries,
                     max_bytes: r.model.max_bytes,
                     ttl_s: r.model.ttl_s,
@@ -312,6 +392,7 @@ fn engine_points(
 
 /// The raw figures of one point, from either path.
 struct Figures {
+    policy: PolicyName,
     max_entries: Option<u64>,
     max_bytes: Option<u64>,
     ttl_s: Option<f64>,
@@ -340,7 +421,7 @@ fn point(f: Figures, cost_per_hour: Option<f64>) -> SweepPoint {
         max_bytes: f.max_bytes,
         ttl_s: f.ttl_s,
         workers: f.workers,
-        policy: POLICY.to_string(),
+        policy: f.policy.to_string(),
         requests: f.requests,
         hits: f.hits,
         misses: f.requests - f.hits,

@@ -19,7 +19,7 @@ pub(crate) use hit_rate::HitRateChart;
 pub(crate) use latency::LatencyChart;
 pub(crate) use memory::MemoryChart;
 pub(crate) use speedup::SpeedupChart;
-pub(crate) use sweep::{SavedChart, SweepChart};
+pub(crate) use sweep::{SavedChart, SweepChart, policy_caption};
 pub(crate) use work::WorkChart;
 
 /// Pixel size of every chart: wide enough for a legend row, readable at 1280 px page width.

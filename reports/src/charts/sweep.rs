@@ -12,11 +12,39 @@ use crate::sweep::{SweepAxis, SweepPoint, SweepResults};
 
 const SPEEDUP: RGBColor = RGBColor(44, 160, 44);
 
+/// One policy's curve: its name, colour and points on the x axis.
+type Curve<'a> = (String, RGBColor, Vec<(f64, &'a SweepPoint)>);
+
+/// Each policy's points on the x axis, with its colour: one policy keeps the chart's own
+/// colours, several get one run colour each (and the legend names them).
+fn curves(results: &SweepResults) -> Vec<Curve<'_>> {
+    let names = results.policy_names();
+    let several = names.len() > 1;
+    names
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let color = if several {
+                palette::run(i)
+            } else {
+                palette::CACHED
+            };
+            let points = on_axis(results, results.points.iter().filter(|p| p.policy == name));
+            (name, color, points)
+        })
+        .collect()
+}
+
 /// What the x axis shows, and the x of each point (unbounded/never points are left out).
 fn xs(results: &SweepResults) -> Vec<(f64, &SweepPoint)> {
-    results
-        .points
-        .iter()
+    on_axis(results, results.points.iter())
+}
+
+fn on_axis<'a>(
+    results: &SweepResults,
+    points: impl Iterator<Item = &'a SweepPoint>,
+) -> Vec<(f64, &'a SweepPoint)> {
+    points
         .filter_map(|p| p.axis_value(results.axis).map(|x| (x, p)))
         .filter(|(x, _)| x.is_finite() && *x > 0.0)
         .collect()
@@ -65,30 +93,49 @@ impl Chart for SweepChart<'_> {
     ) -> DrawResult {
         let r = self.results;
         let points = xs(r);
+        let curves = curves(r);
+        let several = curves.len() > 1;
         let target = r.target_speedup;
+        let mut legend = if several {
+            // One colour per policy: hit rate solid (left axis), speedup thin (right axis).
+            let mut items: Vec<LegendItem> = curves
+                .iter()
+                .map(|(name, color, _)| LegendItem::new(Swatch::Line(*color, 3), name.clone()))
+                .collect();
+            items.push(LegendItem::new(
+                Swatch::Line(palette::MUTED, 1),
+                "thin: speedup (right)",
+            ));
+            items
+        } else {
+            vec![
+                LegendItem::new(Swatch::Line(palette::CACHED, 3), "hit rate (left)"),
+                LegendItem::new(Swatch::Line(SPEEDUP, 3), "speedup (right)"),
+            ]
+        };
+        legend.extend([
+            LegendItem::new(
+                Swatch::Dashed(palette::LIMIT),
+                format!("target {}", format::speedup(target)),
+            ),
+            LegendItem::new(Swatch::Dashed(palette::MUTED), "unbounded cache"),
+            LegendItem::new(Swatch::Dashed(palette::CLAIM), "advice"),
+        ]);
         let header = Header {
             title: self.title(),
             caption: vec![
                 format!(
-                    "{} points · {} · method {} · policy lru · unbounded cache: {} hits, {}",
+                    "{} points · {} · method {} · {} · unbounded cache: {} hits, {}",
                     r.points.len(),
                     r.arrival,
                     r.method,
+                    policy_caption(r),
                     format::percent(r.unbounded.hit_rate),
                     format::speedup(r.unbounded.speedup)
                 ),
                 r.advice.lines.first().cloned().unwrap_or_default(),
             ],
-            legend: vec![
-                LegendItem::new(Swatch::Line(palette::CACHED, 3), "hit rate (left)"),
-                LegendItem::new(Swatch::Line(SPEEDUP, 3), "speedup (right)"),
-                LegendItem::new(
-                    Swatch::Dashed(palette::LIMIT),
-                    format!("target {}", format::speedup(target)),
-                ),
-                LegendItem::new(Swatch::Dashed(palette::MUTED), "unbounded cache"),
-                LegendItem::new(Swatch::Dashed(palette::CLAIM), "advice"),
-            ],
+            legend,
         };
         let plot = header.draw(root)?;
         let range = x_range(&points);
@@ -100,6 +147,8 @@ impl Chart for SweepChart<'_> {
             .fold(1.0f64, f64::max)
             * 1.1;
         let axis = r.axis;
+        // The speedup axis is green for one curve; with one colour per policy, neutral.
+        let right_axis = if several { palette::CLAIM } else { SPEEDUP };
         let mut chart = ChartBuilder::on(&plot)
             .margin(12)
             .x_label_area_size(52)
@@ -125,8 +174,8 @@ impl Chart for SweepChart<'_> {
             .y_desc("speedup (×)")
             .y_labels(8)
             .y_label_formatter(&|v| format!("{v:.1}×"))
-            .axis_desc_style(axis_label_font().color(&SPEEDUP))
-            .label_style(tick_font().color(&SPEEDUP))
+            .axis_desc_style(axis_label_font().color(&right_axis))
+            .label_style(tick_font().color(&right_axis))
             .draw()?;
         let (x0, x1) = (range.start, range.end);
         chart.draw_series(DashedLineSeries::new(
@@ -150,24 +199,27 @@ impl Chart for SweepChart<'_> {
             6,
             palette::LIMIT.stroke_width(2),
         ))?;
-        chart.draw_series(LineSeries::new(
-            points.iter().map(|(x, p)| (*x, p.hit_rate * 100.0)),
-            palette::CACHED.stroke_width(3),
-        ))?;
-        chart.draw_series(
-            points
-                .iter()
-                .map(|(x, p)| Circle::new((*x, p.hit_rate * 100.0), 4, palette::CACHED.filled())),
-        )?;
-        chart.draw_secondary_series(LineSeries::new(
-            points.iter().map(|(x, p)| (*x, p.speedup)),
-            SPEEDUP.stroke_width(3),
-        ))?;
-        chart.draw_secondary_series(
-            points
-                .iter()
-                .map(|(x, p)| Circle::new((*x, p.speedup), 4, SPEEDUP.filled())),
-        )?;
+        for (_, color, points) in &curves {
+            let (speedup_color, speedup_width) = if several { (*color, 1) } else { (SPEEDUP, 3) };
+            chart.draw_series(LineSeries::new(
+                points.iter().map(|(x, p)| (*x, p.hit_rate * 100.0)),
+                color.stroke_width(3),
+            ))?;
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|(x, p)| Circle::new((*x, p.hit_rate * 100.0), 4, color.filled())),
+            )?;
+            chart.draw_secondary_series(LineSeries::new(
+                points.iter().map(|(x, p)| (*x, p.speedup)),
+                speedup_color.stroke_width(speedup_width),
+            ))?;
+            chart.draw_secondary_series(
+                points
+                    .iter()
+                    .map(|(x, p)| Circle::new((*x, p.speedup), 3, speedup_color.filled())),
+            )?;
+        }
         let markers = [
             (r.advice.reaches_target, "target"),
             (r.advice.near_unbounded, "95 % of unbounded"),
@@ -225,6 +277,7 @@ impl Chart for SavedChart<'_> {
     ) -> DrawResult {
         let r = self.results;
         let points = xs(r);
+        let curves = curves(r);
         let price = r.generator_cost_per_hour;
         let value = |p: &SweepPoint| match price {
             Some(price) => p.generator_hours_saved * price,
@@ -244,10 +297,23 @@ impl Chart for SavedChart<'_> {
                 price.map_or(String::new(), |p| format!(" × {p} per generator hour")),
                 format::plain_number(value(&r.unbounded))
             )],
-            legend: vec![
-                LegendItem::new(Swatch::Line(palette::CACHED, 3), "saved"),
-                LegendItem::new(Swatch::Dashed(palette::MUTED), "unbounded cache"),
-            ],
+            legend: {
+                let mut items: Vec<LegendItem> = if curves.len() > 1 {
+                    curves
+                        .iter()
+                        .map(|(name, color, _)| {
+                            LegendItem::new(Swatch::Line(*color, 3), name.clone())
+                        })
+                        .collect()
+                } else {
+                    vec![LegendItem::new(Swatch::Line(palette::CACHED, 3), "saved")]
+                };
+                items.push(LegendItem::new(
+                    Swatch::Dashed(palette::MUTED),
+                    "unbounded cache",
+                ));
+                items
+            },
         };
         let plot = header.draw(root)?;
         let range = x_range(&points);
@@ -284,15 +350,27 @@ impl Chart for SavedChart<'_> {
             6,
             palette::MUTED.stroke_width(2),
         ))?;
-        chart.draw_series(LineSeries::new(
-            points.iter().map(|(x, p)| (*x, value(p))),
-            palette::CACHED.stroke_width(3),
-        ))?;
-        chart.draw_series(
-            points
-                .iter()
-                .map(|(x, p)| Circle::new((*x, value(p)), 4, palette::CACHED.filled())),
-        )?;
+        for (_, color, points) in &curves {
+            chart.draw_series(LineSeries::new(
+                points.iter().map(|(x, p)| (*x, value(p))),
+                color.stroke_width(3),
+            ))?;
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|(x, p)| Circle::new((*x, value(p)), 4, color.filled())),
+            )?;
+        }
         Ok(())
+    }
+}
+
+/// "policy lru", or "policies lru, s3fifo, belady".
+pub(crate) fn policy_caption(r: &SweepResults) -> String {
+    let names = r.policy_names();
+    if names.len() > 1 {
+        format!("policies {}", names.join(", "))
+    } else {
+        format!("policy {}", names.join(""))
     }
 }
