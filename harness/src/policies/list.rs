@@ -213,3 +213,75 @@ mod tests {
         assert_eq!(list.len(), 4);
     }
 }
+
+/// The objects a single-list-family policy holds: their nodes, the key index and the budget's
+/// accounting. The policy keeps its own lists of node indices and links nodes into them;
+/// admitting an object and forgetting one (with what that does to the counts) is done here,
+/// once for FIFO, CLOCK and LFU.
+#[derive(Debug)]
+pub(crate) struct Residents<T> {
+    budget: super::reference::Budget,
+    map: hashbrown::HashMap<u64, u32>,
+    /// The nodes; a policy links and unlinks them in its own lists.
+    pub slab: Slab<T>,
+    used: u64,
+    bytes: u64,
+}
+
+impl<T> Residents<T> {
+    /// No object yet, with this budget.
+    pub fn new(budget: super::reference::Budget) -> Self {
+        Self {
+            budget,
+            map: hashbrown::HashMap::new(),
+            slab: Slab::default(),
+            used: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The node of `key`, if it is held.
+    #[inline]
+    pub fn index(&self, key: u64) -> Option<u32> {
+        self.map.get(&key).copied()
+    }
+
+    /// Whether an object of `size` bytes would exceed the budget now (something must go first).
+    pub fn over_budget_with(&self, size: u64) -> bool {
+        self.used + self.budget.weight(size) > self.budget.capacity
+    }
+
+    /// Holds a new object and returns its node (still to be linked into a list by the caller).
+    pub fn admit(&mut self, key: u64, size: u64, data: T) -> u32 {
+        let i = self.slab.alloc(key, size, data);
+        self.map.insert(key, i);
+        self.used += self.budget.weight(size);
+        self.bytes += size;
+        i
+    }
+
+    /// Lets go of node `i`, which the caller has already unlinked from its list.
+    pub fn forget(&mut self, i: u32) {
+        let node = self.slab.get(i);
+        let (key, size) = (node.key, node.size);
+        self.map.remove(&key);
+        self.used -= self.budget.weight(size);
+        self.bytes -= size;
+        self.slab.release(i);
+    }
+
+    /// Objects held.
+    pub fn len(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Result bytes held.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
