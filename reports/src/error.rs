@@ -13,6 +13,17 @@ pub enum ReportError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// A results file is larger than any results file this tool writes (see
+    /// [`crate::MAX_RESULTS_BYTES`]): refused before it is read into memory.
+    #[error("{path}: {len} bytes is not a results file (at most {limit} bytes are read)")]
+    TooLarge {
+        /// The file that was to be read.
+        path: PathBuf,
+        /// Its size in bytes.
+        len: u64,
+        /// The cap.
+        limit: u64,
+    },
     /// `results.json` is not valid JSON or does not match the schema.
     #[error("{path}: invalid results at field `{field}` (line {line}, column {column}): {message}")]
     Parse {

@@ -10,6 +10,11 @@ use crate::results::{OLDEST_READABLE_SCHEMA, ResultsFile, SCHEMA_VERSION};
 /// File name of the results inside a results directory.
 pub const RESULTS_FILE_NAME: &str = "results.json";
 
+/// The largest results file read. The largest the harness writes (a 256-point sweep with every
+/// policy) is a few MiB; the cap keeps a wrong path (a trace, a disk image) from being read whole
+/// into memory.
+pub const MAX_RESULTS_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Reads a results directory (its `results.json`) or a results file.
 ///
 /// The schema version is checked before the rest of the document, so a file from a newer
@@ -34,10 +39,19 @@ pub fn read_results(dir_or_file: &Path) -> Result<ResultsFile, ReportError> {
     } else {
         dir_or_file.to_path_buf()
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ReportError::Read {
+    let read_error = |source| ReportError::Read {
         path: path.clone(),
         source,
-    })?;
+    };
+    let len = std::fs::metadata(&path).map_err(read_error)?.len();
+    if len > MAX_RESULTS_BYTES {
+        return Err(ReportError::TooLarge {
+            path: path.clone(),
+            len,
+            limit: MAX_RESULTS_BYTES,
+        });
+    }
+    let text = std::fs::read_to_string(&path).map_err(read_error)?;
     // A run directory's manifest vouches for its results (see crate::manifest).
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -157,6 +171,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_over_the_cap_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        // Sparse: no disk is used for the length.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_RESULTS_BYTES + 1).unwrap();
+        let err = read_results(&path).unwrap_err();
+        assert!(matches!(err, ReportError::TooLarge { len, .. } if len == MAX_RESULTS_BYTES + 1));
+        assert!(err.to_string().contains("results.json"), "{err}");
+    }
 
     #[test]
     fn truncated_json_names_file_line_and_column() {

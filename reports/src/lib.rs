@@ -42,7 +42,9 @@ mod sweep_report;
 pub use atomic::{AtomicFile, write_file};
 pub use error::ReportError;
 pub use fonts::register_fonts;
-pub use io::{RESULTS_FILE_NAME, parse_results, read_results, write_atomic, write_results};
+pub use io::{
+    MAX_RESULTS_BYTES, RESULTS_FILE_NAME, parse_results, read_results, write_atomic, write_results,
+};
 pub use manifest::{MANIFEST_FILE_NAME, Manifest, ManifestEntry};
 pub use report::{
     HTML_FILE_NAME, MARKDOWN_FILE_NAME, ReportFiles, ReportInput, number_repeats, write_report,

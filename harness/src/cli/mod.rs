@@ -1,7 +1,7 @@
 //! The command line (clap derive). Every value is validated here, with an error naming the flag,
 //! so a bad input never reaches the engine.
 
-mod parse;
+pub(crate) mod parse;
 pub mod serve;
 
 pub use parse::parse_clients;

@@ -2,6 +2,7 @@
 //! [`ServeConfig`] before anything binds.
 
 use super::connections::{ConnectionLimits, FD_RESERVE, default_max_connections, fd_soft_limit};
+use crate::cli::parse::Zero;
 use crate::cli::serve::MIN_BODY_LIMIT;
 pub use crate::cli::serve::ServeArgs;
 use gencache::CacheConfig;
@@ -80,14 +81,13 @@ pub struct ServeConfig {
     pub connections: ConnectionLimits,
 }
 
-/// Parses a wall-time duration flag (`10s`, `500ms`, `2m`), which must be positive.
-fn parse_wall_duration(flag: &'static str, text: &str) -> Result<Duration, ConfigError> {
-    let duration = humantime::parse_duration(text.trim())
-        .map_err(|e| invalid(flag, format!("{text:?}: {e} (e.g. 10s, 500ms, 2m)")))?;
-    if duration.is_zero() {
-        return Err(invalid(flag, format!("{text:?} must be longer than zero")));
-    }
-    Ok(duration)
+/// Parses a wall-time duration flag with the one duration parser, naming the flag.
+fn parse_wall_duration(
+    flag: &'static str,
+    text: &str,
+    zero: Zero,
+) -> Result<Duration, ConfigError> {
+    crate::cli::parse::parse_wall_duration(text, zero).map_err(|e| invalid(flag, e))
 }
 
 /// The connection cap: the one asked for (refused at or above the fd limit), or the default.
@@ -149,19 +149,15 @@ impl ServeArgs {
             ));
         }
         let shutdown_grace =
-            humantime::parse_duration(self.shutdown_grace.trim()).map_err(|e| {
-                invalid(
-                    "shutdown-grace",
-                    format!("{:?}: {e} (e.g. 30s, 2m)", self.shutdown_grace),
-                )
-            })?;
+            parse_wall_duration("shutdown-grace", &self.shutdown_grace, Zero::Allowed)?;
         let connections = ConnectionLimits {
             max_connections: connection_cap(self.max_connections, fd_soft_limit())?,
             header_read_timeout: parse_wall_duration(
                 "header-read-timeout",
                 &self.header_read_timeout,
+                Zero::Refused,
             )?,
-            idle_timeout: parse_wall_duration("idle-timeout", &self.idle_timeout)?,
+            idle_timeout: parse_wall_duration("idle-timeout", &self.idle_timeout, Zero::Refused)?,
         };
         Ok(ServeConfig {
             bind: self.bind,
