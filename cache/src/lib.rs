@@ -51,9 +51,17 @@
 //!   its share or the small queue is empty, else on the small queue, whose tail moves to the main
 //!   queue if it was hit at least twice (frequency reset) or is evicted into the ghost. The main
 //!   queue's tail goes back to its head with frequency − 1 while it has any, else is evicted.
-//!   One deliberate difference: libCacheSim does not admit an entry at least as large as the small
-//!   queue (nor any entry when the small queue holds at most one); gencache stores it in the main
-//!   queue, so that, for every policy, every entry within the budget is stored.
+//!   **Admission** is libCacheSim's exactly, so S3-FIFO stores only entries smaller than its small
+//!   queue: a new entry heavier than the small queue (`weight > trunc(0.1 × max_bytes)`, or any
+//!   entry when `trunc(0.1 × max_entries)` is 0) is refused at once, nothing evicted
+//!   ([`InsertOutcome::Refused`] with `max_bytes` = the small queue's bytes, counted in
+//!   `refused_too_large`); one exactly as large (`weight == trunc(0.1 × max_bytes)`, or any entry
+//!   when the small queue has one place) is refused *after* the evictions that made room for it,
+//!   unless its key is in the ghost, in which case it is stored in the main queue. Consequences:
+//!   with `max_entries` below 20 an S3-FIFO cache stores nothing, and with `max_bytes` an entry
+//!   needs less than a tenth of the budget; choose `Lru` or `Sieve` for caches of a few large
+//!   entries. An update of a stored key is not an admission: it may make the entry heavier than
+//!   the small queue (libCacheSim resizes an object in place on a hit) and it stays where it is.
 //! * **SIEVE** (libCacheSim `Sieve.c`): one FIFO; the hand walks from the oldest end towards the
 //!   newest (wrapping), clearing visited bits, and evicts the first unvisited entry.
 //! * **Cost-aware** (GreedyDual-Size-Frequency, libCacheSim `GDSF.cpp`): each entry's priority is

@@ -17,6 +17,11 @@ pub enum InsertOutcome {
     /// `max_entries` is 0 (the cache holds nothing). In the latter case `max_bytes` is the
     /// configured byte budget, or `u64::MAX` when there is none, and `weight <= max_bytes` is
     /// possible: tell the causes apart with `weight > max_bytes`.
+    ///
+    /// [`Policy::S3Fifo`](crate::Policy::S3Fifo) also refuses a new entry its small queue cannot
+    /// take (libCacheSim's admission, see the [crate documentation](crate#policies)); `max_bytes`
+    /// is then the small queue's byte size, and an entry exactly that large is refused after the
+    /// evictions that made room for it.
     Refused {
         /// The entry's weight in bytes.
         weight: u64,

@@ -510,7 +510,13 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 let slot = Slot::detached(key, value, expires_at, now_secs, cost);
                 // Before making room: the evictions may push the key out of the ghost.
                 let from_ghost = self.take_from_ghost(hash);
+                if !self.s3_can_insert(weight) {
+                    return self.s3_refuse(weight);
+                }
                 self.make_room(weight);
+                if self.s3_drops_after_evicting(weight, from_ghost) {
+                    return self.s3_refuse(weight);
+                }
                 let i = self.place_new(slot, hash, weight, from_ghost);
                 self.bytes += weight;
                 if expires_at != NEVER {

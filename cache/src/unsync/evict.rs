@@ -166,9 +166,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     ) -> u32 {
         let i = match self.policy {
             Policy::S3Fifo => {
-                let to_main = from_ghost || self.s3_small_refuses(weight) || {
-                    !self.state.has_evicted && self.s3_small_full()
-                };
+                // `s3_admits` already refused what the small queue cannot take.
+                let to_main = from_ghost || (!self.state.has_evicted && self.s3_small_full());
                 if to_main {
                     self.slab.push_front_of(slot, MAIN)
                 } else {
@@ -274,12 +273,37 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         st.small_entries >= st.small_max_entries || st.small_bytes >= st.small_max_bytes
     }
 
-    /// libCacheSim does not admit an entry at least as large as the small queue (unless it comes
-    /// back from the ghost); here such an entry goes to the main queue instead, so that every
-    /// entry within the budget is stored, as for every policy.
-    fn s3_small_refuses(&self, weight: u64) -> bool {
+    /// libCacheSim's `S3FIFO_can_insert`: an entry larger than the small queue (in bytes, or the
+    /// small queue holding no entry at all) is not admitted, and nothing is evicted for it.
+    pub(super) fn s3_can_insert(&self, weight: u64) -> bool {
         let st = &self.state;
-        st.small_max_entries <= 1 || weight >= st.small_max_bytes
+        self.policy != Policy::S3Fifo || (st.small_max_entries >= 1 && weight <= st.small_max_bytes)
+    }
+
+    /// libCacheSim's `S3FIFO_insert`, after the evictions that made room: an entry exactly as
+    /// large as the small queue (its whole byte size, or its only entry place) is dropped unless it
+    /// comes back from the ghost (then it goes to the main queue).
+    pub(super) fn s3_drops_after_evicting(&self, weight: u64, from_ghost: bool) -> bool {
+        let st = &self.state;
+        self.policy == Policy::S3Fifo
+            && !from_ghost
+            && (st.small_max_entries <= 1 || weight >= st.small_max_bytes)
+    }
+
+    /// The refusal of an entry S3-FIFO does not admit (counted in `refused_too_large`);
+    /// `max_bytes` is the small queue's byte size.
+    pub(super) fn s3_refuse(&mut self, weight: u64) -> crate::InsertOutcome {
+        self.counters.refused_too_large += 1;
+        tracing::debug!(
+            weight,
+            small_queue_bytes = self.state.small_max_bytes,
+            small_queue_entries = self.state.small_max_entries,
+            "S3-FIFO refused an entry its small queue cannot take"
+        );
+        crate::InsertOutcome::Refused {
+            weight,
+            max_bytes: self.state.small_max_bytes,
+        }
     }
 
     fn s3_main_over(&self) -> bool {
