@@ -61,10 +61,7 @@ pub(crate) struct PolicyState {
     // GDSF
     /// Priority of the last evicted entry (the "inflation" clock `L`).
     clock: f64,
-    /// Stamp of the last priority assignment: ties go to the older stamp (libCacheSim orders
-    /// its priority set by `(priority, request number)`).
-    stamp: u64,
-    /// Slots by `(priority, stamp)`, lowest first.
+    /// Slots by `(priority, stamp of the assignment)`, lowest first.
     heap: PriorityHeap,
 }
 
@@ -407,9 +404,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             Some(_) => self.slot_weight(i).max(1) as f64,
         };
         let priority = self.state.clock + freq * cost / size;
-        let st = &mut self.state;
-        st.stamp += 1;
-        st.heap.set(i, priority, st.stamp);
+        self.state.heap.set(i, priority);
     }
 
     fn gdsf_evict(&mut self, cause: Cause) {
