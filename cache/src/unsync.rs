@@ -38,6 +38,7 @@ use std::time::Duration;
 
 mod evict;
 mod ghost;
+mod inserted;
 mod listing;
 mod priority_heap;
 #[cfg(all(test, not(loom)))]
@@ -82,6 +83,8 @@ pub struct Cache<K, V> {
     table: HashTable<u32>,
     slab: LinkedSlab<K, V>,
     expiry: ExpiryQueue,
+    /// The TTL classes that give each entry's insertion time.
+    inserted: inserted::InsertTimes,
     /// Exact weights of the (rare) entries weighing `u32::MAX` bytes or more, by slot index.
     heavy: HashMap<u32, u64>,
     hasher: DefaultHashBuilder,
@@ -161,6 +164,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             table: HashTable::new(),
             slab,
             expiry: ExpiryQueue::new(),
+            inserted: inserted::InsertTimes::default(),
             heavy: HashMap::new(),
             hasher,
             weigher,
@@ -265,8 +269,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         }
         self.counters.hits += 1;
         let slot = self.slab.get_mut(i);
-        let hits = slot.hits.get().saturating_add(1);
-        slot.hits.set(hits);
+        slot.add_hit();
         slot.accessed_secs.set(secs_u32(now));
         if slot.cost >= 0.0 {
             self.counters.cost_saved_nanos += slot.cost as u64;
@@ -295,16 +298,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             return SharedLookup::Miss;
         }
         // Write only what changes, so that hot entries' cache lines stay shared between cores.
-        let cap = evict::freq_cap(self.policy);
-        let f = slot.freq.load();
-        if f < cap {
-            slot.freq.store(f + 1);
-        }
+        slot.touch_shared(evict::freq_cap(self.policy));
         let secs = secs_u32(now);
         if slot.accessed_secs.load() != secs {
             slot.accessed_secs.store(secs);
         }
-        slot.hits.store(slot.hits.load().saturating_add(1));
         SharedLookup::Hit(slot.value.clone(), slot.cost)
     }
 
@@ -496,11 +494,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                         self.expiry.push(self.slab.slots_mut(), i);
                     }
                 }
+                self.inserted.release(self.slab.get(i), i);
                 let slot = self.slab.get_mut(i);
+                self.inserted.stamp(slot, i, now);
                 slot.value = value;
-                slot.inserted_secs = now_secs;
                 slot.accessed_secs.set(now_secs);
-                slot.hits.set(0);
+                slot.reset_hits();
                 slot.cost = cost;
                 self.on_update(i);
                 self.counters.updates += 1;
@@ -522,6 +521,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 if expires_at != NEVER {
                     self.expiry.push(self.slab.slots_mut(), i);
                 }
+                self.inserted.stamp(self.slab.get_mut(i), i, now);
                 self.counters.inserts += 1;
                 InsertOutcome::Inserted
             }
@@ -547,6 +547,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 if expires_at != NEVER {
                     self.expiry.push(self.slab.slots_mut(), i);
                 }
+                self.inserted.stamp(self.slab.get_mut(i), i, now);
                 self.counters.inserts += 1;
                 InsertOutcome::Inserted
             }
@@ -587,6 +588,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         self.table.clear();
         self.slab.clear();
         self.expiry.clear();
+        self.inserted.clear();
         self.heavy.clear();
         self.bytes = 0;
         self.state.clear();
@@ -711,6 +713,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             entry.remove();
         }
         self.expiry.remove(self.slab.slots_mut(), i);
+        self.inserted.release(self.slab.get(i), i);
         self.bytes -= self.slot_weight(i);
         if self.slab.get(i).weight == HEAVY {
             self.heavy.remove(&i);
@@ -735,6 +738,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             entry.remove();
         }
         self.expiry.remove(self.slab.slots_mut(), i);
+        self.inserted.release(self.slab.get(i), i);
         if self.slab.get(i).weight == HEAVY {
             self.heavy.remove(&i);
         }
@@ -746,6 +750,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 *idx = i;
             }
             self.expiry.relocate(self.slab.slots_mut(), i);
+            self.inserted.relocate(self.slab.get(i), from, i);
             self.on_relocate(from, i);
             if self.slab.get(i).weight == HEAVY {
                 if let Some(w) = self.heavy.remove(&from) {
@@ -780,7 +785,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             let i = i as u32;
             assert_eq!(self.find(self.hash_of(&slot.key), &slot.key), Some(i));
             if slot.expires_at == NEVER {
-                assert_eq!((slot.exp_prev, slot.exp_next), (NIL, NIL));
+                // `exp_prev` holds the insertion second (`inserted`).
+                assert_eq!(slot.exp_next, NIL);
             }
             total += self.slot_weight(i);
         }
@@ -797,6 +803,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             assert_eq!(self.slab.get(i).weight, HEAVY, "stale heavy entry {i}");
         }
         self.expiry.assert_valid(self.slab.slots());
+        self.inserted.assert_valid(self.slab.slots());
         let queued = self
             .slab
             .slots()

@@ -197,11 +197,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             Policy::Lru => self.slab.move_to_front(i),
             Policy::S3Fifo | Policy::Sieve => {
                 let cap = freq_cap(self.policy);
-                let freq = &mut self.slab.get_mut(i).freq;
-                let f = freq.get();
-                if f < cap {
-                    freq.set(f + 1);
-                }
+                self.slab.get_mut(i).bump_freq(cap);
             }
             Policy::CostAware => {
                 self.gdsf_prioritize(i);
@@ -225,7 +221,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
 
     /// An entry's weight changes (before `set_slot_weight`).
     pub(super) fn on_reweigh(&mut self, i: u32, old: u64, new: u64) {
-        if self.policy == Policy::S3Fifo && self.slab.get(i).queue == SMALL {
+        if self.policy == Policy::S3Fifo && self.slab.get(i).queue() == SMALL {
             self.state.small_bytes = self.state.small_bytes - old + new;
         }
     }
@@ -235,7 +231,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         match self.policy {
             Policy::Lru => {}
             Policy::S3Fifo => {
-                if self.slab.get(i).queue == SMALL {
+                if self.slab.get(i).queue() == SMALL {
                     self.state.small_entries -= 1;
                     self.state.small_bytes -= weight;
                 }
@@ -329,8 +325,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             }
             let weight = self.slot_weight(t);
             let slot = self.slab.get_mut(t);
-            if slot.freq.get() >= MOVE_TO_MAIN {
-                slot.freq.set(0);
+            if slot.freq() >= MOVE_TO_MAIN {
+                slot.set_freq(0);
                 self.state.small_entries -= 1;
                 self.state.small_bytes -= weight;
                 self.slab.move_to_front_of(t, MAIN);
@@ -351,10 +347,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             if t == NIL {
                 return;
             }
-            let freq = &mut self.slab.get_mut(t).freq;
-            let f = freq.get();
+            let slot = self.slab.get_mut(t);
+            let f = slot.freq();
             if f >= 1 {
-                freq.set(f.min(S3_FREQ_CAP) - 1);
+                slot.set_freq(f.min(S3_FREQ_CAP) - 1);
                 self.slab.move_to_front(t);
             } else {
                 self.evict_index(t, cause);
@@ -373,11 +369,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             h => h,
         };
         loop {
-            let freq = &mut self.slab.get_mut(h).freq;
-            if freq.get() == 0 {
+            let slot = self.slab.get_mut(h);
+            if slot.freq() == 0 {
                 break;
             }
-            freq.set(0);
+            slot.set_freq(0);
             h = match self.slab.get(h).prev {
                 NIL => self.slab.tail(),
                 p => p,
@@ -393,7 +389,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// insertion + 1; unit cost when unknown; size = weight, or 1 when only entries are bounded).
     fn gdsf_prioritize(&mut self, i: u32) {
         let slot = self.slab.get(i);
-        let freq = f64::from(slot.hits.load()) + 1.0;
+        let freq = f64::from(slot.hits()) + 1.0;
         let cost = if slot.cost >= 0.0 {
             f64::from(slot.cost)
         } else {

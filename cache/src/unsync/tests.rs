@@ -545,7 +545,7 @@ fn s3fifo_refuses_entries_the_small_queue_cannot_take() {
     assert!(c.insert(1, 100) == InsertOutcome::Inserted);
     assert_eq!(c.peek(&1), Some(100));
     let i = c.find(c.hash_of(&1), &1).unwrap();
-    assert_eq!(c.slab.get(i).queue, crate::linked_slab::MAIN);
+    assert_eq!(c.slab.get(i).queue(), crate::linked_slab::MAIN);
     assert!(c.stats().evictions.capacity_bytes >= evicted_before);
     assert_eq!(c.stats().refused_too_large, 2);
     c.assert_invariants();
