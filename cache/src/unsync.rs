@@ -30,7 +30,7 @@
 use crate::expiry::ExpiryQueue;
 use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, Slot, UNKNOWN_COST};
 use crate::{CacheBuilder, CacheConfig, CacheStats, Clock, InsertOutcome, Policy, Weigher};
-use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
@@ -38,6 +38,7 @@ use std::time::Duration;
 
 mod evict;
 mod ghost;
+mod index;
 mod inserted;
 mod listing;
 mod priority_heap;
@@ -80,7 +81,7 @@ pub(crate) enum SharedLookup<V> {
 /// `max_entries` then `max_bytes`, an entry is expired once `now >= inserted_at + ttl`, and expired
 /// entries are never returned.
 pub struct Cache<K, V> {
-    table: HashTable<u32>,
+    index: index::Index,
     slab: LinkedSlab<K, V>,
     expiry: ExpiryQueue,
     /// The TTL classes that give each entry's insertion time.
@@ -161,7 +162,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let mut slab = LinkedSlab::new();
         slab.set_growth_cap(evict::growth_cap(policy, config.max_entries));
         let mut cache = Self {
-            table: HashTable::new(),
+            index: index::Index::new(),
             slab,
             expiry: ExpiryQueue::new(),
             inserted: inserted::InsertTimes::default(),
@@ -176,7 +177,18 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             state: evict::PolicyState::new(),
         };
         cache.policy_reconfigured();
+        cache.shape_index();
         cache
+    }
+
+    /// Splits the key index for the entry bound (see `index`).
+    fn shape_index(&mut self) {
+        let slots = self.slab.slots();
+        let hasher = &self.hasher;
+        self.index.shape_for(
+            evict::growth_cap(self.policy, self.config.max_entries),
+            |&j| hasher.hash_one(&slots[j as usize].key),
+        );
     }
 
     /// The eviction policy.
@@ -202,9 +214,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         let slots = self.slab.slots();
-        self.table
+        self.index
             .find(hash, |&i| slots[i as usize].key.borrow() == key)
-            .copied()
     }
 
     fn slot_weight(&self, i: u32) -> u64 {
@@ -542,8 +553,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 self.set_slot_weight(i, weight);
                 self.bytes += weight;
                 let slots = self.slab.slots();
-                self.table
-                    .insert_unique(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
+                self.index
+                    .insert(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
                 if expires_at != NEVER {
                     self.expiry.push(self.slab.slots_mut(), i);
                 }
@@ -585,7 +596,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.counters.evictions.cleared += self.slab.len() as u64;
-        self.table.clear();
+        self.index.clear();
         self.slab.clear();
         self.expiry.clear();
         self.inserted.clear();
@@ -656,6 +667,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let now = self.now_nanos();
         self.drain_expired(now);
         self.enforce_bounds();
+        self.shape_index();
     }
 
     /// Reclaims every expired entry now; returns how many.
@@ -709,9 +721,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     fn replace_lru(&mut self, slot: Slot<K, V>) -> u32 {
         let i = self.slab.tail();
         let old_hash = self.hash_of(&self.slab.get(i).key);
-        if let Ok(entry) = self.table.find_entry(old_hash, |&j| j == i) {
-            entry.remove();
-        }
+        self.index.remove(old_hash, i);
         self.expiry.remove(self.slab.slots_mut(), i);
         self.inserted.release(self.slab.get(i), i);
         self.bytes -= self.slot_weight(i);
@@ -734,9 +744,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let weight = self.slot_weight(i);
         self.bytes -= weight;
         self.on_remove(i, weight);
-        if let Ok(entry) = self.table.find_entry(hash, |&j| j == i) {
-            entry.remove();
-        }
+        self.index.remove(hash, i);
         self.expiry.remove(self.slab.slots_mut(), i);
         self.inserted.release(self.slab.get(i), i);
         if self.slab.get(i).weight == HEAVY {
@@ -746,9 +754,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         if let Some(from) = moved {
             // The former last slot now lives at `i`: re-point the table, heap and side table.
             let moved_hash = self.hasher.hash_one(&self.slab.get(i).key);
-            if let Some(idx) = self.table.find_mut(moved_hash, |&j| j == from) {
-                *idx = i;
-            }
+            self.index.repoint(moved_hash, from, i);
             self.expiry.relocate(self.slab.slots_mut(), i);
             self.inserted.relocate(self.slab.get(i), from, i);
             self.on_relocate(from, i);
@@ -772,7 +778,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     #[cfg(all(test, not(loom)))]
     pub(crate) fn assert_invariants(&self) {
         let n = self.slab.len();
-        assert_eq!(self.table.len(), n, "table and slab disagree");
+        assert_eq!(self.index.len(), n, "index and slab disagree");
         let mut order: Vec<u32> = self.slab.iter_from(self.slab.head()).collect();
         order.extend(
             self.slab

@@ -182,8 +182,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         };
         self.set_slot_weight(i, weight);
         let slots = self.slab.slots();
-        self.table
-            .insert_unique(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
+        self.index
+            .insert(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
         if self.policy == Policy::CostAware {
             self.gdsf_prioritize(i);
         }
