@@ -183,6 +183,18 @@ fn bump(m: u32, cap: u8, hit: bool) -> u32 {
     }
 }
 
+/// Makes room for one more element in a full `v`: doubles the allocation, but never past `cap`
+/// when one is set (exact reservation, so a full bounded cache carries no doubling slack).
+pub(crate) fn grow_capped<T>(v: &mut Vec<T>, cap: Option<usize>) {
+    let len = v.len();
+    let doubled = (len * 2).max(4);
+    let target = match cap {
+        Some(cap) if cap > len => doubled.min(cap),
+        _ => doubled,
+    };
+    v.reserve_exact(target - len);
+}
+
 /// The two ends of one queue.
 #[derive(Debug, Clone, Copy)]
 struct Ends {
@@ -281,15 +293,8 @@ impl<K, V> LinkedSlab<K, V> {
         i
     }
 
-    /// Doubles the allocation, but never past the growth cap when one is set (exact reservation).
     fn grow(&mut self) {
-        let len = self.slots.len();
-        let doubled = (len * 2).max(4);
-        let target = match self.growth_cap {
-            Some(cap) if cap > len => doubled.min(cap),
-            _ => doubled,
-        };
-        self.slots.reserve_exact(target - len);
+        grow_capped(&mut self.slots, self.growth_cap);
     }
 
     /// Puts `slot` in place of entry `i` (reusing its storage) at the head of the main queue;

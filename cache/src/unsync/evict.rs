@@ -88,6 +88,10 @@ impl PolicyState {
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Recomputes the policy's queue sizes from the bounds (at build and on `reconfigure`).
     pub(super) fn policy_reconfigured(&mut self) {
+        if self.policy == Policy::CostAware {
+            let cap = growth_cap(self.policy, self.config.max_entries);
+            self.state.heap.set_growth_cap(cap);
+        }
         if self.policy != Policy::S3Fifo {
             return;
         }

@@ -21,7 +21,10 @@ const MIN_SPLIT_BOUND: usize = 1 << 14;
 
 #[derive(Debug)]
 pub(crate) struct Index {
-    tables: Vec<HashTable<u32>>,
+    /// Table 0, inline: an unsplit index costs no indirection over a bare table.
+    first: HashTable<u32>,
+    /// Tables 1.. of a split index.
+    more: Vec<HashTable<u32>>,
 }
 
 /// `hashbrown`'s bucket count for `capacity` items (a power of two at most 7/8 full).
@@ -58,69 +61,86 @@ fn per_table(n: usize, t: usize) -> usize {
 impl Index {
     pub(crate) fn new() -> Self {
         Self {
-            tables: vec![HashTable::new()],
+            first: HashTable::new(),
+            more: Vec::new(),
         }
     }
 
-    /// Which table holds `hash`: bits 20..52 scaled to the table count, so independent of the
+    fn count(&self) -> usize {
+        self.more.len() + 1
+    }
+
+    /// The table that holds `hash`: bits 20..52 scaled to the table count, so independent of the
     /// bits `hashbrown` uses inside a table (the low bits pick the bucket, the top 7 the tag).
     #[inline]
-    fn table_of(&self, hash: u64) -> usize {
-        let n = self.tables.len();
-        if n == 1 {
-            return 0;
+    fn table(&self, hash: u64) -> &HashTable<u32> {
+        if self.more.is_empty() {
+            return &self.first;
         }
-        ((u64::from((hash >> 20) as u32) * n as u64) >> 32) as usize
+        match ((u64::from((hash >> 20) as u32) * self.count() as u64) >> 32) as usize {
+            0 => &self.first,
+            t => &self.more[t - 1],
+        }
+    }
+
+    #[inline]
+    fn table_mut(&mut self, hash: u64) -> &mut HashTable<u32> {
+        if self.more.is_empty() {
+            return &mut self.first;
+        }
+        match ((u64::from((hash >> 20) as u32) * self.count() as u64) >> 32) as usize {
+            0 => &mut self.first,
+            t => &mut self.more[t - 1],
+        }
     }
 
     #[inline]
     pub(crate) fn find(&self, hash: u64, eq: impl FnMut(&u32) -> bool) -> Option<u32> {
-        self.tables[self.table_of(hash)].find(hash, eq).copied()
+        self.table(hash).find(hash, eq).copied()
     }
 
     /// Adds slot `i`, whose key hashes to `hash` (`rehash` gives the hash of any indexed slot, for
     /// a table that grows).
     pub(crate) fn insert(&mut self, hash: u64, i: u32, rehash: impl Fn(&u32) -> u64) {
-        let t = self.table_of(hash);
-        self.tables[t].insert_unique(hash, i, rehash);
+        self.table_mut(hash).insert_unique(hash, i, rehash);
     }
 
     /// Removes slot `i`, whose key hashes to `hash`.
     pub(crate) fn remove(&mut self, hash: u64, i: u32) {
-        let t = self.table_of(hash);
-        if let Ok(entry) = self.tables[t].find_entry(hash, |&j| j == i) {
+        if let Ok(entry) = self.table_mut(hash).find_entry(hash, |&j| j == i) {
             entry.remove();
         }
     }
 
     /// Slot `from`, whose key hashes to `hash`, now lives at `to`.
     pub(crate) fn repoint(&mut self, hash: u64, from: u32, to: u32) {
-        let t = self.table_of(hash);
-        if let Some(idx) = self.tables[t].find_mut(hash, |&j| j == from) {
+        if let Some(idx) = self.table_mut(hash).find_mut(hash, |&j| j == from) {
             *idx = to;
         }
     }
 
     pub(crate) fn clear(&mut self) {
-        for table in &mut self.tables {
+        self.first.clear();
+        for table in &mut self.more {
             table.clear();
         }
     }
 
     #[cfg(all(test, not(loom)))]
     pub(crate) fn len(&self) -> usize {
-        self.tables.iter().map(HashTable::len).sum()
+        self.first.len() + self.more.iter().map(HashTable::len).sum::<usize>()
     }
 
     /// Splits the index for an entry bound (`None`: unbounded), moving every slot index if the
     /// table count changes (at build, and on `reconfigure`: O(n) then).
     pub(crate) fn shape_for(&mut self, bound: Option<usize>, rehash: impl Fn(&u32) -> u64) {
         let n = tables_for(bound);
-        if n == self.tables.len() {
+        if n == self.count() {
             return;
         }
-        let old = std::mem::replace(&mut self.tables, (0..n).map(|_| HashTable::new()).collect());
-        for mut table in old {
+        let first = std::mem::take(&mut self.first);
+        let more = std::mem::replace(&mut self.more, (1..n).map(|_| HashTable::new()).collect());
+        for mut table in std::iter::once(first).chain(more) {
             for i in table.drain() {
                 self.insert(rehash(&i), i, &rehash);
             }
@@ -158,9 +178,9 @@ mod tests {
             index.insert(hash(&i), i, hash);
         }
         index.shape_for(Some(1_000_000), hash);
-        assert_eq!(index.tables.len(), 9);
+        assert_eq!(index.count(), 9);
         assert_eq!(index.len(), 50_000);
-        for t in &index.tables {
+        for t in std::iter::once(&index.first).chain(&index.more) {
             let share = t.len() as f64 / 50_000.0;
             assert!((share - 1.0 / 9.0).abs() < 0.01, "uneven split: {share}");
         }
@@ -171,7 +191,7 @@ mod tests {
         index.repoint(hash(&8), 8, 7);
         assert_eq!(index.find(hash(&8), |&j| j == 7), Some(7));
         index.shape_for(None, hash);
-        assert_eq!((index.tables.len(), index.len()), (1, 49_999));
+        assert_eq!((index.count(), index.len()), (1, 49_999));
     }
 }
 
@@ -188,7 +208,7 @@ mod core_tests {
                 .max_entries(40_000)
                 .policy(policy)
                 .build_unsync();
-            assert!(c.index.tables.len() > 1, "{policy}: 40,000 entries split");
+            assert!(c.index.count() > 1, "{policy}: 40,000 entries split");
             for k in 0..50_000 {
                 c.insert(k, k);
                 if k % 7 == 0 {
@@ -205,7 +225,7 @@ mod core_tests {
                     ..c.config()
                 });
                 c.assert_invariants();
-                c.index.tables.len()
+                c.index.count()
             };
             assert_eq!(resize(&mut c, 100_000), 1, "{policy}");
             assert!(resize(&mut c, 20_000) > 1, "{policy}");

@@ -9,6 +9,8 @@
 //! every record is renumbered in `(priority, stamp)` order, which keeps every comparison's outcome
 //! (and so the heap) unchanged.
 
+use crate::linked_slab::grow_capped;
+
 /// "Not in the heap" (a slot pushed but not yet prioritized).
 const ABSENT: u32 = u32::MAX;
 
@@ -36,6 +38,8 @@ pub(crate) struct PriorityHeap {
     pos: Vec<u32>,
     /// The stamp of the next assignment.
     next_stamp: u32,
+    /// Most slots the cache holds (its entry bound), if known: the arrays grow to it exactly.
+    growth_cap: Option<usize>,
 }
 
 impl PriorityHeap {
@@ -45,8 +49,15 @@ impl PriorityHeap {
         self.next_stamp = 0;
     }
 
+    pub(crate) fn set_growth_cap(&mut self, cap: Option<usize>) {
+        self.growth_cap = cap;
+    }
+
     /// A new slot at index `pos.len()` (the slab pushes at its end), not yet ranked.
     pub(crate) fn push_slot(&mut self) {
+        if self.pos.len() == self.pos.capacity() {
+            grow_capped(&mut self.pos, self.growth_cap);
+        }
         self.pos.push(ABSENT);
     }
 
@@ -64,6 +75,9 @@ impl PriorityHeap {
         self.next_stamp += 1;
         let pos = match self.pos[i as usize] {
             ABSENT => {
+                if self.heap.len() == self.heap.capacity() {
+                    grow_capped(&mut self.heap, self.growth_cap);
+                }
                 self.heap.push(record);
                 self.heap.len() - 1
             }
