@@ -80,7 +80,7 @@ pub struct EntryInfo<K> {
     pub age: Duration,
     /// Time since the entry was last read or written.
     pub idle: Duration,
-    /// Number of hits on this entry since it was inserted.
+    /// Number of hits on this entry since it was inserted (saturating at 16,777,215).
     pub access_count: u64,
     /// Time left before it expires; `None` = never.
     pub expires_in: Option<Duration>,

@@ -1,10 +1,11 @@
 //! The single-threaded core: the eviction policy (exact LRU, S3-FIFO, SIEVE, GDSF), byte budget,
 //! TTL with an expiry queue, statistics.
 //!
-//! Layout: a [`hashbrown::HashTable`] of `u32` slot indices (the key is stored once, in the slot), a
-//! dense slab of slots threaded on a doubly-linked recency list (`linked_slab`), and an indexed
-//! deadline queue (`expiry`: an intrusive FIFO for in-order deadlines plus a min-heap for the
-//! rest). Every operation is O(1), except that entries whose deadline arrives out of order (a
+//! Layout: an index of `u32` slot indices in [`hashbrown::HashTable`]s, split for the entry bound
+//! (`index`; the key is stored once, in the slot), a dense slab of 40-byte-overhead slots threaded
+//! on a doubly-linked recency list (`linked_slab`), an indexed deadline queue (`expiry`: an
+//! intrusive FIFO for in-order deadlines plus a min-heap for the rest), and the TTL classes from
+//! which each entry's insertion time follows (`inserted`). Every operation is O(1), except that entries whose deadline arrives out of order (a
 //! shorter per-entry TTL) cost O(log n) in the heap.
 //!
 //! ```
