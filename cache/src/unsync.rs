@@ -5,8 +5,8 @@
 //! (`index`; the key is stored once, in the slot), a dense slab of 40-byte-overhead slots threaded
 //! on a doubly-linked recency list (`linked_slab`), an indexed deadline queue (`expiry`: an
 //! intrusive FIFO for in-order deadlines plus a min-heap for the rest), and the TTL classes from
-//! which each entry's insertion time follows (`inserted`). Every operation is O(1), except that entries whose deadline arrives out of order (a
-//! shorter per-entry TTL) cost O(log n) in the heap.
+//! which each entry's insertion time follows (`inserted`). Every operation is O(1), except that
+//! entries whose deadline arrives out of order (a shorter per-entry TTL) cost O(log n) in the heap.
 //!
 //! ```
 //! use gencache::{CacheBuilder, ManualClock};
@@ -309,7 +309,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         if slot.expires_at <= now {
             return SharedLookup::Miss;
         }
-        // Write only what changes, so that hot entries' cache lines stay shared between cores.
+        // Write only what changes, so that hot entries' cache lines stay shared between cores as
+        // far as they can: the hit count and frequency share one word, one store per hit.
         slot.touch_shared(evict::freq_cap(self.policy));
         let secs = secs_u32(now);
         if slot.accessed_secs.load() != secs {
