@@ -8,7 +8,7 @@
 /// "No entry": the end of the recency list, or "not in the expiry queue".
 pub(crate) const NIL: u32 = u32::MAX;
 
-use crate::relaxed::{RelaxedU8, RelaxedU32};
+use crate::relaxed::RelaxedU32;
 
 /// A deadline that never comes (an entry without TTL).
 pub(crate) const NEVER: u64 = u64::MAX;
@@ -24,18 +24,32 @@ pub(crate) const SMALL: u8 = 1;
 /// "Cost not known": the entry was stored without one (see `Slot::cost`).
 pub(crate) const UNKNOWN_COST: f32 = -1.0;
 
+/// `Slot::meta`: bits 0–1 the policy's frequency, bit 2 the queue, bits 3–7 the TTL class
+/// (`inserted`), bits 8–31 the hit count.
+const FREQ_MASK: u32 = 0b11;
+const QUEUE_SHIFT: u32 = 2;
+const CLASS_SHIFT: u32 = 3;
+const CLASS_MASK: u32 = 0b1_1111 << CLASS_SHIFT;
+const HITS_SHIFT: u32 = 8;
+/// Hit counts saturate here (16,777,215).
+pub(crate) const MAX_HITS: u32 = u32::MAX >> HITS_SHIFT;
+/// The number of TTL classes `meta` can name.
+pub(crate) const TTL_CLASSES: usize = 1 << 5;
+
 /// One cached entry with its bookkeeping.
 ///
-/// Bookkeeping is 48 bytes: one `u64` deadline (exact, nanoseconds), nine 4-byte fields and two
-/// bytes (policy frequency, queue), plus two bytes of padding. Timestamps for the listing (inserted,
-/// last access) are whole seconds since the clock's origin: they only feed `EntryInfo::age`/`idle`,
-/// while expiry uses the exact deadline.
+/// Bookkeeping is 40 bytes: one `u64` deadline (exact, nanoseconds) and eight 4-byte fields. The
+/// last access is whole seconds since the clock's origin (it only feeds `EntryInfo::idle`); the
+/// insertion time is not stored but derived from the deadline and the entry's TTL class (see
+/// `unsync::inserted`), and for an entry without TTL kept in `exp_prev`, which only entries with a
+/// deadline use. The hit count (24 bits, saturating), the TTL class, the queue and the policy's
+/// frequency bits share one word, `meta`.
 ///
 /// The field order is fixed (`repr(C)`) so that everything a hit reads or writes comes first and
 /// is contiguous: key (compared), value (cloned), deadline (checked), links (relinked by LRU),
-/// last access, hit count, cost (summed into `cost_saved`) and the policy's frequency bits. For
-/// `u64 → u64` the slot is 64 bytes, one cache line. The fields a hit updates under a *shared*
-/// lock (lazy-promotion policies) are relaxed atomics (`relaxed`).
+/// last access, `meta` (hit count, frequency) and cost (summed into `cost_saved`). For
+/// `u64 → u64` the slot is 56 bytes. The fields a hit updates under a *shared* lock
+/// (lazy-promotion policies) are relaxed atomics (`relaxed`).
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Slot<K, V> {
@@ -49,28 +63,23 @@ pub(crate) struct Slot<K, V> {
     pub(crate) next: u32,
     /// Seconds since the clock origin of the last read or write.
     pub(crate) accessed_secs: RelaxedU32,
-    /// Hits since insertion (saturating).
-    pub(crate) hits: RelaxedU32,
+    /// Hit count, TTL class, queue and frequency bits (see `FREQ_MASK` and the accessors).
+    meta: RelaxedU32,
     /// What producing the value cost, in nanoseconds of the cache's clock; `UNKNOWN_COST` if not
     /// known (an `f32`: 24 bits of precision are plenty for a cost, and it keeps the slot small).
     pub(crate) cost: f32,
-    /// The policy's lazy-promotion state: S3-FIFO's 2-bit frequency, SIEVE's visited bit.
-    pub(crate) freq: RelaxedU8,
-    /// Which queue the slot is on (`MAIN` or `SMALL`).
-    pub(crate) queue: u8,
-    /// Expiry queue link to the previous (earlier) entry, `NIL`, or `expiry::IN_HEAP`.
+    /// Expiry queue link to the previous (earlier) entry, `NIL`, or `expiry::IN_HEAP`; for an
+    /// entry without deadline, the second it was inserted at (see `unsync::inserted`).
     pub(crate) exp_prev: u32,
     /// Expiry queue link to the next (later) entry, `NIL`, or the heap position when in the heap.
     pub(crate) exp_next: u32,
     /// Weight in bytes, or `HEAVY` when it does not fit in 32 bits.
     pub(crate) weight: u32,
-    /// Seconds since the clock origin when the entry was inserted or last updated.
-    pub(crate) inserted_secs: u32,
 }
 
 impl<K, V> Slot<K, V> {
-    /// A slot not yet linked into a queue or the expiry queue, with no hits, inserted and last
-    /// accessed at `now_secs`. Its weight is set by the caller once it has a slot index.
+    /// A slot not yet linked into a queue or the expiry queue, with no hits, last accessed at
+    /// `now_secs`, in TTL class 0 (the caller sets its class and weight once it has an index).
     pub(crate) fn detached(key: K, value: V, expires_at: u64, now_secs: u32, cost: f32) -> Self {
         Self {
             key,
@@ -81,14 +90,109 @@ impl<K, V> Slot<K, V> {
             exp_prev: NIL,
             exp_next: NIL,
             weight: 0,
-            inserted_secs: now_secs,
             accessed_secs: RelaxedU32::new(now_secs),
-            hits: RelaxedU32::new(0),
+            meta: RelaxedU32::new(0),
             cost,
-            freq: RelaxedU8::new(0),
-            queue: MAIN,
         }
     }
+
+    /// Hits since insertion (saturating at `MAX_HITS`).
+    #[inline]
+    pub(crate) fn hits(&self) -> u32 {
+        self.meta.load() >> HITS_SHIFT
+    }
+
+    /// The policy's lazy-promotion state: S3-FIFO's 2-bit frequency, SIEVE's visited bit.
+    #[inline]
+    pub(crate) fn freq(&self) -> u8 {
+        (self.meta.load() & FREQ_MASK) as u8
+    }
+
+    /// Which queue the slot is on (`MAIN` or `SMALL`).
+    #[inline]
+    pub(crate) fn queue(&self) -> u8 {
+        ((self.meta.load() >> QUEUE_SHIFT) & 1) as u8
+    }
+
+    /// The TTL class (`unsync::inserted`).
+    #[inline]
+    pub(crate) fn ttl_class(&self) -> u8 {
+        ((self.meta.load() & CLASS_MASK) >> CLASS_SHIFT) as u8
+    }
+
+    #[inline]
+    fn update_meta(&mut self, f: impl FnOnce(u32) -> u32) {
+        let m = self.meta.get();
+        self.meta.set(f(m));
+    }
+
+    pub(crate) fn set_freq(&mut self, freq: u8) {
+        self.update_meta(|m| (m & !FREQ_MASK) | (u32::from(freq) & FREQ_MASK));
+    }
+
+    pub(crate) fn set_queue(&mut self, queue: u8) {
+        self.update_meta(|m| (m & !(1 << QUEUE_SHIFT)) | (u32::from(queue & 1) << QUEUE_SHIFT));
+    }
+
+    pub(crate) fn set_ttl_class(&mut self, class: u8) {
+        self.update_meta(|m| (m & !CLASS_MASK) | ((u32::from(class) << CLASS_SHIFT) & CLASS_MASK));
+    }
+
+    /// Resets the hit count (an update starts a new life).
+    pub(crate) fn reset_hits(&mut self) {
+        self.update_meta(|m| m & ((1 << HITS_SHIFT) - 1));
+    }
+
+    /// One more hit, with exclusive access.
+    #[inline]
+    pub(crate) fn add_hit(&mut self) {
+        self.update_meta(|m| bump(m, 0, true));
+    }
+
+    /// Frequency + 1, up to `cap`, with exclusive access.
+    #[inline]
+    pub(crate) fn bump_freq(&mut self, cap: u8) {
+        self.update_meta(|m| bump(m, cap, false));
+    }
+
+    /// A hit under a *shared* lock: hit count + 1 and frequency + 1 up to `cap`, in one relaxed
+    /// load and (if anything changed) one relaxed store. Only shared-lock hits write `meta`
+    /// concurrently, and they only ever raise these two counters, so a lost update loses a hit
+    /// count or frequency step, never the queue or TTL class (those change under the exclusive
+    /// lock only).
+    #[inline]
+    pub(crate) fn touch_shared(&self, cap: u8) {
+        let m = self.meta.load();
+        let bumped = bump(m, cap, true);
+        if bumped != m {
+            self.meta.store(bumped);
+        }
+    }
+}
+
+/// `meta` with the frequency raised towards `cap` and, if `hit`, the hit count raised
+/// (both saturating).
+#[inline]
+fn bump(m: u32, cap: u8, hit: bool) -> u32 {
+    let freq = m & FREQ_MASK;
+    let m = if freq < u32::from(cap) { m + 1 } else { m };
+    if hit && (m >> HITS_SHIFT) < MAX_HITS {
+        m + (1 << HITS_SHIFT)
+    } else {
+        m
+    }
+}
+
+/// Makes room for one more element in a full `v`: doubles the allocation, but never past `cap`
+/// when one is set (exact reservation, so a full bounded cache carries no doubling slack).
+pub(crate) fn grow_capped<T>(v: &mut Vec<T>, cap: Option<usize>) {
+    let len = v.len();
+    let doubled = (len * 2).max(4);
+    let target = match cap {
+        Some(cap) if cap > len => doubled.min(cap),
+        _ => doubled,
+    };
+    v.reserve_exact(target - len);
 }
 
 /// The two ends of one queue.
@@ -180,7 +284,7 @@ impl<K, V> LinkedSlab<K, V> {
     /// The caller guarantees `len() < NIL as usize` (the core never holds 2^32 - 1 entries).
     pub(crate) fn push_front_of(&mut self, mut slot: Slot<K, V>, queue: u8) -> u32 {
         let i = self.slots.len() as u32;
-        slot.queue = queue;
+        slot.set_queue(queue);
         if self.slots.len() == self.slots.capacity() {
             self.grow();
         }
@@ -189,15 +293,8 @@ impl<K, V> LinkedSlab<K, V> {
         i
     }
 
-    /// Doubles the allocation, but never past the growth cap when one is set (exact reservation).
     fn grow(&mut self) {
-        let len = self.slots.len();
-        let doubled = (len * 2).max(4);
-        let target = match self.growth_cap {
-            Some(cap) if cap > len => doubled.min(cap),
-            _ => doubled,
-        };
-        self.slots.reserve_exact(target - len);
+        grow_capped(&mut self.slots, self.growth_cap);
     }
 
     /// Puts `slot` in place of entry `i` (reusing its storage) at the head of the main queue;
@@ -206,7 +303,7 @@ impl<K, V> LinkedSlab<K, V> {
         self.unlink(i);
         slot.prev = NIL;
         slot.next = NIL;
-        slot.queue = MAIN;
+        slot.set_queue(MAIN);
         let old = std::mem::replace(&mut self.slots[i as usize], slot);
         self.link_front(i);
         old
@@ -215,7 +312,7 @@ impl<K, V> LinkedSlab<K, V> {
     /// Moves `i` to the head of its queue.
     #[inline]
     pub(crate) fn move_to_front(&mut self, i: u32) {
-        let q = self.slots[i as usize].queue as usize;
+        let q = self.slots[i as usize].queue() as usize;
         if self.ends[q].head == i {
             return;
         }
@@ -226,7 +323,7 @@ impl<K, V> LinkedSlab<K, V> {
     /// Moves `i` to the head of `queue` (possibly another queue than its own).
     pub(crate) fn move_to_front_of(&mut self, i: u32, queue: u8) {
         self.unlink(i);
-        self.slots[i as usize].queue = queue;
+        self.slots[i as usize].set_queue(queue);
         self.link_front(i);
     }
 
@@ -234,7 +331,7 @@ impl<K, V> LinkedSlab<K, V> {
     fn unlink(&mut self, i: u32) {
         let (prev, next, q) = {
             let s = &self.slots[i as usize];
-            (s.prev, s.next, s.queue as usize)
+            (s.prev, s.next, s.queue() as usize)
         };
         if prev != NIL {
             self.slots[prev as usize].next = next;
@@ -251,7 +348,7 @@ impl<K, V> LinkedSlab<K, V> {
     /// Links `i` at the head of the queue its `queue` field names.
     #[inline]
     fn link_front(&mut self, i: u32) {
-        let q = self.slots[i as usize].queue as usize;
+        let q = self.slots[i as usize].queue() as usize;
         let old_head = self.ends[q].head;
         {
             let s = &mut self.slots[i as usize];
@@ -278,7 +375,7 @@ impl<K, V> LinkedSlab<K, V> {
         // The former last entry now sits at `i`: fix its neighbours' links and the list ends.
         let (prev, next, q) = {
             let s = &self.slots[i as usize];
-            (s.prev, s.next, s.queue as usize)
+            (s.prev, s.next, s.queue() as usize)
         };
         if prev != NIL {
             self.slots[prev as usize].next = i;
@@ -378,34 +475,34 @@ mod tests {
         assert_eq!(reverse_order(&s), rev);
     }
 
-    /// The per-entry formula in the crate docs: key + value + 48 bytes, rounded to the alignment.
+    /// The per-entry formula in the crate docs: key + value + 40 bytes, rounded to the alignment.
     #[test]
-    fn slot_bookkeeping_is_48_bytes() {
+    fn slot_bookkeeping_is_40_bytes() {
         use std::mem::size_of;
-        assert_eq!(size_of::<Slot<(), ()>>(), 48);
-        assert_eq!(size_of::<Slot<u64, u64>>(), 64);
-        assert_eq!(size_of::<Slot<u32, u64>>(), 64); // 12 + 48 -> 64 (4 bytes of padding)
+        assert_eq!(size_of::<Slot<(), ()>>(), 40);
+        assert_eq!(size_of::<Slot<u64, u64>>(), 56);
+        assert_eq!(size_of::<Slot<u32, u64>>(), 56); // 12 + 40 -> 56 (4 bytes of padding)
         assert_eq!(
             size_of::<Slot<String, std::sync::Arc<[u8]>>>(),
-            24 + 16 + 48
+            24 + 16 + 40
         );
-        assert_eq!(size_of::<Slot<u8, u64>>(), 64); // 1 + 7 padding + 8 + 48
-        assert_eq!(size_of::<Slot<u64, u8>>(), 64); // 8 + 1 + 7 padding + 48
+        assert_eq!(size_of::<Slot<u8, u64>>(), 56); // 1 + 7 padding + 8 + 40
+        assert_eq!(size_of::<Slot<u64, u8>>(), 56); // 8 + 1 + 7 padding + 40
     }
 
-    /// What a hit touches (key, value, deadline, links, last access, hit count, cost, frequency)
-    /// is one contiguous block at the start of the slot: the first 45 bytes for `u64 → u64`.
+    /// What a hit touches (key, value, deadline, links, last access, hit count and frequency,
+    /// cost) is one contiguous block at the start of the slot: the first 44 bytes for
+    /// `u64 → u64`.
     #[test]
     fn slot_layout_puts_what_a_hit_touches_first() {
         use std::mem::offset_of;
         type S = Slot<u64, u64>;
-        let hot_end = offset_of!(S, freq) + 1;
-        assert_eq!(hot_end, 45);
+        let hot_end = offset_of!(S, cost) + 4;
+        assert_eq!(hot_end, 44);
         for cold in [
             offset_of!(S, exp_prev),
             offset_of!(S, exp_next),
             offset_of!(S, weight),
-            offset_of!(S, inserted_secs),
         ] {
             assert!(cold >= hot_end);
         }
@@ -416,21 +513,20 @@ mod tests {
             offset_of!(S, prev),
             offset_of!(S, next),
             offset_of!(S, accessed_secs),
-            offset_of!(S, hits),
-            offset_of!(S, cost),
+            offset_of!(S, meta),
         ] {
             assert!(hot < hot_end);
         }
     }
 
-    /// `repr(C)` costs no padding over the crate-doc formula `round_up(K + V + 48, align)` for the
+    /// `repr(C)` costs no padding over the crate-doc formula `round_up(K + V + 40, align)` for the
     /// key and value types of the tests and benches.
     #[test]
     fn slot_layout_matches_the_memory_formula() {
         use std::mem::{align_of, size_of};
         fn formula<K, V>() -> usize {
             let align = align_of::<K>().max(align_of::<V>()).max(8);
-            (size_of::<K>() + size_of::<V>() + 48).div_ceil(align) * align
+            (size_of::<K>() + size_of::<V>() + 40).div_ceil(align) * align
         }
         assert_eq!(size_of::<Slot<u64, u64>>(), formula::<u64, u64>());
         assert_eq!(size_of::<Slot<u32, u32>>(), formula::<u32, u32>());
@@ -442,6 +538,36 @@ mod tests {
             formula::<String, Vec<u8>>()
         );
         assert_eq!(size_of::<Slot<u128, u128>>(), formula::<u128, u128>());
+    }
+
+    /// The packed `meta` word: each field reads back what was set, the others untouched;
+    /// counters saturate.
+    #[test]
+    fn meta_fields_are_independent_and_saturate() {
+        let mut s = slot(1);
+        s.set_queue(SMALL);
+        s.set_ttl_class(17);
+        for _ in 0..5 {
+            s.bump_freq(3);
+        }
+        s.add_hit();
+        s.touch_shared(3);
+        assert_eq!(
+            (s.queue(), s.ttl_class(), s.freq(), s.hits()),
+            (SMALL, 17, 3, 2)
+        );
+        s.set_freq(1);
+        s.reset_hits();
+        s.set_queue(MAIN);
+        assert_eq!(
+            (s.queue(), s.ttl_class(), s.freq(), s.hits()),
+            (MAIN, 17, 1, 0)
+        );
+        let m = s.meta.get();
+        s.meta.set(m | (MAX_HITS << HITS_SHIFT));
+        s.add_hit();
+        s.touch_shared(1);
+        assert_eq!((s.hits(), s.freq(), s.ttl_class()), (MAX_HITS, 1, 17));
     }
 
     #[test]

@@ -26,7 +26,9 @@ pub enum Policy {
     #[default]
     Lru,
     /// S3-FIFO (small FIFO of 10 %, main FIFO with a 2-bit clock, ghost FIFO of 90 %), as in
-    /// libCacheSim; hits set a counter and move nothing.
+    /// libCacheSim; hits set a counter and move nothing. Admission is libCacheSim's too: a new
+    /// entry must be smaller than the small queue (less than a tenth of `max_bytes`, and
+    /// `max_entries` at least 20), else it is refused (see the [crate documentation](crate#policies)).
     #[serde(rename = "s3fifo", alias = "s3-fifo")]
     S3Fifo,
     /// SIEVE (one FIFO with a visited bit and a moving hand), as in libCacheSim; hits set a bit.

@@ -3,13 +3,13 @@
 //! atomics so the model checker sees every racing hit.
 //!
 //! Relaxed is enough: the values are hints for the eviction policy (a reference bit, a 2-bit
-//! frequency) and listing counters; no other memory is published through them, and the lock that
+//! frequency, packed with the hit count in one word) and listing counters; no other memory is published through them, and the lock that
 //! guards the table orders every shared-lock reader before the next exclusive writer.
 
 #[cfg(loom)]
-use loom::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+use loom::sync::atomic::{AtomicU32, Ordering};
 #[cfg(not(loom))]
-use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 macro_rules! relaxed {
     ($name:ident, $atomic:ident, $int:ty) => {
@@ -63,5 +63,4 @@ macro_rules! relaxed {
     };
 }
 
-relaxed!(RelaxedU8, AtomicU8, u8);
 relaxed!(RelaxedU32, AtomicU32, u32);

@@ -17,6 +17,11 @@ pub enum InsertOutcome {
     /// `max_entries` is 0 (the cache holds nothing). In the latter case `max_bytes` is the
     /// configured byte budget, or `u64::MAX` when there is none, and `weight <= max_bytes` is
     /// possible: tell the causes apart with `weight > max_bytes`.
+    ///
+    /// [`Policy::S3Fifo`](crate::Policy::S3Fifo) also refuses a new entry its small queue cannot
+    /// take (libCacheSim's admission, see the [crate documentation](crate#policies)); `max_bytes`
+    /// is then the small queue's byte size, and an entry exactly that large is refused after the
+    /// evictions that made room for it.
     Refused {
         /// The entry's weight in bytes.
         weight: u64,
@@ -75,7 +80,7 @@ pub struct EntryInfo<K> {
     pub age: Duration,
     /// Time since the entry was last read or written.
     pub idle: Duration,
-    /// Number of hits on this entry since it was inserted.
+    /// Number of hits on this entry since it was inserted (saturating at 16,777,215).
     pub access_count: u64,
     /// Time left before it expires; `None` = never.
     pub expires_in: Option<Duration>,

@@ -1,11 +1,12 @@
 //! The single-threaded core: the eviction policy (exact LRU, S3-FIFO, SIEVE, GDSF), byte budget,
 //! TTL with an expiry queue, statistics.
 //!
-//! Layout: a [`hashbrown::HashTable`] of `u32` slot indices (the key is stored once, in the slot), a
-//! dense slab of slots threaded on a doubly-linked recency list (`linked_slab`), and an indexed
-//! deadline queue (`expiry`: an intrusive FIFO for in-order deadlines plus a min-heap for the
-//! rest). Every operation is O(1), except that entries whose deadline arrives out of order (a
-//! shorter per-entry TTL) cost O(log n) in the heap.
+//! Layout: an index of `u32` slot indices in [`hashbrown::HashTable`]s, split for the entry bound
+//! (`index`; the key is stored once, in the slot), a dense slab of 40-byte-overhead slots threaded
+//! on a doubly-linked recency list (`linked_slab`), an indexed deadline queue (`expiry`: an
+//! intrusive FIFO for in-order deadlines plus a min-heap for the rest), and the TTL classes from
+//! which each entry's insertion time follows (`inserted`). Every operation is O(1), except that
+//! entries whose deadline arrives out of order (a shorter per-entry TTL) cost O(log n) in the heap.
 //!
 //! ```
 //! use gencache::{CacheBuilder, ManualClock};
@@ -30,7 +31,7 @@
 use crate::expiry::ExpiryQueue;
 use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, Slot, UNKNOWN_COST};
 use crate::{CacheBuilder, CacheConfig, CacheStats, Clock, InsertOutcome, Policy, Weigher};
-use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use hashbrown::{DefaultHashBuilder, HashMap};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
@@ -38,6 +39,8 @@ use std::time::Duration;
 
 mod evict;
 mod ghost;
+mod index;
+mod inserted;
 mod listing;
 mod priority_heap;
 #[cfg(all(test, not(loom)))]
@@ -79,9 +82,11 @@ pub(crate) enum SharedLookup<V> {
 /// `max_entries` then `max_bytes`, an entry is expired once `now >= inserted_at + ttl`, and expired
 /// entries are never returned.
 pub struct Cache<K, V> {
-    table: HashTable<u32>,
+    index: index::Index,
     slab: LinkedSlab<K, V>,
     expiry: ExpiryQueue,
+    /// The TTL classes that give each entry's insertion time.
+    inserted: inserted::InsertTimes,
     /// Exact weights of the (rare) entries weighing `u32::MAX` bytes or more, by slot index.
     heavy: HashMap<u32, u64>,
     hasher: DefaultHashBuilder,
@@ -158,9 +163,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let mut slab = LinkedSlab::new();
         slab.set_growth_cap(evict::growth_cap(policy, config.max_entries));
         let mut cache = Self {
-            table: HashTable::new(),
+            index: index::Index::new(),
             slab,
             expiry: ExpiryQueue::new(),
+            inserted: inserted::InsertTimes::default(),
             heavy: HashMap::new(),
             hasher,
             weigher,
@@ -172,7 +178,18 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             state: evict::PolicyState::new(),
         };
         cache.policy_reconfigured();
+        cache.shape_index();
         cache
+    }
+
+    /// Splits the key index for the entry bound (see `index`).
+    fn shape_index(&mut self) {
+        let slots = self.slab.slots();
+        let hasher = &self.hasher;
+        self.index.shape_for(
+            evict::growth_cap(self.policy, self.config.max_entries),
+            |&j| hasher.hash_one(&slots[j as usize].key),
+        );
     }
 
     /// The eviction policy.
@@ -198,9 +215,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         let slots = self.slab.slots();
-        self.table
+        self.index
             .find(hash, |&i| slots[i as usize].key.borrow() == key)
-            .copied()
     }
 
     fn slot_weight(&self, i: u32) -> u64 {
@@ -265,8 +281,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         }
         self.counters.hits += 1;
         let slot = self.slab.get_mut(i);
-        let hits = slot.hits.get().saturating_add(1);
-        slot.hits.set(hits);
+        slot.add_hit();
         slot.accessed_secs.set(secs_u32(now));
         if slot.cost >= 0.0 {
             self.counters.cost_saved_nanos += slot.cost as u64;
@@ -294,17 +309,13 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         if slot.expires_at <= now {
             return SharedLookup::Miss;
         }
-        // Write only what changes, so that hot entries' cache lines stay shared between cores.
-        let cap = evict::freq_cap(self.policy);
-        let f = slot.freq.load();
-        if f < cap {
-            slot.freq.store(f + 1);
-        }
+        // Write only what changes, so that hot entries' cache lines stay shared between cores as
+        // far as they can: the hit count and frequency share one word, one store per hit.
+        slot.touch_shared(evict::freq_cap(self.policy));
         let secs = secs_u32(now);
         if slot.accessed_secs.load() != secs {
             slot.accessed_secs.store(secs);
         }
-        slot.hits.store(slot.hits.load().saturating_add(1));
         SharedLookup::Hit(slot.value.clone(), slot.cost)
     }
 
@@ -496,11 +507,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                         self.expiry.push(self.slab.slots_mut(), i);
                     }
                 }
+                self.inserted.release(self.slab.get(i), i);
                 let slot = self.slab.get_mut(i);
+                self.inserted.stamp(slot, i, now);
                 slot.value = value;
-                slot.inserted_secs = now_secs;
                 slot.accessed_secs.set(now_secs);
-                slot.hits.set(0);
+                slot.reset_hits();
                 slot.cost = cost;
                 self.on_update(i);
                 self.counters.updates += 1;
@@ -510,12 +522,19 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 let slot = Slot::detached(key, value, expires_at, now_secs, cost);
                 // Before making room: the evictions may push the key out of the ghost.
                 let from_ghost = self.take_from_ghost(hash);
+                if !self.s3_can_insert(weight) {
+                    return self.s3_refuse(weight);
+                }
                 self.make_room(weight);
+                if self.s3_drops_after_evicting(weight, from_ghost) {
+                    return self.s3_refuse(weight);
+                }
                 let i = self.place_new(slot, hash, weight, from_ghost);
                 self.bytes += weight;
                 if expires_at != NEVER {
                     self.expiry.push(self.slab.slots_mut(), i);
                 }
+                self.inserted.stamp(self.slab.get_mut(i), i, now);
                 self.counters.inserts += 1;
                 InsertOutcome::Inserted
             }
@@ -536,11 +555,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 self.set_slot_weight(i, weight);
                 self.bytes += weight;
                 let slots = self.slab.slots();
-                self.table
-                    .insert_unique(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
+                self.index
+                    .insert(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
                 if expires_at != NEVER {
                     self.expiry.push(self.slab.slots_mut(), i);
                 }
+                self.inserted.stamp(self.slab.get_mut(i), i, now);
                 self.counters.inserts += 1;
                 InsertOutcome::Inserted
             }
@@ -578,9 +598,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.counters.evictions.cleared += self.slab.len() as u64;
-        self.table.clear();
+        self.index.clear();
         self.slab.clear();
         self.expiry.clear();
+        self.inserted.clear();
         self.heavy.clear();
         self.bytes = 0;
         self.state.clear();
@@ -648,6 +669,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let now = self.now_nanos();
         self.drain_expired(now);
         self.enforce_bounds();
+        self.shape_index();
     }
 
     /// Reclaims every expired entry now; returns how many.
@@ -701,10 +723,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     fn replace_lru(&mut self, slot: Slot<K, V>) -> u32 {
         let i = self.slab.tail();
         let old_hash = self.hash_of(&self.slab.get(i).key);
-        if let Ok(entry) = self.table.find_entry(old_hash, |&j| j == i) {
-            entry.remove();
-        }
+        self.index.remove(old_hash, i);
         self.expiry.remove(self.slab.slots_mut(), i);
+        self.inserted.release(self.slab.get(i), i);
         self.bytes -= self.slot_weight(i);
         if self.slab.get(i).weight == HEAVY {
             self.heavy.remove(&i);
@@ -725,10 +746,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let weight = self.slot_weight(i);
         self.bytes -= weight;
         self.on_remove(i, weight);
-        if let Ok(entry) = self.table.find_entry(hash, |&j| j == i) {
-            entry.remove();
-        }
+        self.index.remove(hash, i);
         self.expiry.remove(self.slab.slots_mut(), i);
+        self.inserted.release(self.slab.get(i), i);
         if self.slab.get(i).weight == HEAVY {
             self.heavy.remove(&i);
         }
@@ -736,10 +756,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         if let Some(from) = moved {
             // The former last slot now lives at `i`: re-point the table, heap and side table.
             let moved_hash = self.hasher.hash_one(&self.slab.get(i).key);
-            if let Some(idx) = self.table.find_mut(moved_hash, |&j| j == from) {
-                *idx = i;
-            }
+            self.index.repoint(moved_hash, from, i);
             self.expiry.relocate(self.slab.slots_mut(), i);
+            self.inserted.relocate(self.slab.get(i), from, i);
             self.on_relocate(from, i);
             if self.slab.get(i).weight == HEAVY {
                 if let Some(w) = self.heavy.remove(&from) {
@@ -761,7 +780,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     #[cfg(all(test, not(loom)))]
     pub(crate) fn assert_invariants(&self) {
         let n = self.slab.len();
-        assert_eq!(self.table.len(), n, "table and slab disagree");
+        assert_eq!(self.index.len(), n, "index and slab disagree");
         let mut order: Vec<u32> = self.slab.iter_from(self.slab.head()).collect();
         order.extend(
             self.slab
@@ -774,7 +793,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             let i = i as u32;
             assert_eq!(self.find(self.hash_of(&slot.key), &slot.key), Some(i));
             if slot.expires_at == NEVER {
-                assert_eq!((slot.exp_prev, slot.exp_next), (NIL, NIL));
+                // `exp_prev` holds the insertion second (`inserted`).
+                assert_eq!(slot.exp_next, NIL);
             }
             total += self.slot_weight(i);
         }
@@ -791,6 +811,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             assert_eq!(self.slab.get(i).weight, HEAVY, "stale heavy entry {i}");
         }
         self.expiry.assert_valid(self.slab.slots());
+        self.inserted.assert_valid(self.slab.slots());
         let queued = self
             .slab
             .slots()

@@ -55,10 +55,32 @@ fn ttl() -> impl Strategy<Value = Option<Duration>> {
     ]
 }
 
-fn config() -> impl Strategy<Value = CacheConfig> {
+/// How large the generated caches and key sets are: `(keys, max_entries, max_bytes)` bounds.
+/// S3-FIFO needs larger ones: it admits nothing larger than its small queue (10 % of each bound,
+/// as libCacheSim), so a cache of fewer than 20 entries or 10 × the weight of an entry stores
+/// nothing and would test only the refusal.
+#[derive(Debug, Clone, Copy)]
+struct Scale {
+    keys: u8,
+    entries: usize,
+    bytes: u64,
+}
+
+const SMALL_SCALE: Scale = Scale {
+    keys: 12,
+    entries: 8,
+    bytes: 120,
+};
+const S3FIFO_SCALE: Scale = Scale {
+    keys: 32,
+    entries: 32,
+    bytes: 800,
+};
+
+fn config(scale: Scale) -> impl Strategy<Value = CacheConfig> {
     (
-        prop::option::weighted(0.7, 0usize..8),
-        prop::option::weighted(0.7, 0u64..120),
+        prop::option::weighted(0.7, 0usize..scale.entries),
+        prop::option::weighted(0.7, 0u64..scale.bytes),
         ttl(),
     )
         .prop_map(|(max_entries, max_bytes, default_ttl)| CacheConfig {
@@ -68,8 +90,8 @@ fn config() -> impl Strategy<Value = CacheConfig> {
         })
 }
 
-fn op() -> impl Strategy<Value = Op> {
-    let key = 0u8..12;
+fn op(scale: Scale) -> impl Strategy<Value = Op> {
+    let key = 0u8..scale.keys;
     let value = 0u32..50;
     prop_oneof![
         6 => key.clone().prop_map(Op::Get),
@@ -79,7 +101,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (key.clone(), value, ttl()).prop_map(|(k, v, t)| Op::InsertWithTtl(k, v, t)),
         2 => key.prop_map(Op::Remove),
         1 => Just(Op::Clear),
-        1 => config().prop_map(Op::Reconfigure),
+        1 => config(scale).prop_map(Op::Reconfigure),
         3 => (0u64..4_000).prop_map(|ms| Op::Advance(Duration::from_millis(ms))),
         1 => Just(Op::Purge),
         1 => Just(Op::ResetStats),
@@ -487,6 +509,13 @@ impl Model {
                 }
                 _ => false,
             };
+            let (small_n, small_b) = self.small_caps();
+            let s3 = self.policy == Policy::S3Fifo;
+            // libCacheSim's S3-FIFO admits nothing larger than its small queue (and evicts
+            // nothing for it) ...
+            if s3 && !(small_n >= 1 && weight <= small_b) {
+                return self.refuse_for_small_queue(weight);
+            }
             if self.policy != Policy::CostAware {
                 while let Some(entries_bound) = self.exceeded(1, weight) {
                     if self.entries.is_empty() {
@@ -495,12 +524,14 @@ impl Model {
                     self.evict_one(entries_bound);
                 }
             }
-            if self.policy == Policy::S3Fifo {
-                let (small_n, small_b) = self.small_caps();
+            // ... and drops one exactly as large as it after evicting, unless it was a ghost.
+            if s3 && !from_ghost && (small_n <= 1 || weight >= small_b) {
+                return self.refuse_for_small_queue(weight);
+            }
+            if s3 {
                 let (sn, sb) = self.small_usage();
-                let refuses = small_n <= 1 || weight >= small_b;
                 let full = sn >= small_n || sb >= small_b;
-                entry.queue = if from_ghost || refuses || (!self.has_evicted && full) {
+                entry.queue = if from_ghost || (!self.has_evicted && full) {
                     MAIN
                 } else {
                     SMALL
@@ -517,6 +548,15 @@ impl Model {
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes());
         self.stats.peak_entries = self.stats.peak_entries.max(self.entries.len() as u64);
         outcome
+    }
+
+    /// S3-FIFO's refusal of an entry its small queue cannot take.
+    fn refuse_for_small_queue(&mut self, weight: u64) -> InsertOutcome {
+        self.stats.refused_too_large += 1;
+        InsertOutcome::Refused {
+            weight,
+            max_bytes: self.small_caps().1,
+        }
     }
 
     fn remove(&mut self, key: Key) -> Option<Value> {
@@ -719,7 +759,7 @@ fn cases() -> u32 {
 /// One pair of proptests (single-threaded core, thread-safe cache) per policy, each with
 /// `cases()` cases.
 macro_rules! model_tests {
-    ($($name:ident => $policy:expr),* $(,)?) => {$(
+    ($($name:ident => $policy:expr, $scale:expr, $ops:expr);* $(;)?) => {$(
         mod $name {
             use super::*;
 
@@ -728,8 +768,8 @@ macro_rules! model_tests {
 
                 #[test]
                 fn unsync_cache_matches_the_reference_model(
-                    initial in config(),
-                    ops in prop::collection::vec(op(), 1..64),
+                    initial in config($scale),
+                    ops in prop::collection::vec(op($scale), 1..$ops),
                 ) {
                     let clock = ManualClock::new();
                     let mut cache = CacheBuilder::<Key, Value>::new()
@@ -743,8 +783,8 @@ macro_rules! model_tests {
 
                 #[test]
                 fn sync_cache_single_threaded_matches_the_reference_model(
-                    initial in config(),
-                    ops in prop::collection::vec(op(), 1..64),
+                    initial in config($scale),
+                    ops in prop::collection::vec(op($scale), 1..$ops),
                 ) {
                     let clock = ManualClock::new();
                     let mut cache: Cache<Key, Value> = Cache::builder()
@@ -762,8 +802,8 @@ macro_rules! model_tests {
 }
 
 model_tests! {
-    lru => Policy::Lru,
-    s3fifo => Policy::S3Fifo,
-    sieve => Policy::Sieve,
-    cost_aware => Policy::CostAware,
+    lru => Policy::Lru, SMALL_SCALE, 64;
+    s3fifo => Policy::S3Fifo, S3FIFO_SCALE, 128;
+    sieve => Policy::Sieve, SMALL_SCALE, 64;
+    cost_aware => Policy::CostAware, SMALL_SCALE, 64;
 }

@@ -15,12 +15,9 @@ table and exits 1 on any difference. It also times both sides on the orm-busy re
   1 s (scripts/crosscheck/unit-cost.toml: gdsf's cost term is then libCacheSim's exactly). Its
   time is the CPU time of the cached pass (`replay.cpu_s`: read + engine + policy), the same
   work. CPU time rather than wall time: the machine is shared, and wall time measures the load.
-- s3fifo with byte sizes: libCacheSim refuses an object at least as large as its small queue
-  (10 % of the cache; it first evicts to make room, then drops the object), while gencache admits
-  such an object straight into the main queue, because its contract is that every entry that fits
-  the budget is stored. On a trace that has such objects the counts differ by design: the row is
-  shown as "differs by design" and does not fail. On a trace without such objects (every unit-size
-  trace) the counts must be equal.
+- s3fifo follows libCacheSim's admission exactly (an object larger than the small queue, 10 %
+  of the cache, is not admitted; one exactly as large is dropped after the evictions made room
+  for it, unless it comes back from the ghost), so every s3fifo row, sized or not, must be equal.
 - belady-size samples 128 random objects per eviction in both tools, from different random
   streams: its counts cannot be bit-identical. It is shown as "~" and fails only beyond 2 %.
 
@@ -28,7 +25,6 @@ Usage: crosscheck.py HARNESS UNIT_COST_TOML TRACE_SPEC...
   TRACE_SPEC = name:path:requests:unit|bytes:size,size,...
 """
 import json
-import struct
 import subprocess
 import sys
 import time
@@ -52,22 +48,6 @@ SIZED_POLICIES = UNIT_POLICIES + ["belady-size"]
 APPROXIMATE = {"belady-size": 0.02}
 TIMED_TRACE = "orm-busy"
 SPEED_TARGET = 1.5
-
-
-def max_object_size(path):
-    """Largest object size in an oracleGeneral file (24-byte records: u32 time, u64 id, u32 size,
-    i64 next access)."""
-    largest = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(24 * 65536):
-            for _, _, size, _ in struct.iter_unpack("<IQIq", chunk):
-                largest = max(largest, size)
-    return largest
-
-
-def s3fifo_deviates(policy, size, largest):
-    """The documented difference: an object >= libCacheSim's small queue (10 % of the cache)."""
-    return policy == "s3fifo" and largest >= size // 10
 
 
 def libcachesim_hits(path, requests, policy, size):
@@ -97,21 +77,16 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     harness, unit_cost = sys.argv[1], sys.argv[2]
-    rows, speed, failures, by_design = [], {}, 0, 0
+    rows, speed, failures = [], {}, 0
     for spec in sys.argv[3:]:
         name, path, requests, kind, sizes = spec.split(":")
         unit = kind == "unit"
-        largest = max_object_size(path)
         for policy in (UNIT_POLICIES if unit else SIZED_POLICIES):
             for size in [int(s) for s in sizes.split(",")]:
                 lcs_hits, lcs_s = libcachesim_hits(path, int(requests), policy, size)
                 h_hits, h_s = harness_hits(harness, unit_cost, path, policy, size, unit)
                 tolerance = APPROXIMATE.get(policy)
-                if lcs_hits != h_hits and s3fifo_deviates(policy, size, largest):
-                    equal = f"differs by design (objects up to {largest:,} B >= small queue)"
-                    failed = False
-                    by_design += 1
-                elif tolerance is None:
+                if tolerance is None:
                     equal = "yes" if lcs_hits == h_hits else "NO"
                     failed = lcs_hits != h_hits
                 else:
@@ -147,8 +122,7 @@ def main():
     if failures:
         print(f"FAILED: {failures} of {len(rows)} rows differ")
         return 1
-    print(f"all {len(rows)} rows equal (belady-size within its sampling tolerance"
-          f"{f'; {by_design} s3fifo row(s) differ by design, see above' if by_design else ''})")
+    print(f"all {len(rows)} rows equal (belady-size within its sampling tolerance)")
     return 0
 
 

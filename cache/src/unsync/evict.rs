@@ -61,10 +61,7 @@ pub(crate) struct PolicyState {
     // GDSF
     /// Priority of the last evicted entry (the "inflation" clock `L`).
     clock: f64,
-    /// Stamp of the last priority assignment: ties go to the older stamp (libCacheSim orders
-    /// its priority set by `(priority, request number)`).
-    stamp: u64,
-    /// Slots by `(priority, stamp)`, lowest first.
+    /// Slots by `(priority, stamp of the assignment)`, lowest first.
     heap: PriorityHeap,
 }
 
@@ -91,6 +88,10 @@ impl PolicyState {
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Recomputes the policy's queue sizes from the bounds (at build and on `reconfigure`).
     pub(super) fn policy_reconfigured(&mut self) {
+        if self.policy == Policy::CostAware {
+            let cap = growth_cap(self.policy, self.config.max_entries);
+            self.state.heap.set_growth_cap(cap);
+        }
         if self.policy != Policy::S3Fifo {
             return;
         }
@@ -166,9 +167,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     ) -> u32 {
         let i = match self.policy {
             Policy::S3Fifo => {
-                let to_main = from_ghost || self.s3_small_refuses(weight) || {
-                    !self.state.has_evicted && self.s3_small_full()
-                };
+                // `s3_admits` already refused what the small queue cannot take.
+                let to_main = from_ghost || (!self.state.has_evicted && self.s3_small_full());
                 if to_main {
                     self.slab.push_front_of(slot, MAIN)
                 } else {
@@ -186,8 +186,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         };
         self.set_slot_weight(i, weight);
         let slots = self.slab.slots();
-        self.table
-            .insert_unique(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
+        self.index
+            .insert(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
         if self.policy == Policy::CostAware {
             self.gdsf_prioritize(i);
         }
@@ -201,11 +201,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             Policy::Lru => self.slab.move_to_front(i),
             Policy::S3Fifo | Policy::Sieve => {
                 let cap = freq_cap(self.policy);
-                let freq = &mut self.slab.get_mut(i).freq;
-                let f = freq.get();
-                if f < cap {
-                    freq.set(f + 1);
-                }
+                self.slab.get_mut(i).bump_freq(cap);
             }
             Policy::CostAware => {
                 self.gdsf_prioritize(i);
@@ -229,7 +225,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
 
     /// An entry's weight changes (before `set_slot_weight`).
     pub(super) fn on_reweigh(&mut self, i: u32, old: u64, new: u64) {
-        if self.policy == Policy::S3Fifo && self.slab.get(i).queue == SMALL {
+        if self.policy == Policy::S3Fifo && self.slab.get(i).queue() == SMALL {
             self.state.small_bytes = self.state.small_bytes - old + new;
         }
     }
@@ -239,7 +235,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         match self.policy {
             Policy::Lru => {}
             Policy::S3Fifo => {
-                if self.slab.get(i).queue == SMALL {
+                if self.slab.get(i).queue() == SMALL {
                     self.state.small_entries -= 1;
                     self.state.small_bytes -= weight;
                 }
@@ -274,12 +270,37 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         st.small_entries >= st.small_max_entries || st.small_bytes >= st.small_max_bytes
     }
 
-    /// libCacheSim does not admit an entry at least as large as the small queue (unless it comes
-    /// back from the ghost); here such an entry goes to the main queue instead, so that every
-    /// entry within the budget is stored, as for every policy.
-    fn s3_small_refuses(&self, weight: u64) -> bool {
+    /// libCacheSim's `S3FIFO_can_insert`: an entry larger than the small queue (in bytes, or the
+    /// small queue holding no entry at all) is not admitted, and nothing is evicted for it.
+    pub(super) fn s3_can_insert(&self, weight: u64) -> bool {
         let st = &self.state;
-        st.small_max_entries <= 1 || weight >= st.small_max_bytes
+        self.policy != Policy::S3Fifo || (st.small_max_entries >= 1 && weight <= st.small_max_bytes)
+    }
+
+    /// libCacheSim's `S3FIFO_insert`, after the evictions that made room: an entry exactly as
+    /// large as the small queue (its whole byte size, or its only entry place) is dropped unless it
+    /// comes back from the ghost (then it goes to the main queue).
+    pub(super) fn s3_drops_after_evicting(&self, weight: u64, from_ghost: bool) -> bool {
+        let st = &self.state;
+        self.policy == Policy::S3Fifo
+            && !from_ghost
+            && (st.small_max_entries <= 1 || weight >= st.small_max_bytes)
+    }
+
+    /// The refusal of an entry S3-FIFO does not admit (counted in `refused_too_large`);
+    /// `max_bytes` is the small queue's byte size.
+    pub(super) fn s3_refuse(&mut self, weight: u64) -> crate::InsertOutcome {
+        self.counters.refused_too_large += 1;
+        tracing::debug!(
+            weight,
+            small_queue_bytes = self.state.small_max_bytes,
+            small_queue_entries = self.state.small_max_entries,
+            "S3-FIFO refused an entry its small queue cannot take"
+        );
+        crate::InsertOutcome::Refused {
+            weight,
+            max_bytes: self.state.small_max_bytes,
+        }
     }
 
     fn s3_main_over(&self) -> bool {
@@ -308,8 +329,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             }
             let weight = self.slot_weight(t);
             let slot = self.slab.get_mut(t);
-            if slot.freq.get() >= MOVE_TO_MAIN {
-                slot.freq.set(0);
+            if slot.freq() >= MOVE_TO_MAIN {
+                slot.set_freq(0);
                 self.state.small_entries -= 1;
                 self.state.small_bytes -= weight;
                 self.slab.move_to_front_of(t, MAIN);
@@ -330,10 +351,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             if t == NIL {
                 return;
             }
-            let freq = &mut self.slab.get_mut(t).freq;
-            let f = freq.get();
+            let slot = self.slab.get_mut(t);
+            let f = slot.freq();
             if f >= 1 {
-                freq.set(f.min(S3_FREQ_CAP) - 1);
+                slot.set_freq(f.min(S3_FREQ_CAP) - 1);
                 self.slab.move_to_front(t);
             } else {
                 self.evict_index(t, cause);
@@ -352,11 +373,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             h => h,
         };
         loop {
-            let freq = &mut self.slab.get_mut(h).freq;
-            if freq.get() == 0 {
+            let slot = self.slab.get_mut(h);
+            if slot.freq() == 0 {
                 break;
             }
-            freq.set(0);
+            slot.set_freq(0);
             h = match self.slab.get(h).prev {
                 NIL => self.slab.tail(),
                 p => p,
@@ -372,7 +393,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// insertion + 1; unit cost when unknown; size = weight, or 1 when only entries are bounded).
     fn gdsf_prioritize(&mut self, i: u32) {
         let slot = self.slab.get(i);
-        let freq = f64::from(slot.hits.load()) + 1.0;
+        let freq = f64::from(slot.hits()) + 1.0;
         let cost = if slot.cost >= 0.0 {
             f64::from(slot.cost)
         } else {
@@ -383,9 +404,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             Some(_) => self.slot_weight(i).max(1) as f64,
         };
         let priority = self.state.clock + freq * cost / size;
-        let st = &mut self.state;
-        st.stamp += 1;
-        st.heap.set(i, priority, st.stamp);
+        self.state.heap.set(i, priority);
     }
 
     fn gdsf_evict(&mut self, cause: Cause) {

@@ -46,7 +46,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     fn list_next(&self, i: u32) -> u32 {
         let slot = self.slab.get(i);
         match slot.next {
-            NIL if slot.queue == SMALL => self.slab.head_of(MAIN),
+            NIL if slot.queue() == SMALL => self.slab.head_of(MAIN),
             next => next,
         }
     }
@@ -118,12 +118,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                         key: slot.key.clone(),
                         weight: self.slot_weight(cur),
                         age: Duration::from_secs(u64::from(
-                            now_secs.saturating_sub(slot.inserted_secs),
+                            now_secs.saturating_sub(self.inserted.inserted_secs(slot, cur)),
                         )),
                         idle: Duration::from_secs(u64::from(
                             now_secs.saturating_sub(slot.accessed_secs.load()),
                         )),
-                        access_count: u64::from(slot.hits.load()),
+                        access_count: u64::from(slot.hits()),
                         cost: (slot.cost >= 0.0).then(|| Duration::from_nanos(slot.cost as u64)),
                         expires_in: (slot.expires_at != NEVER)
                             .then(|| Duration::from_nanos(slot.expires_at - now)),

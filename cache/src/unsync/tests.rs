@@ -503,3 +503,78 @@ fn zero_default_ttl_means_do_not_cache() {
     assert!(c.is_empty());
     assert_eq!(c.get(&1), None);
 }
+
+/// S3-FIFO admits like libCacheSim: an entry larger than the small queue (10 % of the budget) is
+/// refused without evicting; one exactly as large is refused after the evictions made room for
+/// it, unless its key is in the ghost (then it goes to the main queue).
+#[test]
+fn s3fifo_refuses_entries_the_small_queue_cannot_take() {
+    let mut c = CacheBuilder::<u32, u64>::new()
+        .max_bytes(1_000) // small queue 100 bytes, main queue 900
+        .default_ttl(None)
+        .policy(crate::Policy::S3Fifo)
+        .weigher(|_: &u32, v: &u64| *v as usize)
+        .build_unsync();
+    for k in 1..=100 {
+        assert_eq!(c.insert(k, 10), InsertOutcome::Inserted);
+    }
+    // Full: key 101 evicts key 1 (oldest of the small queue, never used) into the ghost.
+    assert_eq!(c.insert(101, 10), InsertOutcome::Inserted);
+    assert!(!c.contains(&1));
+    assert_eq!(c.stats().evictions.capacity_bytes, 1);
+
+    let refused = |weight| InsertOutcome::Refused {
+        weight,
+        max_bytes: 100,
+    };
+    // Larger than the small queue: refused, nothing evicted.
+    assert_eq!(c.insert(500, 101), refused(101));
+    assert_eq!((c.len(), c.weight()), (100, 1_000));
+    assert_eq!(c.stats().evictions.capacity_bytes, 1);
+    assert_eq!(c.stats().refused_too_large, 1);
+
+    // Exactly the small queue's size, not a ghost: room is made, then the entry is dropped.
+    assert_eq!(c.insert(501, 100), refused(100));
+    assert!(!c.contains(&501));
+    assert!(c.stats().evictions.capacity_bytes > 1);
+    assert!(c.weight() <= 900);
+    assert_eq!(c.stats().refused_too_large, 2);
+
+    // The same size for a key in the ghost: stored, in the main queue.
+    let evicted_before = c.stats().evictions.capacity_bytes;
+    assert!(c.insert(1, 100) == InsertOutcome::Inserted);
+    assert_eq!(c.peek(&1), Some(100));
+    let i = c.find(c.hash_of(&1), &1).unwrap();
+    assert_eq!(c.slab.get(i).queue(), crate::linked_slab::MAIN);
+    assert!(c.stats().evictions.capacity_bytes >= evicted_before);
+    assert_eq!(c.stats().refused_too_large, 2);
+    c.assert_invariants();
+
+    // An update may make an entry larger than the small queue: it stays where it is, reweighed
+    // (libCacheSim changes an object's size in place on a hit).
+    assert_eq!(c.insert(1, 150), InsertOutcome::Updated);
+    assert_eq!(c.peek(&1), Some(150));
+    c.assert_invariants();
+}
+
+/// By entries, S3-FIFO's small queue is `trunc(0.1 × max_entries)` places: below 10 entries it
+/// has none and below 20 its one place is the size of any entry, so nothing is admitted.
+#[test]
+fn s3fifo_below_twenty_entries_admits_nothing() {
+    for max_entries in [1, 9, 10, 19] {
+        let mut c = CacheBuilder::<u32, u64>::new()
+            .max_entries(max_entries)
+            .policy(crate::Policy::S3Fifo)
+            .build_unsync();
+        assert!(matches!(c.insert(1, 1), InsertOutcome::Refused { .. }));
+        assert_eq!(c.len(), 0, "max_entries {max_entries}");
+    }
+    let mut c = CacheBuilder::<u32, u64>::new()
+        .max_entries(20)
+        .policy(crate::Policy::S3Fifo)
+        .build_unsync();
+    for k in 0..30 {
+        assert_eq!(c.insert(k, k.into()), InsertOutcome::Inserted);
+    }
+    assert_eq!(c.len(), 20);
+}
