@@ -103,6 +103,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         st.main_max_entries = entries.map_or(u64::MAX, |n| n - st.small_max_entries);
         st.main_max_bytes = bytes.map_or(u64::MAX, |n| n - st.small_max_bytes);
         st.ghost.resize(entries, bytes);
+        if st.small_max_entries <= 1 {
+            // libCacheSim's admission (kept exactly, see the crate doc): the small queue must
+            // hold more than one entry, so such a cache stores nothing. Say it where it is set.
+            tracing::warn!(
+                max_entries = self.config.max_entries,
+                "gencache: an S3-FIFO cache below 20 entries stores nothing (its small queue, a \
+                 tenth, must hold two); use Policy::Lru or Policy::Sieve for so few entries"
+            );
+        }
     }
 
     /// Which bound `extra_entries` more entries of `extra_bytes` more bytes would exceed.
