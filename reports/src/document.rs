@@ -372,6 +372,17 @@ fn model_bullets(runs: &[RunResults]) -> Vec<String> {
          memory is measured by a counting allocator, not estimated."
             .to_string(),
     );
+    for run in runs {
+        if let Some(warmup) = format::warmup(run.warmup_requests, run.workload.requests) {
+            bullets.push(format!(
+                "{}: {warmup}: those requests went through the cache (they warm it) and are in \
+                 no figure of this report; every count, rate, time and latency is of the {} \
+                 measured requests.",
+                run.workload.name,
+                format::thousands(run.measured_requests())
+            ));
+        }
+    }
     bullets
 }
 

@@ -28,7 +28,7 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
         Block::Heading(1, format!("gencache sweep report: {}", r.workload)),
         Block::Heading(2, format!("Sweep over {}", r.axis.flag())),
         Block::Paragraph(format!(
-            "{} points; {}; computed by {} ({}; harness {}); warm-up: {} requests left out of the statistics.",
+            "{} points; {}; computed by {} ({}; harness {}); {}.",
             r.points.len(),
             r.arrival,
             match r.method.as_str() {
@@ -39,7 +39,9 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
             },
             crate::charts::policy_caption(r),
             r.tool_version,
-            r.warmup_requests
+            format::warmup(r.warmup_requests, r.profile.requests)
+                .map(|w| format!("{w}: they warm the cache and are in no figure below"))
+                .unwrap_or_else(|| "no warm-up: every request is counted".to_string())
         )),
     ];
     let p = &r.profile;

@@ -120,8 +120,13 @@ pub fn sweep(
     base: &RunOptions,
     spec: &SweepSpec,
 ) -> Result<SweepResults, SweepError> {
-    // Cold starts are counted like every other request (the warm-up option is not wired here).
-    let warmup = 0;
+    // The warm-up resolved once (a percentage of a trace of unknown length counts it once),
+    // then given to every point as a count.
+    let warmup = crate::model::warmup_requests(source, base.warmup)?;
+    let base = &RunOptions {
+        warmup: workloads::units::Warmup::Requests(warmup),
+        ..base.clone()
+    };
     let name = source.name();
     let policies = policies_of(base, spec);
     let ttl_s = effective_limits(source, &point_options(base, spec)[0])
@@ -301,6 +306,8 @@ fn stack_points(
     if profile.requests == 0 {
         return Err(RunError::Empty { name }.into());
     }
+    // A warm-up count given for a trace whose length was not known up front.
+    crate::model::check_warmup(source, options[0].warmup, warmup, profile.requests)?;
     let points = figures
         .iter()
         .zip(options)
@@ -349,6 +356,10 @@ fn engine_points(
             name: source.name(),
         }
         .into());
+    }
+    if let Some(o) = options.first() {
+        let warmup = o.warmup.requests_of(profile.requests);
+        crate::model::check_warmup(source, o.warmup, warmup, profile.requests)?;
     }
     let outcomes: Vec<Result<SweepPoint, RunError>> = options
         .par_iter()
