@@ -192,8 +192,8 @@ pub fn sweep_csv(results: &SweepResults) -> String {
     let mut out = String::from(
         "max_entries,max_bytes,ttl_s,workers,policy,requests,hits,misses,joined,generations,\
          hit_rate,byte_hit_rate,cost_hit_rate,generator_hours_saved,money_saved,speedup,\
-         latency_mean_s,latency_p50_s,latency_p99_s,evictions,expirations,unbounded,\
-         warmup_requests\n",
+         latency_mean_s,latency_p50_s,latency_p99_s,evictions,expirations,virtual_time_s,\
+         baseline_time_s,wait_mean_s,generator_utilization,unbounded,warmup_requests\n",
     );
     let opt = |v: Option<String>| v.unwrap_or_default();
     let rows = results
@@ -204,7 +204,7 @@ pub fn sweep_csv(results: &SweepResults) -> String {
     for (p, unbounded) in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             opt(p.max_entries.map(|v| v.to_string())),
             opt(p.max_bytes.map(|v| v.to_string())),
             opt(p.ttl_s.map(|v| v.to_string())),
@@ -226,6 +226,10 @@ pub fn sweep_csv(results: &SweepResults) -> String {
             p.latency_p99_s,
             p.evictions,
             p.expirations,
+            opt(p.virtual_time_s.map(|v| v.to_string())),
+            opt(p.baseline_time_s.map(|v| v.to_string())),
+            opt(p.wait_mean_s.map(|v| v.to_string())),
+            opt(p.generator_utilization.map(|v| v.to_string())),
             unbounded,
             results.warmup_requests
         );

@@ -253,6 +253,10 @@ fn empty_point(base: &RunOptions) -> SweepPoint {
         latency_p99_s: 0.0,
         evictions: 0,
         expirations: 0,
+        virtual_time_s: None,
+        baseline_time_s: None,
+        wait_mean_s: None,
+        generator_utilization: None,
     }
 }
 
@@ -336,6 +340,11 @@ fn stack_points(
                     latency_p99_s: latency.p99,
                     evictions: f.evictions,
                     expirations: 0,
+                    // One client: no request ever waits, and the baseline's time is its costs.
+                    virtual_time_s: ns_to_secs(f.makespan_ns),
+                    baseline_time_s: ns_to_secs(f.baseline_generation_ns),
+                    wait_s: 0.0,
+                    generation_s: ns_to_secs(f.generation_ns),
                 },
                 spec.cost_per_hour,
             )
@@ -392,6 +401,10 @@ fn engine_points(
                     latency_p99_s: r.cached.latency.p99,
                     evictions: r.cache.evicted_entries + r.cache.evicted_bytes,
                     expirations: r.cache.expired,
+                    virtual_time_s: r.cached.virtual_time_s,
+                    baseline_time_s: r.baseline.virtual_time_s,
+                    wait_s: r.cached.wait_time_s,
+                    generation_s: r.cached.generation_time_s,
                 },
                 spec.cost_per_hour,
             ))
@@ -422,6 +435,12 @@ struct Figures {
     latency_p99_s: f64,
     evictions: u64,
     expirations: u64,
+    virtual_time_s: f64,
+    baseline_time_s: f64,
+    /// Request-seconds spent waiting (cached side).
+    wait_s: f64,
+    /// Worker-seconds spent generating (cached side).
+    generation_s: f64,
 }
 
 fn point(f: Figures, cost_per_hour: Option<f64>) -> SweepPoint {
@@ -449,6 +468,13 @@ fn point(f: Figures, cost_per_hour: Option<f64>) -> SweepPoint {
         latency_p99_s: f.latency_p99_s,
         evictions: f.evictions,
         expirations: f.expirations,
+        virtual_time_s: Some(f.virtual_time_s),
+        baseline_time_s: Some(f.baseline_time_s),
+        wait_mean_s: Some(ratio(f.wait_s, f.requests as f64)),
+        generator_utilization: Some(ratio(
+            f.generation_s,
+            f64::from(f.workers.max(1)) * f.virtual_time_s,
+        )),
     }
 }
 
