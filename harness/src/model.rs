@@ -7,7 +7,7 @@ use crate::run::{RunError, RunOptions};
 use crate::source::Source;
 use reports::results::ModelParams;
 use workloads::Arrival;
-use workloads::units::{HitCost, Warmup};
+use workloads::units::HitCost;
 
 /// How one source is replayed: the generator, the hit cost, single-flight, the cache bounds and
 /// the arrival process.
@@ -74,7 +74,7 @@ impl Model {
         // In range (at most one year), so it fits the engine's nanoseconds.
         let hit_cost_ns = secs_to_ns(hit_cost_s);
         let arrival = effective_arrival(source, options);
-        let warmup = warmup_requests(source, options.warmup)?;
+        let warmup = crate::warmup::warmup_requests(source, options.warmup)?;
         Ok(Self {
             workers: options.workers.max(1),
             hit_cost_s,
@@ -163,53 +163,4 @@ fn arrival_description(source: &Source, options: &RunOptions, mode: ArrivalMode)
         (_, _, ArrivalMode::Closed { clients }) => format!("closed loop, {clients} clients"),
         (_, _, ArrivalMode::Open) => "open loop, trace timestamps".to_string(),
     }
-}
-
-/// The number of requests `warmup` leaves out of `source`'s figures. A percentage needs the
-/// trace's length: known for a workload and a plain oracleGeneral file, otherwise counted in a
-/// pass over the trace. Wherever the length is known here, a warm-up that would leave no
-/// request to measure is refused before any replay (with an unknown length, the replay refuses
-/// it once it has seen the whole trace: [`RunError::WarmupTooLong`]).
-///
-/// # Errors
-///
-/// [`RunError::WarmupTooLong`]; [`RunError::Source`] when counting the trace fails.
-pub fn warmup_requests(source: &Source, warmup: Warmup) -> Result<u64, RunError> {
-    if warmup.is_none() {
-        return Ok(0);
-    }
-    let total = match (source.known_requests(), warmup) {
-        (Some(n), _) => Some(n),
-        (None, Warmup::Percent(_)) => Some(count_requests(source)?),
-        (None, Warmup::Requests(_)) => None,
-    };
-    let n = warmup.requests_of(total.unwrap_or(u64::MAX));
-    if let Some(total) = total {
-        check_warmup(source, warmup, n, total)?;
-    }
-    Ok(n)
-}
-
-/// Refuses a warm-up of `n` requests that leaves none of `total` to measure.
-pub fn check_warmup(source: &Source, warmup: Warmup, n: u64, total: u64) -> Result<(), RunError> {
-    if n >= total && n > 0 {
-        return Err(RunError::WarmupTooLong {
-            name: source.name(),
-            warmup: warmup.to_string(),
-            warmup_requests: n,
-            requests: total,
-        });
-    }
-    Ok(())
-}
-
-fn count_requests(source: &Source) -> Result<u64, RunError> {
-    let fail = |e| RunError::Source {
-        name: source.name(),
-        source: e,
-    };
-    let mut stream = source.open().map_err(fail)?;
-    let n = stream.by_ref().count() as u64;
-    stream.finish().map_err(fail)?;
-    Ok(n)
 }

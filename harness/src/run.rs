@@ -264,7 +264,7 @@ pub fn run(
                 progress,
             )?;
             if base.requests == 0 {
-                return Err(nothing_measured(source, options, &base));
+                return Err(crate::warmup::nothing_measured(source, options, &base));
             }
             // Pass 2: the policy, timed.
             let mut cache = build_cache(PolicyContext {
@@ -290,13 +290,13 @@ pub fn run(
         }
     };
     if base.requests == 0 {
-        return Err(nothing_measured(source, options, &base));
+        return Err(crate::warmup::nothing_measured(source, options, &base));
     }
     // The windows of the memory pass: the whole trace (its warm-up is left out again there).
     let expected = Some(base.requests + base.warmup_requests);
     // Evictions, expirations and refusals of the measured requests only: the counters at the
     // end less those when the first measured request arrived.
-    let stats = measured_stats(cache.stats(), cached.stats_at_warmup.as_ref());
+    let stats = crate::warmup::measured_stats(cache.stats(), cached.stats_at_warmup.as_ref());
 
     // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
     // It measures gencache (the lru policy) only: other policies report their structure's heap
@@ -397,37 +397,6 @@ pub fn run(
         baseline_generation_ns: base.generation_ns,
         cached_generation_ns: cached.generation_ns,
     })
-}
-
-/// Why a replay measured no request: an empty trace, or a warm-up as long as the trace.
-fn nothing_measured(source: &Source, options: &RunOptions, base: &SideOutcome) -> RunError {
-    let n = base.warmup_requests;
-    match crate::model::check_warmup(source, options.warmup, n, n) {
-        Err(e) => e,
-        Ok(()) => RunError::Empty {
-            name: source.name(),
-        },
-    }
-}
-
-/// The cache's counters over the measured requests: `end` less `at_warmup` (the counters when
-/// the first measured request arrived) for what counts events; peaks stay the whole run's.
-fn measured_stats(
-    end: gencache::CacheStats,
-    at_warmup: Option<&gencache::CacheStats>,
-) -> gencache::CacheStats {
-    let Some(w) = at_warmup else {
-        return end;
-    };
-    let mut s = end;
-    s.evictions.capacity_entries -= w
-        .evictions
-        .capacity_entries
-        .min(s.evictions.capacity_entries);
-    s.evictions.capacity_bytes -= w.evictions.capacity_bytes.min(s.evictions.capacity_bytes);
-    s.evictions.expired -= w.evictions.expired.min(s.evictions.expired);
-    s.refused_too_large -= w.refused_too_large.min(s.refused_too_large);
-    s
 }
 
 /// One pass of the source through `cache`: opens the source, replays it with the model's

@@ -122,7 +122,7 @@ pub fn sweep(
 ) -> Result<SweepResults, SweepError> {
     // The warm-up resolved once (a percentage of a trace of unknown length counts it once),
     // then given to every point as a count.
-    let warmup = crate::model::warmup_requests(source, base.warmup)?;
+    let warmup = crate::warmup::warmup_requests(source, base.warmup)?;
     let base = &RunOptions {
         warmup: workloads::units::Warmup::Requests(warmup),
         ..base.clone()
@@ -311,7 +311,7 @@ fn stack_points(
         return Err(RunError::Empty { name }.into());
     }
     // A warm-up count given for a trace whose length was not known up front.
-    crate::model::check_warmup(source, options[0].warmup, warmup, profile.requests)?;
+    crate::warmup::check_warmup(source, options[0].warmup, warmup, profile.requests)?;
     let points = figures
         .iter()
         .zip(options)
@@ -368,7 +368,7 @@ fn engine_points(
     }
     if let Some(o) = options.first() {
         let warmup = o.warmup.requests_of(profile.requests);
-        crate::model::check_warmup(source, o.warmup, warmup, profile.requests)?;
+        crate::warmup::check_warmup(source, o.warmup, warmup, profile.requests)?;
     }
     let outcomes: Vec<Result<SweepPoint, RunError>> = options
         .par_iter()
