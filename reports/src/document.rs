@@ -165,7 +165,8 @@ pub(crate) fn summary_table(runs: &[RunResults]) -> Table {
                 } else {
                     verdicts.join("; ")
                 },
-                format::thousands(run.workload.requests),
+                // The requests the figures are of (the trace's, less any warm-up).
+                format::thousands(run.measured_requests()),
                 optional_percent(run.workload.target_hit_rate),
                 format::percent(run.cache.hit_rate),
                 format::speedup(run.speedup),
