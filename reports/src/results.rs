@@ -153,7 +153,8 @@ pub struct ModelParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SideResult {
-    /// Virtual time from first arrival to last answer, seconds (the makespan).
+    /// Virtual time from the first arrival to the last answer, seconds (the makespan; of the
+    /// measured requests, after any warm-up).
     pub virtual_time_s: f64,
     /// Generations run (generator invocations).
     pub generations: u64,
