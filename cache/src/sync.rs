@@ -30,6 +30,7 @@ mod core_lock;
 mod loom_tests;
 #[cfg(all(test, not(loom)))]
 mod tests;
+mod thread_slot;
 
 /// Entries copied per lock hold by [`Cache::entries`].
 const LIST_CHUNK: usize = 512;
