@@ -13,7 +13,9 @@
 //! (gencache: 24 h TTL and statistics on); gencache runs once per policy (`gencache` is exact LRU,
 //! then `gencache_s3fifo`, `gencache_sieve`, `gencache_cost_aware`). `gencache_coarse_clock` is gencache with a clock read
 //! from an atomic refreshed every millisecond (`coarse_clock`), measured beside the default to
-//! show what the system-clock read on every operation costs. Groups:
+//! show what the system-clock read on every operation costs, and `gencache_s3fifo_coarse_clock` is
+//! S3-FIFO with the crate's `CoarseClock` (1 ms) for the same comparison on the shared-lock path.
+//! Groups:
 //!
 //! * `get_hit` — a warm cache; each operation is a `get` of a random key known to be present.
 //! * `insert_evict` — a full cache; each operation inserts a key never seen before, which evicts one
@@ -34,7 +36,7 @@
 mod coarse_clock;
 mod common;
 
-use coarse_clock::GenCacheCoarseClock;
+use coarse_clock::{GenCacheCoarseClock, GenCacheS3FifoCoarseClock};
 use common::{
     BenchCache, GenCache, GenCacheCostAware, GenCacheS3Fifo, GenCacheSieve, LruMutex, Moka,
     QuickCache,
@@ -78,16 +80,19 @@ const GROUPS: [(&str, usize); 5] = [
     ("zipf_4t", 4),
 ];
 /// Criterion function ids: the gencache variants (the references of the ratios), then peers.
-const CACHES: [&str; 8] = [
+const CACHES: [&str; 9] = [
     GenCache::NAME,
     GenCacheCoarseClock::NAME,
     GenCacheS3Fifo::NAME,
+    GenCacheS3FifoCoarseClock::NAME,
     GenCacheSieve::NAME,
     GenCacheCostAware::NAME,
     LruMutex::NAME,
     QuickCache::NAME,
     Moka::NAME,
 ];
+/// The peers among `CACHES` (the rest are gencache variants).
+const PEERS: [&str; 3] = [LruMutex::NAME, QuickCache::NAME, Moka::NAME];
 
 fn main() -> Result<(), Box<dyn Error>> {
     let started = SystemTime::now();
@@ -103,6 +108,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     bench_get_hit::<GenCache>(&mut group);
     bench_get_hit::<GenCacheCoarseClock>(&mut group);
     bench_get_hit::<GenCacheS3Fifo>(&mut group);
+    bench_get_hit::<GenCacheS3FifoCoarseClock>(&mut group);
     bench_get_hit::<GenCacheSieve>(&mut group);
     bench_get_hit::<GenCacheCostAware>(&mut group);
     bench_get_hit::<LruMutex>(&mut group);
@@ -115,6 +121,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     bench_insert_evict::<GenCache>(&mut group);
     bench_insert_evict::<GenCacheCoarseClock>(&mut group);
     bench_insert_evict::<GenCacheS3Fifo>(&mut group);
+    bench_insert_evict::<GenCacheS3FifoCoarseClock>(&mut group);
     bench_insert_evict::<GenCacheSieve>(&mut group);
     bench_insert_evict::<GenCacheCostAware>(&mut group);
     bench_insert_evict::<LruMutex>(&mut group);
@@ -135,6 +142,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         bench_zipf::<GenCache>(&mut group, &workload);
         bench_zipf::<GenCacheCoarseClock>(&mut group, &workload);
         bench_zipf::<GenCacheS3Fifo>(&mut group, &workload);
+        bench_zipf::<GenCacheS3FifoCoarseClock>(&mut group, &workload);
         bench_zipf::<GenCacheSieve>(&mut group, &workload);
         bench_zipf::<GenCacheCostAware>(&mut group, &workload);
         bench_zipf::<LruMutex>(&mut group, &workload);
@@ -373,7 +381,13 @@ fn target(gencache: &str, group: &str, threads: usize, peer: &str) -> Option<f64
     match peer {
         "lru_mutex" if group == "zipf_1t" => Some(1.2),
         "quick_cache" if group == "zipf_2t" => Some(1.0),
-        "quick_cache" if group == "get_hit" && gencache == GenCacheS3Fifo::NAME => Some(1.0),
+        "quick_cache"
+            if group == "get_hit"
+                && (gencache == GenCacheS3Fifo::NAME
+                    || gencache == GenCacheS3FifoCoarseClock::NAME) =>
+        {
+            Some(1.0)
+        }
         "moka" if threads <= 2 => Some(5.0),
         _ => None,
     }
@@ -421,8 +435,9 @@ fn summarize(started: SystemTime) -> Result<(), Box<dyn Error>> {
             GenCache::NAME,
             GenCacheCoarseClock::NAME,
             GenCacheS3Fifo::NAME,
+            GenCacheS3FifoCoarseClock::NAME,
         ] {
-            for peer in &CACHES[5..] {
+            for peer in &PEERS {
                 let (Some(gen_ns), Some(peer_ns), Some(min)) = (
                     table.get(&(group, gencache)),
                     table.get(&(group, *peer)),

@@ -1,8 +1,8 @@
 //! `CacheBuilder`: how a cache is configured before it is built.
 
+use crate::clock::CacheClock;
 use crate::{CacheConfig, Clock, Policy, SystemClock, WeighBoth, Weigher};
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Builds a [`crate::Cache`] (thread-safe) or an [`crate::unsync::Cache`] (single-threaded core).
@@ -27,7 +27,7 @@ use std::time::Duration;
 /// ```
 pub struct CacheBuilder<K, V, W = WeighBoth> {
     pub(crate) config: CacheConfig,
-    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) clock: CacheClock,
     pub(crate) weigher: W,
     pub(crate) shards: Option<usize>,
     pub(crate) policy: Policy,
@@ -39,7 +39,7 @@ impl<K, V> CacheBuilder<K, V, WeighBoth> {
     pub fn new() -> Self {
         Self {
             config: CacheConfig::default(),
-            clock: Arc::new(SystemClock::new()),
+            clock: CacheClock::new(SystemClock::new()),
             weigher: WeighBoth,
             shards: None,
             policy: Policy::Lru,
@@ -81,7 +81,7 @@ impl<K, V, W> CacheBuilder<K, V, W> {
 
     /// The time source (e.g. a [`crate::ManualClock`] in tests and simulations).
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+        self.clock = CacheClock::new(clock);
         self
     }
 

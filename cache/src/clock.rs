@@ -198,6 +198,42 @@ impl Clock for CoarseClock {
     }
 }
 
+/// The clock as a cache holds it: the default [`SystemClock`] by value, so that the read on every
+/// hit is a direct, inlinable call, and any other clock behind a trait object.
+#[derive(Clone)]
+pub(crate) enum CacheClock {
+    System(SystemClock),
+    Custom(Arc<dyn Clock>),
+}
+
+impl CacheClock {
+    /// Holds `clock`, by value if it is a [`SystemClock`].
+    pub(crate) fn new<C: Clock>(clock: C) -> Self {
+        match (&clock as &dyn std::any::Any).downcast_ref::<SystemClock>() {
+            Some(system) => CacheClock::System(*system),
+            None => CacheClock::Custom(Arc::new(clock)),
+        }
+    }
+
+    /// [`Clock::now_nanos`] of the held clock.
+    #[inline]
+    pub(crate) fn now_nanos(&self) -> u64 {
+        match self {
+            CacheClock::System(clock) => clock.now_nanos(),
+            CacheClock::Custom(clock) => clock.now_nanos(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CacheClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CacheClock::System(clock) => clock.fmt(f),
+            CacheClock::Custom(_) => f.write_str("Custom"),
+        }
+    }
+}
+
 impl<C: Clock + ?Sized> Clock for Arc<C> {
     fn now(&self) -> Duration {
         (**self).now()
@@ -263,6 +299,19 @@ mod tests {
             after - before >= std_elapsed / 10 * 9,
             "{before} {after} {std_elapsed}"
         );
+    }
+
+    #[test]
+    fn cache_clock_holds_the_system_clock_by_value_and_others_shared() {
+        assert!(matches!(
+            CacheClock::new(SystemClock::new()),
+            CacheClock::System(_)
+        ));
+        let manual = ManualClock::new();
+        let held = CacheClock::new(manual.clone());
+        assert!(matches!(held, CacheClock::Custom(_)));
+        manual.advance(Duration::from_nanos(42));
+        assert_eq!(held.now_nanos(), 42, "a handle, not a copy");
     }
 
     #[test]

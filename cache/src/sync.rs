@@ -8,12 +8,13 @@
 //! are coordinated outside that lock, in a table sharded by key hash (`single_flight`), and their
 //! counters are atomics.
 
+use crate::clock::CacheClock;
 use crate::linked_slab::UNKNOWN_COST;
 use crate::single_flight::{Flight, Flights, Outcome, Resolved};
 use crate::unsync::{self, ListCursor, WeighFn, cost_of};
 use crate::{
-    CacheBuilder, CacheConfig, CacheStats, Clock, EntryInfo, InsertOutcome, LoadOptions,
-    LoadStatus, Loaded, Policy, Weigher,
+    CacheBuilder, CacheConfig, CacheStats, EntryInfo, InsertOutcome, LoadOptions, LoadStatus,
+    Loaded, Policy, Weigher,
 };
 use core_lock::CoreLock;
 use hashbrown::DefaultHashBuilder;
@@ -30,6 +31,7 @@ mod core_lock;
 mod loom_tests;
 #[cfg(all(test, not(loom)))]
 mod tests;
+mod thread_slot;
 
 /// Entries copied per lock hold by [`Cache::entries`].
 const LIST_CHUNK: usize = 512;
@@ -58,7 +60,7 @@ struct Inner<K, V> {
     core: CoreLock<K, V>,
     policy: Policy,
     /// The core's clock and weigher, used before taking the lock to keep critical sections short.
-    clock: Arc<dyn Clock>,
+    clock: CacheClock,
     weigher: WeighFn<K, V>,
     /// Same seed as the core's, so a hash computed outside the lock is the core's hash.
     hasher: DefaultHashBuilder,
@@ -112,7 +114,7 @@ where
         );
         Cache {
             inner: Arc::new(Inner {
-                clock: Arc::clone(core.clock()),
+                clock: core.clock().clone(),
                 weigher: Arc::clone(core.weigher()),
                 policy: core.policy(),
                 core: CoreLock::new(core),

@@ -28,9 +28,10 @@
 //! assert_eq!(cache.stats().hits, 1);
 //! ```
 
+use crate::clock::CacheClock;
 use crate::expiry::ExpiryQueue;
 use crate::linked_slab::{HEAVY, LinkedSlab, NEVER, NIL, Slot, UNKNOWN_COST};
-use crate::{CacheBuilder, CacheConfig, CacheStats, Clock, InsertOutcome, Policy, Weigher};
+use crate::{CacheBuilder, CacheConfig, CacheStats, InsertOutcome, Policy, Weigher};
 use hashbrown::{DefaultHashBuilder, HashMap};
 use std::borrow::Borrow;
 use std::hash::{BuildHasher, Hash};
@@ -91,7 +92,7 @@ pub struct Cache<K, V> {
     heavy: HashMap<u32, u64>,
     hasher: DefaultHashBuilder,
     weigher: WeighFn<K, V>,
-    clock: Arc<dyn Clock>,
+    clock: CacheClock,
     config: CacheConfig,
     bytes: u64,
     counters: Counters,
@@ -156,7 +157,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     pub(crate) fn with_parts(
         config: CacheConfig,
         policy: Policy,
-        clock: Arc<dyn Clock>,
+        clock: CacheClock,
         weigher: WeighFn<K, V>,
         hasher: DefaultHashBuilder,
     ) -> Self {
@@ -444,7 +445,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     /// The clock (shared with the thread-safe cache, which reads it before locking).
-    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+    pub(crate) fn clock(&self) -> &CacheClock {
         &self.clock
     }
 

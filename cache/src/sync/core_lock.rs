@@ -2,8 +2,10 @@
 //! shared state (exact LRU relinks, GDSF re-prioritises), behind a read-mostly sharded lock for the
 //! lazy-promotion policies (S3-FIFO, SIEVE), whose hits only set per-entry relaxed atomics and so
 //! run under the *shared* lock, in parallel. Hit and miss counters of those shared-lock hits live
-//! here, striped per thread so that two cores never write the same cache line to count.
+//! here, striped per thread so that two cores never write the same cache line to count, and
+//! written without locked instructions (see `Striped`).
 
+use super::thread_slot;
 use crate::lock::{self, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use crate::unsync::{self, SharedLookup};
 use crossbeam_utils::CachePadded;
@@ -105,8 +107,9 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> CoreLock<K, V> {
         match self {
             CoreLock::Exclusive(m) => m.lock().get_hashed(hash, key),
             CoreLock::Shared { core, counters } => {
-                let found = lock::read(core).get_shared(hash, key);
-                match found {
+                // Counted with the read lock still held (see `Striped`).
+                let core = lock::read(core);
+                match core.get_shared(hash, key) {
                     SharedLookup::Hit(value, cost) => {
                         counters.hit(cost);
                         Some(value)
@@ -149,53 +152,67 @@ struct Stripe {
     cost_saved_nanos: AtomicU64,
 }
 
-/// Counters striped by thread (each on its own cache line).
+/// Counters of the shared-lock lookups: one stripe per thread number (`thread_slot`), each on its
+/// own cache line and written only by the thread holding that number, plus one shared stripe for
+/// threads without a number.
+///
+/// Counting happens while the lookup holds its read lock, so `reset` (under the write lock) never
+/// races an owner's load-and-store.
 pub(super) struct Striped {
     stripes: Box<[CachePadded<Stripe>]>,
 }
 
-const STRIPES: usize = 16;
+/// Index of the stripe shared by the threads that hold no number.
+const SHARED: usize = thread_slot::SLOTS;
 
-/// This thread's stripe: threads take consecutive numbers, so up to `STRIPES` threads never
-/// share one.
-fn stripe_index() -> usize {
-    use std::cell::Cell;
-    use std::sync::atomic::AtomicUsize;
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static INDEX: Cell<usize> = const { Cell::new(usize::MAX) };
+/// Adds `by` to `counter`: a plain load and store when the caller is its only writer, else an
+/// atomic read-modify-write.
+#[inline]
+fn bump(counter: &AtomicU64, by: u64, exclusive: bool) {
+    if exclusive {
+        counter.store(
+            counter.load(Ordering::Relaxed).wrapping_add(by),
+            Ordering::Relaxed,
+        );
+    } else {
+        counter.fetch_add(by, Ordering::Relaxed);
     }
-    INDEX.with(|i| {
-        if i.get() == usize::MAX {
-            i.set(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % STRIPES);
-        }
-        i.get()
-    })
 }
 
 impl Striped {
     fn new() -> Self {
         Self {
-            stripes: (0..STRIPES)
+            stripes: (0..=SHARED)
                 .map(|_| CachePadded::new(Stripe::default()))
                 .collect(),
         }
     }
 
+    /// This thread's stripe and whether it is its only writer.
     #[inline]
-    fn hit(&self, cost: f32) {
-        let s = &self.stripes[stripe_index()];
-        s.hits.fetch_add(1, Ordering::Relaxed);
-        if cost >= 0.0 {
-            s.cost_saved_nanos.fetch_add(cost as u64, Ordering::Relaxed);
+    fn mine(&self) -> (&Stripe, bool) {
+        match thread_slot::current() {
+            Some(i) if i < SHARED => (&self.stripes[i], true),
+            _ => (&self.stripes[SHARED], false),
         }
     }
 
+    /// Counts a hit on an entry of `cost` (`UNKNOWN_COST` counts none). Call with the read lock
+    /// held.
+    #[inline]
+    fn hit(&self, cost: f32) {
+        let (s, exclusive) = self.mine();
+        bump(&s.hits, 1, exclusive);
+        if cost >= 0.0 {
+            bump(&s.cost_saved_nanos, cost as u64, exclusive);
+        }
+    }
+
+    /// Counts a miss. Call with the read lock held.
     #[inline]
     fn miss(&self) {
-        self.stripes[stripe_index()]
-            .misses
-            .fetch_add(1, Ordering::Relaxed);
+        let (s, exclusive) = self.mine();
+        bump(&s.misses, 1, exclusive);
     }
 
     fn sum(&self) -> (u64, u64, u64) {
@@ -208,6 +225,7 @@ impl Striped {
         })
     }
 
+    /// Zeroes every stripe. Call with the write lock held (no lookup is counting).
     fn reset(&self) {
         for s in self.stripes.iter() {
             s.hits.store(0, Ordering::Relaxed);

@@ -212,3 +212,56 @@ fn loom_concurrent_shared_hits_are_all_counted() {
         assert_eq!(cache.stats().hits, 2);
     });
 }
+
+/// Thread numbers (`thread_slot`): a thread counts in the stripe of its number with a plain load
+/// and store. Three threads share one number and a fallback counter: whoever holds the number
+/// writes its cell (a loom `UnsafeCell`, so an access not ordered after the previous holder's
+/// release fails the model), the others count atomically; no count is lost.
+#[test]
+fn loom_thread_slots_hand_over_their_stripe() {
+    use super::thread_slot::SlotRegistry;
+    use loom::cell::UnsafeCell;
+    use loom::sync::atomic::AtomicU64;
+
+    struct Counters {
+        registry: SlotRegistry,
+        owned: UnsafeCell<u64>,
+        shared: AtomicU64,
+    }
+    // SAFETY (of the test's shared `UnsafeCell`): `owned` is only accessed by the holder of
+    // number 0 of `registry`; loom checks that claim/release order those accesses.
+    unsafe impl Sync for Counters {}
+
+    model(|| {
+        let counters = Arc::new(Counters {
+            registry: SlotRegistry::new(1),
+            owned: UnsafeCell::new(0),
+            shared: AtomicU64::new(0),
+        });
+        let count_twice = |c: &Counters| match c.registry.claim() {
+            Some(slot) => {
+                for _ in 0..2 {
+                    // SAFETY: this thread holds number 0 until the `release` below.
+                    c.owned.with_mut(|n| unsafe { *n += 1 });
+                }
+                c.registry.release(slot);
+            }
+            None => {
+                c.shared.fetch_add(2, Ordering::Relaxed);
+            }
+        };
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let c = Arc::clone(&counters);
+                thread::spawn(move || count_twice(&c))
+            })
+            .collect();
+        count_twice(&counters);
+        for t in threads {
+            t.join().unwrap();
+        }
+        // SAFETY: every other thread has been joined.
+        let owned = counters.owned.with(|n| unsafe { *n });
+        assert_eq!(owned + counters.shared.load(Ordering::Relaxed), 6);
+    });
+}
