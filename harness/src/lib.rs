@@ -18,6 +18,7 @@ pub mod alloc;
 pub mod calibrate;
 pub mod cli;
 pub mod commands;
+pub mod distinct;
 pub mod engine;
 pub mod l2;
 pub mod live;

@@ -1,7 +1,7 @@
 //! Where a replay's requests come from: a workload's synthetic trace or a real trace file,
 //! re-opened for every pass (baseline, cached, memory) and streamed.
 
-use hashbrown::HashSet;
+use crate::distinct::DistinctKeys;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tempfile::NamedTempFile;
@@ -177,14 +177,14 @@ enum Inner {
 pub struct RequestStream {
     inner: Inner,
     error: Option<TraceError>,
-    distinct: Option<HashSet<u64>>,
+    distinct: Option<DistinctKeys>,
 }
 
 impl RequestStream {
     /// Also count distinct keys while streaming (one hash per request; the baseline pass does
     /// this, since it has no cache of its own to hash into).
     pub fn count_distinct(mut self) -> Self {
-        self.distinct = Some(HashSet::new());
+        self.distinct = Some(DistinctKeys::new());
         self
     }
 

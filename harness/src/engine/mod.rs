@@ -18,6 +18,7 @@
 //! generation and per waiting request, from free lists reused across the run.
 
 mod error;
+mod events;
 mod latency;
 pub mod sim_cache;
 mod timeline;
@@ -30,10 +31,11 @@ pub use sim_cache::{
 };
 pub use timeline::{WindowSample, window_bounds};
 
+use crate::distinct::DistinctKeys;
+use events::EventQueue;
 use hashbrown::HashMap;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
-use std::time::Instant;
+use std::collections::VecDeque;
+use gencache::{Clock, SystemClock};
 use workloads::Request;
 
 /// How requests arrive.
@@ -183,7 +185,7 @@ struct Waiter {
 struct Engine<'c, C: SimCache + ?Sized> {
     config: EngineConfig,
     cache: &'c mut C,
-    events: BinaryHeap<Reverse<Event>>,
+    events: EventQueue<Event>,
     seq: u64,
     free_workers: u32,
     queue: VecDeque<u32>,
@@ -192,6 +194,10 @@ struct Engine<'c, C: SimCache + ?Sized> {
     waiters: Vec<Waiter>,
     free_waiters: Vec<u32>,
     in_flight: HashMap<u64, u32>,
+    /// Times the lookups when [`EngineConfig::measure_lookups`] is on: gencache's own clock (a
+    /// calibrated TSC read, a fraction of `clock_gettime`'s cost, which would be most of a
+    /// replayed hit's).
+    lookup_clock: Option<SystemClock>,
     /// The baseline derived request by request (closed loop with one client only), and the
     /// distinct keys seen (a key is new only on a miss).
     shadow: Option<Box<Shadow>>,
@@ -245,7 +251,7 @@ pub fn replay<C: SimCache + ?Sized>(
 struct Shadow {
     out: SideOutcome,
     clock_ns: u64,
-    distinct: hashbrown::HashSet<u64>,
+    distinct: DistinctKeys,
 }
 
 /// Replays `trace` through `cache` and derives the baseline (no cache) in the same pass, with
@@ -292,7 +298,7 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
     engine.shadow = Some(Box::new(Shadow {
         out: empty,
         clock_ns: 0,
-        distinct: hashbrown::HashSet::new(),
+        distinct: DistinctKeys::new(),
     }));
     engine.run(trace, progress)?;
     let shadow = engine.shadow.take();
@@ -313,7 +319,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         Self {
             config,
             cache,
-            events: BinaryHeap::new(),
+            events: EventQueue::new(),
             seq: 0,
             free_workers: config.workers.max(1),
             queue: VecDeque::new(),
@@ -322,6 +328,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             waiters: Vec::new(),
             free_waiters: Vec::new(),
             in_flight: HashMap::new(),
+            lookup_clock: config.measure_lookups.then(SystemClock::new),
             concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
             shadow: None,
             first_arrival: None,
@@ -356,7 +363,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
     fn schedule(&mut self, time: u64, what: What) {
         let seq = self.seq;
         self.seq += 1;
-        self.events.push(Reverse(Event { time, seq, what }));
+        self.events.push(Event { time, seq, what });
     }
 
     fn run(
@@ -380,7 +387,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                         }
                     }
                 }
-                while let Some(Reverse(event)) = self.events.pop() {
+                while let Some(event) = self.events.pop() {
                     match event.what {
                         What::Completion(job) => self.complete(job, event.time)?,
                         What::ClientReady(client) => {
@@ -410,7 +417,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                         self.out.reordered_arrivals += 1;
                         at = self.last_arrival;
                     }
-                    while let Some(Reverse(event)) = self.events.peek().copied() {
+                    while let Some(event) = self.events.peek() {
                         if event.time > at {
                             break;
                         }
@@ -419,7 +426,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                     }
                     self.arrive(request, at, NONE, progress)?;
                 }
-                while let Some(Reverse(event)) = self.events.pop() {
+                while let Some(event) = self.events.pop() {
                     self.dispatch(event)?;
                 }
             }
@@ -459,6 +466,8 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             key: request.key,
         };
         if let Some(shadow) = &mut self.shadow {
+            // The key's slot in the distinct set loads while the cache looks the key up.
+            shadow.distinct.prefetch(request.key);
             let base = &mut shadow.out;
             shadow.clock_ns = shadow
                 .clock_ns
@@ -484,10 +493,10 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         }
 
         let hit = if self.cache.enabled() {
-            if self.config.measure_lookups {
-                let started = Instant::now();
+            if let Some(clock) = self.lookup_clock {
+                let started = clock.now_nanos();
                 let hit = self.cache.lookup(request.key, now);
-                let lookup = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                let lookup = clock.now_nanos().saturating_sub(started);
                 if hit {
                     self.out.lookup_ns += u128::from(lookup);
                     let latency = self
