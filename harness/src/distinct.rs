@@ -1,7 +1,9 @@
 //! Counting the distinct keys of a trace: a set of `u64` keys in one open-addressing array
 //! (linear probing, at most half full), so that a lookup costs one memory access where a
-//! general hash set costs two (control bytes, then the bucket), and [`DistinctKeys::prefetch`]
-//! lets a replay start that access requests ahead.
+//! general hash set costs two (control bytes, then the bucket), and [`DistinctKeys::add`]
+//! batches insertions: a batch first starts loading every key's slot, then inserts them, so
+//! the memory accesses of a batch overlap instead of following one another (the set is only
+//! counted at the end, so the order of insertion does not matter).
 //!
 //! Trace keys are a large random-access working set (millions of keys), so that one memory
 //! access is most of the cost of counting them; the keys are mixed with a full 64-bit
@@ -10,13 +12,16 @@
 //! ```
 //! let mut keys = harness::distinct::DistinctKeys::new();
 //! for key in [7, 8, 7, u64::MAX, 0] {
-//!     keys.insert(key);
+//!     keys.add(key);
 //! }
-//! assert_eq!(keys.len(), 4);
+//! assert_eq!(keys.count(), 4);
 //! ```
 
 /// Marks an empty slot. The key with this value is tracked apart (`has_vacant_key`).
 const VACANT: u64 = u64::MAX;
+
+/// Keys added per batch (each batch's slots load together).
+const BATCH: usize = 16;
 
 /// A set of `u64` keys that only grows.
 #[derive(Debug, Clone)]
@@ -25,6 +30,8 @@ pub struct DistinctKeys {
     shift: u32,
     len: usize,
     has_vacant_key: bool,
+    /// Keys added but not inserted yet (fewer than [`BATCH`]).
+    pending: Vec<u64>,
 }
 
 impl Default for DistinctKeys {
@@ -51,17 +58,36 @@ impl DistinctKeys {
             shift: 64 - INITIAL_BITS,
             len: 0,
             has_vacant_key: false,
+            pending: Vec::with_capacity(BATCH),
         }
     }
 
-    /// Number of distinct keys inserted.
-    pub fn len(&self) -> usize {
+    /// Number of distinct keys inserted or added.
+    pub fn count(&mut self) -> usize {
+        self.flush();
         self.len + usize::from(self.has_vacant_key)
     }
 
-    /// Whether no key was inserted.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// Adds `key` to the set, in the next batch.
+    #[inline]
+    pub fn add(&mut self, key: u64) {
+        self.pending.push(key);
+        if self.pending.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    /// Inserts the pending batch: every slot is requested first, then each key inserted.
+    fn flush(&mut self) {
+        for &key in &self.pending {
+            self.prefetch(key);
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        for &key in &pending {
+            self.insert(key);
+        }
+        pending.clear();
+        self.pending = pending;
     }
 
     #[inline]
@@ -71,7 +97,7 @@ impl DistinctKeys {
 
     /// Asks the CPU to start loading `key`'s slot (a hint: it changes no result).
     #[inline]
-    pub fn prefetch(&self, key: u64) {
+    fn prefetch(&self, key: u64) {
         #[cfg(target_arch = "x86_64")]
         {
             let at = self.home(key);
@@ -87,7 +113,7 @@ impl DistinctKeys {
         let _ = key;
     }
 
-    /// Inserts `key`; true when it was not in the set yet.
+    /// Inserts `key` now; true when it was not in the set yet.
     #[inline]
     pub fn insert(&mut self, key: u64) -> bool {
         if key == VACANT {
@@ -149,12 +175,18 @@ mod tests {
             prop_oneof![0u64..3000, Just(u64::MAX), any::<u64>()], 0..5000)
         ) {
             let mut set = DistinctKeys::new();
+            let mut batched = DistinctKeys::new();
             let mut model = std::collections::HashSet::new();
             for &k in &keys {
                 prop_assert_eq!(set.insert(k), model.insert(k));
+                batched.add(k);
             }
-            prop_assert_eq!(set.len(), model.len());
-            prop_assert_eq!(set.is_empty(), model.is_empty());
+            prop_assert_eq!(set.count(), model.len());
+            prop_assert_eq!(batched.count(), model.len());
+            // Counting flushes the batch, and the set goes on.
+            batched.add(u64::MAX - 1);
+            set.insert(u64::MAX - 1);
+            prop_assert_eq!(batched.count(), set.count());
         }
     }
 
@@ -166,6 +198,6 @@ mod tests {
             set.prefetch(u64::MAX - k);
             set.insert(k * 4096);
         }
-        assert_eq!(set.len(), 100_000);
+        assert_eq!(set.count(), 100_000);
     }
 }

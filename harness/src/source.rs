@@ -189,8 +189,8 @@ impl RequestStream {
     }
 
     /// Distinct keys seen so far (0 unless [`Self::count_distinct`] was asked for).
-    pub fn distinct_keys(&self) -> u64 {
-        self.distinct.as_ref().map_or(0, |d| d.len() as u64)
+    pub fn distinct_keys(&mut self) -> u64 {
+        self.distinct.as_mut().map_or(0, |d| d.count() as u64)
     }
 
     /// The format of the trace file being read (`None` for a synthetic trace).
@@ -226,7 +226,7 @@ impl Iterator for RequestStream {
             },
         };
         if let Some(distinct) = &mut self.distinct {
-            distinct.insert(request.key);
+            distinct.add(request.key);
         }
         Some(request)
     }

@@ -303,10 +303,11 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
     engine.run(trace, progress)?;
     let shadow = engine.shadow.take();
     let cached = engine.finish();
-    Ok(shadow.map(|s| {
+    Ok(shadow.map(|mut s| {
+        let distinct = s.distinct.count() as u64;
         let mut base = s.out;
         base.makespan_ns = s.clock_ns;
-        (cached, base, s.distinct.len() as u64)
+        (cached, base, distinct)
     }))
 }
 
@@ -466,8 +467,6 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             key: request.key,
         };
         if let Some(shadow) = &mut self.shadow {
-            // The key's slot in the distinct set loads while the cache looks the key up.
-            shadow.distinct.prefetch(request.key);
             let base = &mut shadow.out;
             shadow.clock_ns = shadow
                 .clock_ns
@@ -523,7 +522,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             self.out.hit_bytes += u128::from(request.size);
         } else {
             if let Some(shadow) = &mut self.shadow {
-                shadow.distinct.insert(request.key);
+                shadow.distinct.add(request.key);
             }
             self.out.misses += 1;
             self.miss(request, cost_ns, position, now, client)?;
