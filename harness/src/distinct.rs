@@ -153,7 +153,7 @@ impl DistinctKeys {
     }
 
     fn grow(&mut self) {
-        let doubled = vec![VACANT; 2 * self.slots.len()];
+        let doubled = crate::huge_pages::filled_vec(2 * self.slots.len(), VACANT);
         let old = std::mem::replace(&mut self.slots, doubled);
         self.shift -= 1;
         for key in old.into_iter().filter(|&k| k != VACANT) {

@@ -19,6 +19,7 @@ pub mod calibrate;
 pub mod cli;
 pub mod commands;
 pub mod distinct;
+pub mod huge_pages;
 pub mod engine;
 pub mod l2;
 pub mod live;
