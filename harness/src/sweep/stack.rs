@@ -552,7 +552,11 @@ impl StackCurve<'_> {
         entries
     }
 
-    fn finish(self) -> (Vec<StackFigures>, TraceProfile) {
+    fn finish(mut self) -> (Vec<StackFigures>, TraceProfile) {
+        self.costs.finish();
+        for acc in self.levels.iter_mut().chain(self.direct.iter_mut().flatten()) {
+            acc.hit_costs.finish();
+        }
         let entries = self.final_entries();
         // Every position's outcome over the whole trace is needed for evictions; the warm-up
         // does not change which requests insert, only which ones are counted.
