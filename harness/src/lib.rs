@@ -9,6 +9,8 @@
 //! - [`verdict`]: the seed's claims against a run.
 //! - [`sweep`]: curves over budgets, TTLs and workers (one-pass LRU stack distances or one
 //!   replay per point), the trace profile and the advice.
+//! - [`warmup`]: `--warmup N|P%`, the requests left out of every figure while they warm the
+//!   cache.
 //! - [`commands`]: `run`, `replay`, `gen`, `list`, `calibrate`, `report`, `gate`.
 //!
 //! The binary (`src/main.rs`) is a thin clap front end over [`cli`] and [`commands`].
@@ -37,6 +39,7 @@ pub mod staged;
 pub mod summary;
 pub mod sweep;
 pub mod verdict;
+pub mod warmup;
 
 /// The library's own unit tests measure heap, so their test binary counts allocations (the
 /// `harness` binary and the tests and benches that need it declare it themselves).

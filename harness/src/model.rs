@@ -32,6 +32,8 @@ pub struct Model {
     pub measure_lookups: bool,
     /// Timeline windows.
     pub windows: u32,
+    /// Requests at the start of the trace that warm the cache without being counted.
+    pub warmup: u64,
 }
 
 /// Which replay an [`EngineConfig`] is for.
@@ -72,6 +74,7 @@ impl Model {
         // In range (at most one year), so it fits the engine's nanoseconds.
         let hit_cost_ns = secs_to_ns(hit_cost_s);
         let arrival = effective_arrival(source, options);
+        let warmup = crate::warmup::warmup_requests(source, options.warmup)?;
         Ok(Self {
             workers: options.workers.max(1),
             hit_cost_s,
@@ -82,6 +85,7 @@ impl Model {
             arrival_text: arrival_description(source, options, arrival),
             measure_lookups: options.measure_lookups,
             windows: options.windows,
+            warmup,
         })
     }
 
@@ -96,6 +100,7 @@ impl Model {
             measure_lookups: pass != Pass::Memory && self.measure_lookups,
             windows: self.windows,
             expected_requests,
+            warmup: self.warmup,
         }
     }
 

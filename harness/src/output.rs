@@ -31,23 +31,26 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
 /// File-name-safe form of a workload name (the one [`reports::format::slug`]).
 pub use reports::format::slug;
 
-/// The timeline as CSV.
+/// The timeline as CSV: the windows of the measured requests (`requests` counts measured
+/// requests; `warmup_requests`, on every row, the ones left out before them).
 pub fn timeline_csv(run: &RunResults) -> String {
     let mut s = String::from(
-        "requests,time_s,window_hit_rate,cumulative_hit_rate,entries,payload_bytes,heap_bytes\n",
+        "requests,time_s,window_hit_rate,cumulative_hit_rate,entries,payload_bytes,heap_bytes,\
+         warmup_requests\n",
     );
     for w in &run.timeline {
         let heap = w.heap_bytes.map(|h| h.to_string()).unwrap_or_default();
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
             w.requests,
             w.time_s,
             w.window_hit_rate,
             w.cumulative_hit_rate,
             w.entries,
             w.payload_bytes,
-            heap
+            heap,
+            run.warmup_requests
         );
     }
     s

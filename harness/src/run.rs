@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub windows: u32,
     /// The cache policy of the cached pass.
     pub policy: PolicyName,
+    /// Requests at the start left out of every figure (they still warm the cache).
+    pub warmup: workloads::units::Warmup,
 }
 
 impl Default for RunOptions {
@@ -62,6 +64,7 @@ impl Default for RunOptions {
             measure_memory: true,
             windows: DEFAULT_WINDOWS,
             policy: PolicyName::Lru,
+            warmup: workloads::units::Warmup::NONE,
         }
     }
 }
@@ -113,6 +116,21 @@ pub enum RunError {
     Empty {
         /// Workload or trace name.
         name: String,
+    },
+    /// The warm-up covers the whole trace: no request would be measured.
+    #[error(
+        "--warmup {warmup}: {name} has {requests} requests, and a warm-up of {warmup_requests} \
+         leaves none to measure (give fewer requests or a smaller percentage)"
+    )]
+    WarmupTooLong {
+        /// Workload or trace name.
+        name: String,
+        /// The warm-up as given (`20000`, `100%`).
+        warmup: String,
+        /// The requests it leaves out.
+        warmup_requests: u64,
+        /// The trace's requests.
+        requests: u64,
     },
 }
 
@@ -272,7 +290,7 @@ pub fn run(
                 progress,
             )?;
             if base.requests == 0 {
-                return Err(RunError::Empty { name });
+                return Err(crate::warmup::nothing_measured(source, options, &base));
             }
             // Pass 2: the policy, timed.
             let mut cache = build_cache(PolicyContext {
@@ -285,7 +303,7 @@ pub fn run(
                 source,
                 &model,
                 Pass::Cached,
-                Some(base.requests),
+                Some(base.requests + base.warmup_requests),
                 &mut cache,
                 false,
                 progress,
@@ -298,10 +316,13 @@ pub fn run(
         }
     };
     if base.requests == 0 {
-        return Err(RunError::Empty { name });
+        return Err(crate::warmup::nothing_measured(source, options, &base));
     }
-    let expected = Some(base.requests);
-    let stats = cache.stats();
+    // The windows of the memory pass: the whole trace (its warm-up is left out again there).
+    let expected = Some(base.requests + base.warmup_requests);
+    // Evictions, expirations and refusals of the measured requests only: the counters at the
+    // end less those when the first measured request arrived.
+    let stats = crate::warmup::measured_stats(cache.stats(), cached.stats_at_warmup.as_ref());
 
     // Pass 3: the thread-safe cache holding real payloads, heap measured per window.
     // It measures gencache (the lru policy) only: other policies report their structure's heap
@@ -347,7 +368,7 @@ pub fn run(
             } else {
                 workload.seed
             },
-            requests: base.requests,
+            requests: base.requests + base.warmup_requests,
             distinct_keys,
             target_hit_rate: match source {
                 Source::Workload(w) => w.target_hit_rate(),
@@ -360,6 +381,8 @@ pub fn run(
             arrival: model.arrival_text.clone(),
         },
         model: model.params(base.mean_cost_s()),
+        warmup_requests: cached.warmup_requests,
+        measured_requests: Some(cached.requests),
         baseline: side_result(&base),
         cached: side_result(&cached),
         speedup,
@@ -381,7 +404,8 @@ pub fn run(
         timeline: timeline(&cached, memory.as_ref()),
         replay: ReplaySpeed {
             wall_s,
-            requests_per_s: ratio(cached.requests as f64, wall_s),
+            // Every request is replayed, the warm-up's too.
+            requests_per_s: ratio((cached.requests + cached.warmup_requests) as f64, wall_s),
             cpu_s,
         },
         live: None,

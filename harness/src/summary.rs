@@ -77,16 +77,29 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
             " (lookup time not added: deterministic)"
         }
     );
+    if let Some(warmup) = reports::format::warmup(r.warmup_requests, r.workload.requests) {
+        let _ = writeln!(
+            s,
+            "  warm-up: {warmup} (they went through the cache; every figure below is of the {} \
+             measured requests)",
+            thousands(r.measured_requests())
+        );
+    }
     let target = r
         .workload
         .target_hit_rate
         .map(pct)
         .unwrap_or_else(|| "-".to_string());
+    let measured = r.measured_requests();
     let rows = vec![
         vec![
-            "requests".into(),
-            thousands(r.workload.requests),
-            thousands(r.workload.requests),
+            if r.warmup_requests > 0 {
+                "requests (measured)".into()
+            } else {
+                "requests".into()
+            },
+            thousands(measured),
+            thousands(measured),
         ],
         vec![
             "distinct keys".into(),
@@ -100,7 +113,7 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         ],
         vec![
             "hits / misses / joined".into(),
-            format!("0 / {} / 0", thousands(r.workload.requests)),
+            format!("0 / {} / 0", thousands(measured)),
             format!(
                 "{} / {} / {}",
                 thousands(r.cache.hits),

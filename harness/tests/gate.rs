@@ -26,6 +26,10 @@ fn gate_passes_fails_and_refuses_as_documented() {
         "busy.speedup",
         "burst.joined",
         "seed-example.memory_overhead_pct",
+        "typical@16MiB.speedup",
+        "typical@64MiB.hit_rate",
+        "typical@256MiB.speedup",
+        "typical@1GiB.hit_rate",
     ] {
         assert!(
             table.contains(metric),
@@ -56,8 +60,20 @@ fn gate_passes_fails_and_refuses_as_documented() {
         "{table}"
     );
 
-    // A metric the run produces but the baseline lacks would go unchecked: unusable input.
+    // A regression at one point of the curve fails naming that point only.
     json["metrics"]["seed-example.speedup"] = serde_json::json!(3.3);
+    json["metrics"]["typical@64MiB.hit_rate"] = serde_json::json!(0.65);
+    std::fs::write(&baseline, json.to_string()).ok();
+    let o = harness(&["gate", "--baseline", &b]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(
+        table.contains("gate: FAIL (typical@64MiB.hit_rate)"),
+        "{table}"
+    );
+    json["metrics"]["typical@64MiB.hit_rate"] = serde_json::json!(0.5);
+
+    // A metric the run produces but the baseline lacks would go unchecked: unusable input.
     if let Some(metrics) = json["metrics"].as_object_mut() {
         metrics.remove("burst.joined");
     }

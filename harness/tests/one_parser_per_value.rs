@@ -8,7 +8,9 @@ use common::{harness, stderr, tempdir};
 use harness::serve::client::Client;
 use harness::serve::{ServeArgs, start};
 use std::process::Command;
-use workloads::units::{ByteBudget, Cost, EntryBound, HitCost, Size, TimeScale, Ttl, Workers};
+use workloads::units::{
+    ByteBudget, Cost, EntryBound, HitCost, Size, TimeScale, Ttl, Warmup, Workers,
+};
 
 /// `harness run` on seed-example with one extra flag: must fail with `message`.
 fn cli_run(flag: &str, value: &str, message: &str) {
@@ -281,4 +283,28 @@ fn sizes() {
     toml("size.bytes", "0", &m);
     let s = Server::start();
     s.refuses("/api/generate", r#"{"key": 1, "size": 0}"#, "size", &m);
+}
+
+#[test]
+fn warmup() {
+    // `run` (and `replay`, `calibrate`: the same model flags) and `sweep` read it the same way.
+    for (text, number) in [("120%", 120.0), ("101 %", 101.0)] {
+        let m = message(text.parse::<Warmup>());
+        assert!(m.contains("0 to 100"), "{m}");
+        cli_run("--warmup", text, &m);
+        let o = harness(&[
+            "sweep",
+            "--workload",
+            "typical",
+            "--max-bytes",
+            "1GiB",
+            "--warmup",
+            text,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(&m), "{}", stderr(&o));
+        assert!(message(Warmup::from_percent(number)).contains("0 to 100"));
+    }
+    let m = message("-3".parse::<Warmup>());
+    cli_run("--warmup", "-3", &m);
 }

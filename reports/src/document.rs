@@ -165,7 +165,8 @@ pub(crate) fn summary_table(runs: &[RunResults]) -> Table {
                 } else {
                     verdicts.join("; ")
                 },
-                format::thousands(run.workload.requests),
+                // The requests the figures are of (the trace's, less any warm-up).
+                format::thousands(run.measured_requests()),
                 optional_percent(run.workload.target_hit_rate),
                 format::percent(run.cache.hit_rate),
                 format::speedup(run.speedup),
@@ -372,6 +373,17 @@ fn model_bullets(runs: &[RunResults]) -> Vec<String> {
          memory is measured by a counting allocator, not estimated."
             .to_string(),
     );
+    for run in runs {
+        if let Some(warmup) = format::warmup(run.warmup_requests, run.workload.requests) {
+            bullets.push(format!(
+                "{}: {warmup}: those requests went through the cache (they warm it) and are in \
+                 no figure of this report; every count, rate, time and latency is of the {} \
+                 measured requests.",
+                run.workload.name,
+                format::thousands(run.measured_requests())
+            ));
+        }
+    }
     bullets
 }
 

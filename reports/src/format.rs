@@ -206,6 +206,32 @@ impl ByteUnit {
     }
 }
 
+/// The warm-up in words, as the summary and the reports state it: `first 2,000 requests
+/// (10.00 %) left out as warm-up`; `None` without a warm-up.
+///
+/// ```
+/// use reports::format::warmup;
+/// assert_eq!(
+///     warmup(2_000, 20_000).as_deref(),
+///     Some("first 2,000 requests (10.00 %) left out as warm-up")
+/// );
+/// assert_eq!(warmup(0, 20_000), None);
+/// ```
+pub fn warmup(warmup_requests: u64, total_requests: u64) -> Option<String> {
+    (warmup_requests > 0).then(|| {
+        let share = if total_requests > 0 {
+            warmup_requests as f64 * 100.0 / total_requests as f64
+        } else {
+            0.0
+        };
+        format!(
+            "first {} request{} ({share:.2} %) left out as warm-up",
+            thousands(warmup_requests),
+            if warmup_requests == 1 { "" } else { "s" }
+        )
+    })
+}
+
 /// A file-name-safe form of a workload or input label: lowercase ASCII, digits and `-`.
 pub fn slug(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

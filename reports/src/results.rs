@@ -39,6 +39,14 @@ pub struct RunResults {
     pub workload: WorkloadInfo,
     /// The simulation's parameters.
     pub model: ModelParams,
+    /// Requests at the start of the trace left out of every figure (`--warmup`): they went
+    /// through the cache and warmed it, and are not in any count, rate, time or latency below.
+    #[serde(default)]
+    pub warmup_requests: u64,
+    /// Requests measured (the trace's requests less the warm-up); absent in files written
+    /// before the warm-up existed, where every request was measured.
+    #[serde(default)]
+    pub measured_requests: Option<u64>,
     /// No cache: every request goes to the generator.
     pub baseline: SideResult,
     /// The real gencache cache in front of the generator.
@@ -63,6 +71,21 @@ pub struct RunResults {
     /// written before policies were selectable: those replayed gencache's LRU).
     #[serde(default)]
     pub policy: Option<PolicyFigures>,
+}
+
+impl RunResults {
+    /// Requests measured: the trace's less the warm-up.
+    ///
+    /// ```
+    /// # let text = include_str!("../tests/fixtures/results-v1.json");
+    /// # let file: reports::ResultsFile = serde_json::from_str(text).unwrap();
+    /// let run = &file.runs[0];
+    /// assert_eq!(run.measured_requests(), run.workload.requests - run.warmup_requests);
+    /// ```
+    pub fn measured_requests(&self) -> u64 {
+        self.measured_requests
+            .unwrap_or(self.workload.requests.saturating_sub(self.warmup_requests))
+    }
 }
 
 /// The policy a run replayed, and the heap its structure held at the end.

@@ -88,6 +88,55 @@ impl SweepResults {
     }
 }
 
+/// On a workers sweep, how many generator workers the cache saves (the first policy's curve):
+/// the fewest workers with which the cached side serves the trace at least as fast as the
+/// baseline with the most workers of the grid. `None` for another axis, or for points without
+/// virtual times (files written before they were recorded).
+///
+/// ```
+/// # use reports::sweep::*;
+/// # let r: SweepResults = serde_json::from_str(include_str!("../tests/fixtures/sweep-workers.json")).unwrap();
+/// let line = workers_saved(&r).unwrap();
+/// assert!(line.contains("saves 7 of 8 workers"), "{line}");
+/// ```
+pub fn workers_saved(r: &SweepResults) -> Option<String> {
+    if r.axis != SweepAxis::Workers {
+        return None;
+    }
+    let first = r.policy_names().into_iter().next()?;
+    let points: Vec<(u32, f64, f64)> = r
+        .points_of(&first)
+        .map(|p| Some((p.workers, p.virtual_time_s?, p.baseline_time_s?)))
+        .collect::<Option<Vec<_>>>()?;
+    let &(most, _, best_baseline) = points.iter().max_by_key(|p| p.0)?;
+    let seconds = crate::format::seconds;
+    let plural = |n: u32| if n == 1 { "" } else { "s" };
+    Some(
+        match points
+            .iter()
+            .filter(|p| p.1 <= best_baseline)
+            .min_by_key(|p| p.0)
+        {
+            Some(&(fewest, cached, _)) => format!(
+                "with the cache, {fewest} worker{} serve{} the trace in {}; without it, {most} \
+                 worker{} take {}: the cache saves {} of {most} workers",
+                plural(fewest),
+                if fewest == 1 { "s" } else { "" },
+                seconds(cached),
+                plural(most),
+                seconds(best_baseline),
+                most - fewest
+            ),
+            None => format!(
+                "the cache does not serve the trace faster than the baseline with {most} \
+                 worker{} ({}) at any worker count of the grid",
+                plural(most),
+                seconds(best_baseline)
+            ),
+        },
+    )
+}
+
 /// What a sweep varies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -166,6 +215,21 @@ pub struct SweepPoint {
     pub evictions: u64,
     /// Entries dropped because their TTL ran out.
     pub expirations: u64,
+    /// Cached virtual time (first measured arrival to last measured answer), seconds; absent in
+    /// files written before it was recorded.
+    #[serde(default)]
+    pub virtual_time_s: Option<f64>,
+    /// The baseline's virtual time (no cache, the same workers and arrivals), seconds.
+    #[serde(default)]
+    pub baseline_time_s: Option<f64>,
+    /// Mean time a request waited (queued for a worker, or on a joined generation), cached
+    /// side, seconds.
+    #[serde(default)]
+    pub wait_mean_s: Option<f64>,
+    /// Share of the generator's capacity the cached side used: generation time / (workers ×
+    /// virtual time), 0..=1.
+    #[serde(default)]
+    pub generator_utilization: Option<f64>,
 }
 
 impl SweepPoint {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::charts::{self, RenderedChart, SavedChart, SweepChart};
+use crate::charts::{self, RenderedChart, SavedChart, SweepChart, TtlChart, WorkersChart};
 use crate::document::{Block, Table};
 use crate::error::ReportError;
 use crate::format;
@@ -28,7 +28,7 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
         Block::Heading(1, format!("gencache sweep report: {}", r.workload)),
         Block::Heading(2, format!("Sweep over {}", r.axis.flag())),
         Block::Paragraph(format!(
-            "{} points; {}; computed by {} ({}; harness {}); warm-up: {} requests left out of the statistics.",
+            "{} points; {}; computed by {} ({}; harness {}); {}.",
             r.points.len(),
             r.arrival,
             match r.method.as_str() {
@@ -39,7 +39,9 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
             },
             crate::charts::policy_caption(r),
             r.tool_version,
-            r.warmup_requests
+            format::warmup(r.warmup_requests, r.profile.requests)
+                .map(|w| format!("{w}: they warm the cache and are in no figure below"))
+                .unwrap_or_else(|| "no warm-up: every request is counted".to_string())
         )),
     ];
     let p = &r.profile;
@@ -79,6 +81,10 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
                 .flat_map(|a| a.advice.lines.iter().cloned())
                 .collect(),
         ));
+    }
+    if let Some(line) = crate::sweep::workers_saved(r) {
+        blocks.push(Block::Heading(3, "Workers".into()));
+        blocks.push(Block::Paragraph(format!("{line}.")));
     }
     if !r.comparison.is_empty() {
         blocks.push(Block::Heading(3, "Which policy".into()));
@@ -157,8 +163,9 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
     blocks
 }
 
-/// Writes `sweep-curve` and `sweep-saved` charts (SVG and PNG), `report.md` and `report.html`
-/// for a sweep into `out_dir`, each file atomically.
+/// Writes `sweep-curve` and `sweep-saved` charts (SVG and PNG) — and on a TTL sweep
+/// `ttl-curve`, on a workers sweep `workers-curve` — `report.md` and `report.html` for a sweep
+/// into `out_dir`, each file atomically.
 ///
 /// # Errors
 ///
@@ -166,8 +173,18 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
 pub fn write_sweep_report(r: &SweepResults, out_dir: &Path) -> Result<ReportFiles, ReportError> {
     let curve = charts::render("sweep-curve", &SweepChart { results: r })?;
     let saved = charts::render("sweep-saved", &SavedChart { results: r })?;
-    let all = [&curve, &saved];
+    let dedicated = match r.axis {
+        SweepAxis::Ttl => Some(charts::render("ttl-curve", &TtlChart { results: r })?),
+        SweepAxis::Workers => Some(charts::render(
+            "workers-curve",
+            &WorkersChart { results: r },
+        )?),
+        SweepAxis::MaxEntries | SweepAxis::MaxBytes => None,
+    };
+    let mut all = vec![&curve, &saved];
+    all.extend(dedicated.as_ref());
     let blocks = blocks(r, &all);
+    let all = all.as_slice();
     create_dir(out_dir)?;
     let mut files = Vec::new();
     for chart in all {
@@ -186,7 +203,7 @@ pub fn write_sweep_report(r: &SweepResults, out_dir: &Path) -> Result<ReportFile
         html::render(
             &format!("gencache sweep report: {}", r.workload),
             &blocks,
-            &all,
+            all,
         )
         .as_bytes(),
     )?;

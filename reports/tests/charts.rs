@@ -290,3 +290,41 @@ fn degenerate_numbers_do_not_panic() {
         }
     }
 }
+
+/// The dedicated sweep charts render from saved sweeps (the fixtures are `harness sweep --json`
+/// of `ttl --ttl 1h,6h,24h,never` and `burst --workers 1,2,4,8`), and a sweep written before
+/// the virtual times were recorded still renders its workers chart.
+#[test]
+fn ttl_and_workers_sweeps_write_their_dedicated_charts() {
+    for (fixture, stem) in [
+        (include_str!("fixtures/sweep-ttl.json"), "ttl-curve"),
+        (include_str!("fixtures/sweep-workers.json"), "workers-curve"),
+    ] {
+        let mut sweep: reports::sweep::SweepResults = match serde_json::from_str(fixture) {
+            Ok(s) => s,
+            Err(e) => panic!("{stem}: {e}"),
+        };
+        for old in [false, true] {
+            if old {
+                for p in &mut sweep.points {
+                    p.virtual_time_s = None;
+                    p.baseline_time_s = None;
+                    p.wait_mean_s = None;
+                    p.generator_utilization = None;
+                }
+            }
+            let dir = match tempfile::tempdir() {
+                Ok(d) => d,
+                Err(e) => panic!("{e}"),
+            };
+            let files = match reports::write_sweep_report(&sweep, dir.path()) {
+                Ok(f) => f,
+                Err(e) => panic!("{stem}: {e}"),
+            };
+            let svg = dir.path().join(format!("{stem}.svg"));
+            assert!(files.charts.contains(&svg), "{:?}", files.charts);
+            let md = std::fs::read_to_string(&files.markdown).unwrap_or_default();
+            assert!(md.contains(&format!("{stem}.png")), "{md}");
+        }
+    }
+}

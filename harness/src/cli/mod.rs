@@ -9,7 +9,7 @@ pub use serve::ServeArgs;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use workloads::units::{ByteBudget, EntryBound, HitCost, TimeScale, Ttl, Workers};
+use workloads::units::{ByteBudget, EntryBound, HitCost, TimeScale, Ttl, Warmup, Workers};
 
 /// Replays workloads through the gencache cache in front of a simulated slow generator (baseline
 /// vs cached, on a virtual clock) and checks the seed's speedup and memory claims.
@@ -80,6 +80,11 @@ pub struct ModelArgs {
     /// quick_cache, lru-crate.
     #[arg(long, value_name = "NAME", default_value = "lru")]
     pub policy: crate::policies::PolicyName,
+    /// Warm-up: leave the first N requests, or P % of the trace's (`10%`), out of every figure
+    /// (hits, rates, generations, hours saved, speedup, latencies, evictions); they still go
+    /// through the cache and warm it. Default 0.
+    #[arg(long, value_name = "N|P%", allow_negative_numbers = true)]
+    pub warmup: Option<Warmup>,
     /// Cache bounds.
     #[command(flatten)]
     pub cache: CacheArgs,
@@ -250,6 +255,10 @@ pub struct SweepArgs {
     /// Virtual time to answer a hit (as for `run`).
     #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub hit_cost: Option<HitCost>,
+    /// Warm-up: leave the first N requests, or P % of the trace's (`10%`), out of every point's
+    /// figures (as for `run`); they still warm the cache.
+    #[arg(long, value_name = "N|P%", allow_negative_numbers = true)]
+    pub warmup: Option<Warmup>,
     /// Let concurrent duplicate misses each start their own generation.
     #[arg(long)]
     pub no_single_flight: bool,

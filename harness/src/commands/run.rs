@@ -46,6 +46,7 @@ impl ModelArgs {
             ttl: self.cache.ttl.map(Ttl::get),
             measure_lookups: !self.no_lookup_time,
             policy: self.policy,
+            warmup: self.warmup.unwrap_or_default(),
             ..RunOptions::default()
         }
     }
@@ -166,6 +167,13 @@ fn execute(
         anyhow::bail!(
             "--live/--target replay gencache over HTTP, which is the lru policy; drop --policy {} or the live replay",
             options.policy
+        );
+    }
+    if presentation.live.is_some() && !options.warmup.is_none() {
+        anyhow::bail!(
+            "--warmup {} with --live/--target: the live replay counts every request, so its \
+             figures would not compare with the simulation's; drop one of them",
+            options.warmup
         );
     }
     // Before minutes of replay, not after: fails now if nothing can be written there. Nothing

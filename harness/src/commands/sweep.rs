@@ -54,6 +54,7 @@ pub fn sweep(args: &SweepArgs, quiet: bool) -> anyhow::Result<Status> {
     let source = source_of(&args.source, args.open_loop)?;
     let mut base = RunOptions {
         hit_cost_s: args.hit_cost.map(|h| h.secs()),
+        warmup: args.warmup.unwrap_or_default(),
         single_flight: !args.no_single_flight,
         clients: args.clients,
         open_loop_file: args.open_loop,
@@ -191,7 +192,8 @@ pub fn sweep_csv(results: &SweepResults) -> String {
     let mut out = String::from(
         "max_entries,max_bytes,ttl_s,workers,policy,requests,hits,misses,joined,generations,\
          hit_rate,byte_hit_rate,cost_hit_rate,generator_hours_saved,money_saved,speedup,\
-         latency_mean_s,latency_p50_s,latency_p99_s,evictions,expirations,unbounded\n",
+         latency_mean_s,latency_p50_s,latency_p99_s,evictions,expirations,virtual_time_s,\
+         baseline_time_s,wait_mean_s,generator_utilization,unbounded,warmup_requests\n",
     );
     let opt = |v: Option<String>| v.unwrap_or_default();
     let rows = results
@@ -202,7 +204,7 @@ pub fn sweep_csv(results: &SweepResults) -> String {
     for (p, unbounded) in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             opt(p.max_entries.map(|v| v.to_string())),
             opt(p.max_bytes.map(|v| v.to_string())),
             opt(p.ttl_s.map(|v| v.to_string())),
@@ -224,7 +226,12 @@ pub fn sweep_csv(results: &SweepResults) -> String {
             p.latency_p99_s,
             p.evictions,
             p.expirations,
-            unbounded
+            opt(p.virtual_time_s.map(|v| v.to_string())),
+            opt(p.baseline_time_s.map(|v| v.to_string())),
+            opt(p.wait_mean_s.map(|v| v.to_string())),
+            opt(p.generator_utilization.map(|v| v.to_string())),
+            unbounded,
+            results.warmup_requests
         );
     }
     out
@@ -320,6 +327,13 @@ pub fn sweep_text(r: &SweepResults) -> String {
         },
         names.join(", ")
     );
+    if let Some(warmup) = reports::format::warmup(r.warmup_requests, r.profile.requests) {
+        let _ = writeln!(
+            s,
+            "  warm-up: {warmup} (they warm the cache; every figure is of the {} measured requests)",
+            thousands(r.profile.requests.saturating_sub(r.warmup_requests))
+        );
+    }
     let money = r.generator_cost_per_hour.is_some();
     let mut header = vec![
         "point",

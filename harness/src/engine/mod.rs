@@ -14,6 +14,10 @@
 //! scheduled, and in open loop an arrival runs after every event at or before its time (a
 //! request arriving exactly when a result lands sees it in the cache).
 //!
+//! With [`EngineConfig::warmup`], the first requests go through the cache (they warm it) but
+//! are left out of every figure: counts, bytes, costs, latencies and the timeline windows, and
+//! the makespan runs from the first measured arrival to the last measured answer.
+//!
 //! The engine streams the trace (no request is stored), and allocates only per in-flight
 //! generation and per waiting request, from free lists reused across the run.
 
@@ -68,6 +72,9 @@ pub struct EngineConfig {
     pub windows: u32,
     /// Number of requests in the trace, if known (needed for the timeline windows).
     pub expected_requests: Option<u64>,
+    /// Requests at the start of the trace that warm the cache but are left out of every
+    /// figure (0: all are counted).
+    pub warmup: u64,
 }
 
 impl Default for EngineConfig {
@@ -80,15 +87,21 @@ impl Default for EngineConfig {
             measure_lookups: true,
             windows: 100,
             expected_requests: None,
+            warmup: 0,
         }
     }
 }
 
-/// Everything one replay measured.
+/// Everything one replay measured (the requests after the warm-up).
 #[derive(Debug, Clone)]
 pub struct SideOutcome {
-    /// Requests replayed.
+    /// Requests measured (after the warm-up).
     pub requests: u64,
+    /// Requests of the warm-up: replayed, not measured.
+    pub warmup_requests: u64,
+    /// The cache's own statistics when the first measured request arrived (`None` without a
+    /// warm-up): subtracted from the end's to count evictions in the measured part only.
+    pub stats_at_warmup: Option<gencache::CacheStats>,
     /// Answered from the cache.
     pub hits: u64,
     /// Not answered from the cache (including joined).
@@ -168,6 +181,8 @@ struct Job {
     cost_ns: u64,
     arrival_ns: u64,
     client: u32,
+    /// Whether the request that started it is measured (not of the warm-up).
+    measured: bool,
     /// Position of the request that started it in the trace, from 1 (for errors).
     request: u64,
     /// Head of this job's list of joined waiters in `Engine::waiters`.
@@ -178,6 +193,7 @@ struct Job {
 struct Waiter {
     arrival_ns: u64,
     client: u32,
+    measured: bool,
     next: u32,
 }
 
@@ -200,6 +216,8 @@ struct Engine<'c, C: SimCache + ?Sized> {
     lookup_clock: Option<SystemClock>,
     /// The latest valid cost converted: its `f64` bits and nanoseconds.
     last_cost: Option<(u64, u64)>,
+    /// Requests arrived so far, warm-up included.
+    arrived: u64,
     /// The baseline derived request by request (closed loop with one client only), and the
     /// distinct keys seen (a key is new only on a miss).
     shadow: Option<Box<Shadow>>,
@@ -252,7 +270,10 @@ pub fn replay<C: SimCache + ?Sized>(
 /// is the sum of the costs.
 struct Shadow {
     out: SideOutcome,
+    /// Virtual time over the whole trace (warm-up included), for the overflow check.
     clock_ns: u64,
+    /// Virtual time of the measured requests: the baseline's makespan.
+    measured_ns: u64,
     distinct: DistinctKeys,
 }
 
@@ -300,6 +321,7 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
     engine.shadow = Some(Box::new(Shadow {
         out: empty,
         clock_ns: 0,
+        measured_ns: 0,
         distinct: DistinctKeys::new(),
     }));
     engine.run(trace, progress)?;
@@ -308,7 +330,7 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
     Ok(shadow.map(|mut s| {
         let distinct = s.distinct.count() as u64;
         let mut base = s.out;
-        base.makespan_ns = s.clock_ns;
+        base.makespan_ns = s.measured_ns;
         base.latency.finish();
         (cached, base, distinct)
     }))
@@ -318,7 +340,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
     fn new(config: EngineConfig, cache: &'c mut C) -> Self {
         let bounds = config
             .expected_requests
-            .map(|n| window_bounds(n, config.windows))
+            .map(|n| window_bounds(n.saturating_sub(config.warmup), config.windows))
             .unwrap_or_default();
         Self {
             config,
@@ -334,6 +356,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             in_flight: HashMap::new(),
             lookup_clock: config.measure_lookups.then(SystemClock::new),
             last_cost: None,
+            arrived: 0,
             concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
             shadow: None,
             first_arrival: None,
@@ -345,6 +368,8 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             window_requests: 0,
             out: SideOutcome {
                 requests: 0,
+                warmup_requests: 0,
+                stats_at_warmup: None,
                 hits: 0,
                 misses: 0,
                 joined: 0,
@@ -413,7 +438,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                 for request in trace.by_ref() {
                     let Some(mut at) = checked_secs_to_ns(request.time) else {
                         return Err(EngineError::TimeOutOfRange {
-                            request: self.out.requests + 1,
+                            request: self.arrived + 1,
                             key: request.key,
                             time_s: request.time,
                         });
@@ -455,7 +480,9 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         client: u32,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), EngineError> {
-        let position = self.out.requests + 1;
+        self.arrived += 1;
+        let position = self.arrived;
+        let measured = position > self.config.warmup;
         let cost_ns = match self.last_cost {
             // Consecutive requests often cost the same: converted (and checked) once.
             Some((bits, ns)) if bits == request.cost.to_bits() => ns,
@@ -483,23 +510,35 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                 .clock_ns
                 .checked_add(cost_ns)
                 .ok_or(overflow.clone())?;
-            base.requests += 1;
-            base.misses += 1;
-            base.generations += 1;
-            base.generation_ns += u128::from(cost_ns);
-            base.latency.record_ns(cost_ns);
-            base.latency_sum_ns += u128::from(cost_ns);
-            base.cost_sum_s += request.cost;
-            base.requested_bytes += u128::from(request.size);
+            if !measured {
+                base.warmup_requests += 1;
+            } else {
+                shadow.measured_ns += cost_ns;
+                base.requests += 1;
+                base.misses += 1;
+                base.generations += 1;
+                base.generation_ns += u128::from(cost_ns);
+                base.latency.record_ns(cost_ns);
+                base.latency_sum_ns += u128::from(cost_ns);
+                base.cost_sum_s += request.cost;
+                base.requested_bytes += u128::from(request.size);
+            }
         }
-        self.out.requests += 1;
-        self.window_requests += 1;
-        self.out.cost_sum_s += request.cost;
-        self.out.requested_bytes += u128::from(request.size);
-        self.first_arrival.get_or_insert(now);
+        if measured {
+            if self.first_arrival.is_none() && self.config.warmup > 0 {
+                self.out.stats_at_warmup = Some(self.cache.stats());
+            }
+            self.out.requests += 1;
+            self.window_requests += 1;
+            self.out.cost_sum_s += request.cost;
+            self.out.requested_bytes += u128::from(request.size);
+            self.first_arrival.get_or_insert(now);
+        } else {
+            self.out.warmup_requests += 1;
+        }
         self.last_arrival = now;
-        if self.out.requests & 0xFFF == 0 {
-            progress(self.out.requests);
+        if position & 0xFFF == 0 {
+            progress(position);
         }
 
         let hit = if self.cache.enabled() {
@@ -514,13 +553,14 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                         .hit_cost_ns
                         .checked_add(lookup)
                         .ok_or(overflow.clone())?;
-                    self.answer_hit(now, latency, client).ok_or(overflow)?;
+                    self.answer_hit(now, latency, client, measured)
+                        .ok_or(overflow)?;
                 }
                 hit
             } else {
                 let hit = self.cache.lookup(request.key, now);
                 if hit {
-                    self.answer_hit(now, self.config.hit_cost_ns, client)
+                    self.answer_hit(now, self.config.hit_cost_ns, client, measured)
                         .ok_or(overflow)?;
                 }
                 hit
@@ -530,27 +570,33 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         };
 
         if hit {
-            self.out.hit_bytes += u128::from(request.size);
+            if measured {
+                self.out.hit_bytes += u128::from(request.size);
+            }
         } else {
             if let Some(shadow) = &mut self.shadow {
                 shadow.distinct.add(request.key);
             }
-            self.out.misses += 1;
-            self.miss(request, cost_ns, position, now, client)?;
+            if measured {
+                self.out.misses += 1;
+            }
+            self.miss(request, cost_ns, position, measured, now, client)?;
         }
         self.end_of_request(now);
         Ok(())
     }
 
     /// Answers a hit `latency` after `now`; `None` when that instant overflows the clock.
-    fn answer_hit(&mut self, now: u64, latency: u64, client: u32) -> Option<()> {
+    fn answer_hit(&mut self, now: u64, latency: u64, client: u32, measured: bool) -> Option<()> {
         let at = now.checked_add(latency)?;
-        self.out.hits += 1;
-        self.window_hits += 1;
-        self.out.hit_ns += u128::from(latency);
-        self.out.latency.record_ns(latency);
-        self.out.latency_sum_ns += u128::from(latency);
-        self.last_answer = self.last_answer.max(at);
+        if measured {
+            self.out.hits += 1;
+            self.window_hits += 1;
+            self.out.hit_ns += u128::from(latency);
+            self.out.latency.record_ns(latency);
+            self.out.latency_sum_ns += u128::from(latency);
+            self.last_answer = self.last_answer.max(at);
+        }
         if client != NONE {
             self.schedule(at, What::ClientReady(client));
         }
@@ -562,6 +608,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         request: Request,
         cost_ns: u64,
         position: u64,
+        measured: bool,
         now: u64,
         client: u32,
     ) -> Result<(), EngineError> {
@@ -569,10 +616,13 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             && !self.in_flight.is_empty()
             && let Some(&job) = self.in_flight.get(&request.key)
         {
-            self.out.joined += 1;
+            if measured {
+                self.out.joined += 1;
+            }
             let waiter = Waiter {
                 arrival_ns: now,
                 client,
+                measured,
                 next: self.jobs[job as usize].waiters,
             };
             let index = match self.free_waiters.pop() {
@@ -595,6 +645,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             cost_ns,
             arrival_ns: now,
             client,
+            measured,
             request: position,
             waiters: NONE,
         };
@@ -608,8 +659,10 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                 (self.jobs.len() - 1) as u32
             }
         };
-        self.out.generations += 1;
-        self.out.generation_ns += u128::from(cost_ns);
+        if measured {
+            self.out.generations += 1;
+            self.out.generation_ns += u128::from(cost_ns);
+        }
         if self.config.single_flight && self.concurrent {
             self.in_flight.insert(request.key, index);
         }
@@ -653,16 +706,20 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
 
         // The request that started the generation: it queued, then generated.
         let latency = now - job.arrival_ns;
-        self.out.wait_ns += u128::from(latency - job.cost_ns.min(latency));
-        self.answer_miss(now, latency, job.client);
+        if job.measured {
+            self.out.wait_ns += u128::from(latency - job.cost_ns.min(latency));
+        }
+        self.answer_miss(now, latency, job.client, job.measured);
 
         // Everyone who joined it.
         let mut w = job.waiters;
         while w != NONE {
             let waiter = self.waiters[w as usize];
             let latency = now - waiter.arrival_ns;
-            self.out.wait_ns += u128::from(latency);
-            self.answer_miss(now, latency, waiter.client);
+            if waiter.measured {
+                self.out.wait_ns += u128::from(latency);
+            }
+            self.answer_miss(now, latency, waiter.client, waiter.measured);
             self.free_waiters.push(w);
             w = waiter.next;
         }
@@ -676,10 +733,12 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         Ok(())
     }
 
-    fn answer_miss(&mut self, now: u64, latency: u64, client: u32) {
-        self.out.latency.record_ns(latency);
-        self.out.latency_sum_ns += u128::from(latency);
-        self.last_answer = self.last_answer.max(now);
+    fn answer_miss(&mut self, now: u64, latency: u64, client: u32, measured: bool) {
+        if measured {
+            self.out.latency.record_ns(latency);
+            self.out.latency_sum_ns += u128::from(latency);
+            self.last_answer = self.last_answer.max(now);
+        }
         if client != NONE {
             self.schedule(now, What::ClientReady(client));
         }
@@ -712,3 +771,5 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_warmup;

@@ -72,6 +72,7 @@ fn deterministic(arrival: ArrivalMode, workers: u32, single_flight: bool) -> Eng
         measure_lookups: false,
         windows: 10,
         expected_requests: None,
+        warmup: 0,
     }
 }
 

@@ -201,6 +201,10 @@ mod tests {
             latency_p99_s: 0.0,
             evictions: 0,
             expirations: 0,
+            virtual_time_s: None,
+            baseline_time_s: None,
+            wait_mean_s: None,
+            generator_utilization: None,
         }
     }
 

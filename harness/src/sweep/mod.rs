@@ -121,8 +121,13 @@ pub fn sweep(
     base: &RunOptions,
     spec: &SweepSpec,
 ) -> Result<SweepResults, SweepError> {
-    // Cold starts are counted like every other request (the warm-up option is not wired here).
-    let warmup = 0;
+    // The warm-up resolved once (a percentage of a trace of unknown length counts it once),
+    // then given to every point as a count.
+    let warmup = crate::warmup::warmup_requests(source, base.warmup)?;
+    let base = &RunOptions {
+        warmup: workloads::units::Warmup::Requests(warmup),
+        ..base.clone()
+    };
     let name = source.name();
     let policies = policies_of(base, spec);
     let ttl_s = effective_limits(source, &point_options(base, spec)[0])
@@ -249,6 +254,10 @@ fn empty_point(base: &RunOptions) -> SweepPoint {
         latency_p99_s: 0.0,
         evictions: 0,
         expirations: 0,
+        virtual_time_s: None,
+        baseline_time_s: None,
+        wait_mean_s: None,
+        generator_utilization: None,
     }
 }
 
@@ -302,6 +311,8 @@ fn stack_points(
     if profile.requests == 0 {
         return Err(RunError::Empty { name }.into());
     }
+    // A warm-up count given for a trace whose length was not known up front.
+    crate::warmup::check_warmup(source, options[0].warmup, warmup, profile.requests)?;
     let points = figures
         .iter()
         .zip(options)
@@ -330,6 +341,11 @@ fn stack_points(
                     latency_p99_s: latency.p99,
                     evictions: f.evictions,
                     expirations: 0,
+                    // One client: no request ever waits, and the baseline's time is its costs.
+                    virtual_time_s: ns_to_secs(f.makespan_ns),
+                    baseline_time_s: ns_to_secs(f.baseline_generation_ns),
+                    wait_s: 0.0,
+                    generation_s: ns_to_secs(f.generation_ns),
                 },
                 spec.cost_per_hour,
             )
@@ -350,6 +366,10 @@ fn engine_points(
             name: source.name(),
         }
         .into());
+    }
+    if let Some(o) = options.first() {
+        let warmup = o.warmup.requests_of(profile.requests);
+        crate::warmup::check_warmup(source, o.warmup, warmup, profile.requests)?;
     }
     let outcomes: Vec<Result<SweepPoint, RunError>> = options
         .par_iter()
@@ -382,6 +402,10 @@ fn engine_points(
                     latency_p99_s: r.cached.latency.p99,
                     evictions: r.cache.evicted_entries + r.cache.evicted_bytes,
                     expirations: r.cache.expired,
+                    virtual_time_s: r.cached.virtual_time_s,
+                    baseline_time_s: r.baseline.virtual_time_s,
+                    wait_s: r.cached.wait_time_s,
+                    generation_s: r.cached.generation_time_s,
                 },
                 spec.cost_per_hour,
             ))
@@ -412,6 +436,12 @@ struct Figures {
     latency_p99_s: f64,
     evictions: u64,
     expirations: u64,
+    virtual_time_s: f64,
+    baseline_time_s: f64,
+    /// Request-seconds spent waiting (cached side).
+    wait_s: f64,
+    /// Worker-seconds spent generating (cached side).
+    generation_s: f64,
 }
 
 fn point(f: Figures, cost_per_hour: Option<f64>) -> SweepPoint {
@@ -439,6 +469,13 @@ fn point(f: Figures, cost_per_hour: Option<f64>) -> SweepPoint {
         latency_p99_s: f.latency_p99_s,
         evictions: f.evictions,
         expirations: f.expirations,
+        virtual_time_s: Some(f.virtual_time_s),
+        baseline_time_s: Some(f.baseline_time_s),
+        wait_mean_s: Some(ratio(f.wait_s, f.requests as f64)),
+        generator_utilization: Some(ratio(
+            f.generation_s,
+            f64::from(f.workers.max(1)) * f.virtual_time_s,
+        )),
     }
 }
 

@@ -60,9 +60,9 @@ pub struct StackFigures {
     pub latency: LatencyRecorder,
     /// Latency of every request without a cache (its generation cost).
     pub baseline_latency: LatencyRecorder,
-    /// Entries evicted for capacity over the whole trace.
+    /// Entries evicted for capacity by the measured requests (after the warm-up).
     pub evictions: u64,
-    /// Misses refused for not fitting the bounds on their own.
+    /// Measured misses refused for not fitting the bounds on their own.
     pub refused: u64,
 }
 
@@ -156,10 +156,8 @@ struct StackCurve<'p> {
     /// Requests whose hits are not a suffix of the points (oversized keys), per point.
     direct: Vec<Option<Acc>>,
     warmup: u64,
-    /// Hits of the warm-up requests, per point.
-    warmup_hits: Vec<u64>,
-    /// Warm-up requests per class.
-    warmup_class_requests: Vec<u64>,
+    /// Each point's entries when the warm-up ended (`None` before; zeros without a warm-up).
+    entries_at_warmup: Option<Vec<u64>>,
     position: u64,
     counted: u64,
     requested_bytes: u128,
@@ -176,7 +174,7 @@ const INITIAL_SLOTS: usize = 1 << 16;
 ///
 /// `points` must be in ascending order of the swept budget (the usual case then records each
 /// request once, at the first point it hits). The first `warmup` requests warm the cache but
-/// are left out of the figures (evictions count over the whole trace).
+/// are left out of the figures (evictions too: those of the measured requests only).
 ///
 /// # Errors
 ///
@@ -217,8 +215,7 @@ pub fn stack_curve(
         levels: vec![Acc::new(); points.len()],
         direct: vec![None; points.len()],
         warmup,
-        warmup_hits: vec![0; points.len()],
-        warmup_class_requests: vec![0; classes],
+        entries_at_warmup: (warmup == 0).then(|| vec![0; points.len()]),
         position: 0,
         counted: 0,
         requested_bytes: 0,
@@ -301,8 +298,6 @@ impl StackCurve<'_> {
             self.cost_ns += u128::from(cost_ns);
             self.costs.record_ns(cost_ns);
             self.class_requests[class] += 1;
-        } else {
-            self.warmup_class_requests[class] += 1;
         }
         if self.next_slot > self.capacity {
             self.compact();
@@ -364,11 +359,19 @@ impl StackCurve<'_> {
             self.unmark(state);
         }
         self.mark(slot, index, class, request.size);
+        if position == self.warmup {
+            // The cache as the first measured request finds it.
+            self.entries_at_warmup = Some(self.final_entries());
+        }
         Ok(())
     }
 
     /// Records the outcome at every point of a request whose key was last used at `state`.
     fn outcome(&mut self, state: KeyState, size: u64, cost_ns: u64, counted: bool) {
+        if !counted {
+            // A warm-up request only warms the cache (the stack records its use either way).
+            return;
+        }
         for &c in &self.active {
             let Some(trees) = &self.classes[c] else {
                 continue;
@@ -396,15 +399,6 @@ impl StackCurve<'_> {
         let Some(first) = first_hit else {
             return;
         };
-        if !counted {
-            // A warm-up request: only whether it inserted matters (for the evictions).
-            for p in first..self.points.len() {
-                if self.hits_at(p, &self.points[p], own_class, state.size) {
-                    self.warmup_hits[p] += 1;
-                }
-            }
-            return;
-        }
         if suffix {
             self.levels[first].record(size, cost_ns);
             return;
@@ -558,8 +552,13 @@ impl StackCurve<'_> {
             acc.hit_costs.finish();
         }
         let entries = self.final_entries();
-        // Every position's outcome over the whole trace is needed for evictions; the warm-up
-        // does not change which requests insert, only which ones are counted.
+        // Without a TTL nothing leaves the cache but by eviction, so the measured requests'
+        // evictions are the entries held when the warm-up ended, plus their inserts (every
+        // miss that is not refused), less the entries held at the end.
+        let at_warmup = self
+            .entries_at_warmup
+            .clone()
+            .unwrap_or_else(|| vec![0; self.points.len()]);
         let mut cumulative = Acc::new();
         let mut figures = Vec::with_capacity(self.points.len());
         for (p, point) in self.points.iter().enumerate() {
@@ -578,16 +577,7 @@ impl StackCurve<'_> {
             latency.subtract(&acc.hit_costs);
             latency.record_n_ns(self.hit_cost_ns, acc.hits);
             let generation_ns = self.cost_ns - acc.hit_cost_ns;
-            // Inserts over the whole trace, warm-up included: every miss that is not refused.
-            let warm = self.position - self.counted;
-            let warm_refused = if point.max_entries == Some(0) {
-                warm
-            } else {
-                self.warmup_class_requests[self.included[p] + 1..]
-                    .iter()
-                    .sum()
-            };
-            let inserts = (misses - refused) + (warm - self.warmup_hits[p] - warm_refused);
+            let inserts = misses - refused;
             figures.push(StackFigures {
                 requests: self.counted,
                 hits: acc.hits,
@@ -598,7 +588,7 @@ impl StackCurve<'_> {
                 makespan_ns: generation_ns + u128::from(acc.hits) * u128::from(self.hit_cost_ns),
                 latency,
                 baseline_latency: self.costs.clone(),
-                evictions: inserts.saturating_sub(entries[p]),
+                evictions: (at_warmup[p] + inserts).saturating_sub(entries[p]),
                 refused,
             });
         }
@@ -684,8 +674,9 @@ mod tests {
         let Ok((f, _)) = r else { panic!("{r:?}") };
         assert_eq!((f[0].requests, f[0].hits), (3, 0));
         assert_eq!((f[1].requests, f[1].hits), (3, 3));
-        // Evictions count over the whole trace: 6 inserts into 2 entries.
-        assert_eq!((f[0].evictions, f[1].evictions), (4, 0));
+        // Evictions of the measured requests only: at 2 entries the warm-up left b c, and each
+        // of the three measured misses evicted one.
+        assert_eq!((f[0].evictions, f[1].evictions), (3, 0));
     }
 
     #[test]

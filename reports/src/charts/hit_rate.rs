@@ -44,10 +44,12 @@ impl Chart for HitRateChart<'_> {
             caption: vec![
                 run_caption(self.label, run),
                 format!(
-                    "achieved {} over {} requests; {} windows; warm-up shows as the rise, TTL expiry and evictions as dips",
+                    "achieved {} over {} requests; {} windows; {}, TTL expiry and evictions as dips",
                     format::percent(run.cache.hit_rate),
-                    format::thousands(run.workload.requests),
-                    run.timeline.len()
+                    format::thousands(run.measured_requests()),
+                    run.timeline.len(),
+                    format::warmup(run.warmup_requests, run.workload.requests)
+                        .unwrap_or_else(|| "warm-up shows as the rise".to_string())
                 ),
             ],
             legend,

@@ -7,6 +7,7 @@ mod layout;
 mod memory;
 mod speedup;
 mod sweep;
+mod sweep_axes;
 mod work;
 
 use plotters::coord::Shift;
@@ -20,6 +21,7 @@ pub(crate) use latency::LatencyChart;
 pub(crate) use memory::MemoryChart;
 pub(crate) use speedup::SpeedupChart;
 pub(crate) use sweep::{SavedChart, SweepChart, policy_caption};
+pub(crate) use sweep_axes::{TtlChart, WorkersChart};
 pub(crate) use work::WorkChart;
 
 /// Pixel size of every chart: wide enough for a legend row, readable at 1280 px page width.

@@ -10,14 +10,14 @@ use super::{Chart, DrawResult, palette, sane_log_range};
 use crate::format;
 use crate::sweep::{SweepAxis, SweepPoint, SweepResults};
 
-const SPEEDUP: RGBColor = RGBColor(44, 160, 44);
+pub(super) const SPEEDUP: RGBColor = RGBColor(44, 160, 44);
 
 /// One policy's curve: its name, colour and points on the x axis.
-type Curve<'a> = (String, RGBColor, Vec<(f64, &'a SweepPoint)>);
+pub(super) type Curve<'a> = (String, RGBColor, Vec<(f64, &'a SweepPoint)>);
 
 /// Each policy's points on the x axis, with its colour: one policy keeps the chart's own
 /// colours, several get one run colour each (and the legend names them).
-fn curves(results: &SweepResults) -> Vec<Curve<'_>> {
+pub(super) fn curves(results: &SweepResults) -> Vec<Curve<'_>> {
     let names = results.policy_names();
     let several = names.len() > 1;
     names
@@ -36,7 +36,7 @@ fn curves(results: &SweepResults) -> Vec<Curve<'_>> {
 }
 
 /// What the x axis shows, and the x of each point (unbounded/never points are left out).
-fn xs(results: &SweepResults) -> Vec<(f64, &SweepPoint)> {
+pub(super) fn xs(results: &SweepResults) -> Vec<(f64, &SweepPoint)> {
     on_axis(results, results.points.iter())
 }
 
@@ -50,7 +50,7 @@ fn on_axis<'a>(
         .collect()
 }
 
-fn axis_name(axis: SweepAxis) -> &'static str {
+pub(super) fn axis_name(axis: SweepAxis) -> &'static str {
     match axis {
         SweepAxis::MaxEntries => "cache budget (entries, log scale)",
         SweepAxis::MaxBytes => "cache budget (bytes, log scale)",
@@ -59,7 +59,7 @@ fn axis_name(axis: SweepAxis) -> &'static str {
     }
 }
 
-fn tick(axis: SweepAxis, v: f64) -> String {
+pub(super) fn tick(axis: SweepAxis, v: f64) -> String {
     match axis {
         SweepAxis::MaxBytes => format::bytes(v.max(0.0).round() as u64),
         SweepAxis::Ttl => format::seconds(v),
@@ -67,7 +67,7 @@ fn tick(axis: SweepAxis, v: f64) -> String {
     }
 }
 
-fn x_range(points: &[(f64, &SweepPoint)]) -> std::ops::Range<f64> {
+pub(super) fn x_range(points: &[(f64, &SweepPoint)]) -> std::ops::Range<f64> {
     let low = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let high = points.iter().map(|p| p.0).fold(0.0, f64::max);
     sane_log_range(low / 1.3, high * 1.3, 1e-9, 1e18)

@@ -137,6 +137,8 @@ pub fn run(
             zipf_exponent: Some(0.9),
             arrival: "closed loop, 1 client".to_string(),
         },
+        warmup_requests: 0,
+        measured_requests: Some(requests),
         model: ModelParams {
             workers: 1,
             hit_cost_s: HIT_S,

@@ -1,7 +1,7 @@
 //! One newtype, one parser and one range per value the project reads from people: the TTL, the
 //! byte budget, the entry bound, the time scale, the generator workers, the hit cost, generation
-//! costs, result sizes, a workload's request count and a log-normal's sigma. Numbers in their
-//! messages are printed with [`Num`] (scientific notation when huge or tiny).
+//! costs, result sizes, a workload's request count, a replay's warm-up and a log-normal's sigma.
+//! Numbers in their messages are printed with [`Num`] (scientific notation when huge or tiny).
 //!
 //! Every surface reads a value through its type here, so a bad value is refused with the same
 //! message wherever it comes from: the command line and environment variables parse text with
@@ -28,6 +28,7 @@
 mod amount;
 mod number;
 mod time;
+mod warmup;
 mod workload;
 
 pub use amount::{
@@ -39,6 +40,7 @@ pub use time::{
     Cost, DEFAULT_COST_S, DEFAULT_HIT_COST_S, DEFAULT_TIME_SCALE, DEFAULT_TTL_S, HitCost,
     MAX_COST_S, MAX_TIME_SCALE, MAX_TTL_S, MIN_TIME_SCALE, MIN_TTL_S, TimeScale, Ttl,
 };
+pub use warmup::Warmup;
 pub use workload::{MAX_LOGNORMAL_SIGMA, MAX_REQUESTS, Requests, Sigma};
 
 /// A value out of its range or unreadable. The message names the value and what was given, the

@@ -110,3 +110,26 @@ fn display_round_trips_through_the_parser() {
     );
     assert_eq!(Size::DEFAULT.to_string().parse::<Size>(), Ok(Size::DEFAULT));
 }
+
+#[test]
+fn warmup_is_a_count_or_a_percentage_of_the_trace() {
+    assert_eq!("0".parse::<Warmup>(), Ok(Warmup::NONE));
+    assert_eq!("1_000".parse::<Warmup>(), Ok(Warmup::Requests(1000)));
+    assert_eq!("10%".parse::<Warmup>().unwrap().requests_of(20_000), 2_000);
+    assert_eq!("100%".parse::<Warmup>().unwrap().requests_of(7), 7);
+    assert_eq!("0%".parse::<Warmup>().unwrap().requests_of(7), 0);
+    // Rounds down: a third of 10 requests is 3.
+    assert_eq!("33.3333%".parse::<Warmup>().unwrap().requests_of(10), 3);
+    assert!("0%".parse::<Warmup>().unwrap().is_none());
+    let over = "120%".parse::<Warmup>().unwrap_err().0;
+    assert!(over.contains("120%") && over.contains("0 to 100"), "{over}");
+    let negative = "-3".parse::<Warmup>().unwrap_err().0;
+    assert!(negative.contains("negative"), "{negative}");
+    let negative_pct = "-3%".parse::<Warmup>().unwrap_err().0;
+    assert!(negative_pct.contains("negative"), "{negative_pct}");
+    let word = "abc".parse::<Warmup>().unwrap_err().0;
+    assert!(word.contains("abc") && word.contains("warm-up"), "{word}");
+    assert!("NaN%".parse::<Warmup>().is_err());
+    assert!("5 MiB".parse::<Warmup>().is_err());
+    assert_eq!(Warmup::from_percent(12.5).unwrap().to_string(), "12.5%");
+}

@@ -6,9 +6,11 @@
 //!   ±1 pp of the target where there is one; measured memory overhead < 10 % of a non-empty
 //!   payload (a percentage of nothing is undefined, not a pass); joins > 0 on `burst`;
 //! - no regression: no metric worse than the committed baseline by more than
-//!   [`TOLERANCE_PCT`] % (relative).
+//!   [`TOLERANCE_PCT`] % (relative) — those of the runs and those of the curve ([`curve`]:
+//!   `typical` at four byte budgets, each point's speedup and hit rate).
 
 mod baseline;
+pub mod curve;
 mod rules;
 
 pub use baseline::{
@@ -56,7 +58,9 @@ pub fn gate(
         let source = Source::Workload(workloads::Workload::preset(name)?);
         outcomes.push(crate::run::run(&source, &options, &mut |_, _| {})?);
     }
-    let now = metrics(&outcomes);
+    let mut now = metrics(&outcomes);
+    let curve = curve::run_curve().context("the gate's curve")?;
+    now.extend(curve::curve_metrics(&curve));
 
     let mut checks = absolute_checks(&outcomes);
     match &baseline {
@@ -94,8 +98,10 @@ pub fn gate(
     // The table is printed even with --quiet when something failed: CI logs must say why.
     if !quiet || !report.passed() {
         println!(
-            "gate: {} (deterministic figures; regression tolerance {} %)",
+            "gate: {}; curve {} at {} (deterministic figures; regression tolerance {} %)",
             GATE_WORKLOADS.join(", "),
+            curve::CURVE_WORKLOAD,
+            curve::CURVE_BUDGETS.join(", "),
             baseline.as_ref().map_or(TOLERANCE_PCT, |b| b.tolerance_pct)
         );
         print!("{}", report.render());
