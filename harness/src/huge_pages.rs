@@ -21,7 +21,10 @@ const HUGE_MIN_BYTES: usize = 4 << 20;
 /// ```
 pub fn filled_vec<T: Clone>(len: usize, value: T) -> Vec<T> {
     let mut v: Vec<T> = Vec::with_capacity(len);
-    advise_huge(v.as_ptr().cast(), len.saturating_mul(std::mem::size_of::<T>()));
+    advise_huge(
+        v.as_ptr().cast(),
+        len.saturating_mul(std::mem::size_of::<T>()),
+    );
     v.resize(len, value);
     v
 }

@@ -37,9 +37,9 @@ pub use timeline::{WindowSample, window_bounds};
 
 use crate::distinct::DistinctKeys;
 use events::EventQueue;
+use gencache::{Clock, SystemClock};
 use hashbrown::HashMap;
 use std::collections::VecDeque;
-use gencache::{Clock, SystemClock};
 use workloads::Request;
 
 /// How requests arrive.

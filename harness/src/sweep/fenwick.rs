@@ -126,10 +126,7 @@ impl LiveSlots {
         let block = slot / BLOCK_SLOTS;
         let word = slot / 64;
         let first = block * BLOCK_WORDS;
-        let whole: u32 = self.words[first..word]
-            .iter()
-            .map(|w| w.count_ones())
-            .sum();
+        let whole: u32 = self.words[first..word].iter().map(|w| w.count_ones()).sum();
         // Bits 0..=slot % 64 of the slot's own word.
         let mask = u64::MAX >> (63 - slot % 64);
         self.blocks.prefix(block) + whole + (self.words[word] & mask).count_ones()

@@ -548,7 +548,11 @@ impl StackCurve<'_> {
 
     fn finish(mut self) -> (Vec<StackFigures>, TraceProfile) {
         self.costs.finish();
-        for acc in self.levels.iter_mut().chain(self.direct.iter_mut().flatten()) {
+        for acc in self
+            .levels
+            .iter_mut()
+            .chain(self.direct.iter_mut().flatten())
+        {
             acc.hit_costs.finish();
         }
         let entries = self.final_entries();
