@@ -148,8 +148,8 @@ pub struct RunOutcome {
     pub reordered_arrivals: u64,
     /// Peak RSS of the process after the run, bytes, if known.
     pub peak_rss: Option<u64>,
-    /// CPU seconds of the cached pass (the process CPU-time clock), if known: unlike the wall clock, not
-    /// inflated by other processes on a shared machine.
+    /// CPU seconds of the cached pass (the process CPU-time clock), if known: unlike the wall
+    /// clock, not inflated by other processes on a shared machine.
     pub cached_cpu_s: Option<f64>,
     /// Bytes requested over the cached pass.
     pub requested_bytes: u128,

@@ -156,8 +156,8 @@ mod tests {
             }
             let built = LiveSlots::from_live(len, (1..=len).filter(|&s| model[s]));
             let mut count = 0;
-            for slot in 0..=len {
-                count += u32::from(model[slot]);
+            for (slot, &is_live) in model.iter().enumerate() {
+                count += u32::from(is_live);
                 prop_assert_eq!(live.prefix(slot), count);
                 prop_assert_eq!(built.prefix(slot), count);
             }
