@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Version of the results schema written by this build.
 ///
 /// - 2: `memory` is absent when the run did not measure memory, and `memory.overhead_pct` /
-///   `overhead_per_entry` are `null` when undefined (no payload / no entries).
+///   `overhead_per_entry` are `null` when undefined (no payload / no entries). Later additions
+///   within version 2, read as "none" from files without them: `warmup_requests` (0) and
+///   `measured_requests` (absent: every request was measured).
 /// - 1: `memory` was always present, zeros when not measured (still read: see
 ///   [`ResultsFile::upgrade_v1`]).
 pub const SCHEMA_VERSION: u32 = 2;
@@ -151,7 +153,8 @@ pub struct ModelParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SideResult {
-    /// Virtual time from first arrival to last answer, seconds (the makespan).
+    /// Virtual time from the first arrival to the last answer, seconds (the makespan; of the
+    /// measured requests, after any warm-up).
     pub virtual_time_s: f64,
     /// Generations run (generator invocations).
     pub generations: u64,

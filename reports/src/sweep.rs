@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Version of the sweep schema written by this build.
+/// Version of the sweep schema written by this build (additions within version 1, absent
+/// from older files: each point's `virtual_time_s`, `baseline_time_s`, `wait_mean_s` and
+/// `generator_utilization`).
 pub const SWEEP_SCHEMA_VERSION: u32 = 1;
 
 /// File name of a saved sweep inside a results directory.

@@ -110,7 +110,7 @@ pub struct SideOutcome {
     pub joined: u64,
     /// Generator invocations.
     pub generations: u64,
-    /// Virtual time from the first arrival to the last answer, ns.
+    /// Virtual time from the first measured arrival to the last measured answer, ns.
     pub makespan_ns: u64,
     /// Worker-nanoseconds spent generating.
     pub generation_ns: u128,
