@@ -148,8 +148,8 @@ pub struct RunOutcome {
     pub reordered_arrivals: u64,
     /// Peak RSS of the process after the run, bytes, if known.
     pub peak_rss: Option<u64>,
-    /// CPU seconds of the cached pass (10 ms resolution), if known: unlike the wall clock, not
-    /// inflated by other processes on a shared machine.
+    /// CPU seconds of the cached pass (the process CPU-time clock), if known: unlike the wall
+    /// clock, not inflated by other processes on a shared machine.
     pub cached_cpu_s: Option<f64>,
     /// Bytes requested over the cached pass.
     pub requested_bytes: u128,
@@ -231,8 +231,34 @@ pub fn run(
     let single = source
         .known_requests()
         .filter(|&n| one_client && n > 0 && !needs_first_pass);
-    let (base, distinct_keys, cached, wall_s, cpu_s, cache) = match single {
-        Some(n) => {
+    // The same with a bound that must first know the trace: a first pass that only reads
+    // (the keys in order, or the distinct keys), then the one pass.
+    let first_read = if single.is_none() && one_client && needs_first_pass {
+        let facts = read_pass(source, policy, progress)?;
+        if facts.requests == 0 {
+            return Err(RunError::Empty { name });
+        }
+        Some(facts)
+    } else {
+        None
+    };
+    let (base, distinct_keys, cached, wall_s, cpu_s, cache) = match (single, first_read) {
+        (None, Some(facts)) => {
+            let mut cache = build_cache(PolicyContext {
+                next_uses: facts.keys.map(|k| NextUses::from_keys(k.into_iter())),
+                distinct_keys: facts.distinct_keys,
+            })?;
+            let started = Instant::now();
+            let cpu_before = crate::alloc::process_cpu_seconds();
+            let (cached, base, distinct) =
+                single_pass(source, &model, facts.requests, &mut cache, progress)?;
+            let wall_s = started.elapsed().as_secs_f64();
+            let cpu_s = cpu_before
+                .zip(crate::alloc::process_cpu_seconds())
+                .map(|(a, b)| b - a);
+            (base, distinct, cached, wall_s, cpu_s, cache)
+        }
+        (Some(n), _) => {
             let mut cache = build_cache(PolicyContext {
                 next_uses: None,
                 distinct_keys: None,
@@ -246,7 +272,7 @@ pub fn run(
                 .map(|(a, b)| b - a);
             (base, distinct, cached, wall_s, cpu_s, cache)
         }
-        None => {
+        (None, None) => {
             // Pass 1: baseline (also counts requests and distinct keys for the windows, and,
             // for a bound that knows the future, records the keys in order for each request's
             // next use).
@@ -486,6 +512,51 @@ fn policy_figures(policy: PolicyName, cache: &HeapMeasured) -> PolicyFigures {
         heap_bytes: heap,
         heap_per_entry: ratio(heap as f64, occupancy.entries as f64),
     }
+}
+
+/// What a first pass that only reads the trace learns.
+struct ReadFacts {
+    requests: u64,
+    /// The keys in trace order (for a bound that knows the future).
+    keys: Option<Vec<u64>>,
+    /// The distinct keys (for a table sized from them).
+    distinct_keys: Option<u64>,
+}
+
+/// Reads `source` once for what `policy` must know before its replay: no replay, no baseline
+/// (the one pass derives it). A read error names the file and line, as in any pass.
+fn read_pass(
+    source: &Source,
+    policy: PolicyName,
+    progress: &mut dyn FnMut(&'static str, u64),
+) -> Result<ReadFacts, RunError> {
+    let fail = |e| RunError::Source {
+        name: source.name(),
+        source: e,
+    };
+    let mut stream = source.open().map_err(fail)?;
+    let mut keys = policy.needs_future().then(Vec::new);
+    let mut distinct = (policy == PolicyName::QuickCache).then(crate::distinct::DistinctKeys::new);
+    let label = Pass::Baseline.label();
+    let mut requests = 0u64;
+    for request in stream.by_ref() {
+        requests += 1;
+        if let Some(keys) = keys.as_mut() {
+            keys.push(request.key);
+        }
+        if let Some(distinct) = distinct.as_mut() {
+            distinct.add(request.key);
+        }
+        if requests & 0xFFF == 0 {
+            progress(label, requests);
+        }
+    }
+    stream.finish().map_err(fail)?;
+    Ok(ReadFacts {
+        requests,
+        keys,
+        distinct_keys: distinct.map(|mut d| d.count() as u64),
+    })
 }
 
 /// The cached pass with the baseline derived beside it (closed loop, one client, `n` requests).

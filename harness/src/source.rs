@@ -1,7 +1,7 @@
 //! Where a replay's requests come from: a workload's synthetic trace or a real trace file,
 //! re-opened for every pass (baseline, cached, memory) and streamed.
 
-use hashbrown::HashSet;
+use crate::distinct::DistinctKeys;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tempfile::NamedTempFile;
@@ -177,20 +177,20 @@ enum Inner {
 pub struct RequestStream {
     inner: Inner,
     error: Option<TraceError>,
-    distinct: Option<HashSet<u64>>,
+    distinct: Option<DistinctKeys>,
 }
 
 impl RequestStream {
     /// Also count distinct keys while streaming (one hash per request; the baseline pass does
     /// this, since it has no cache of its own to hash into).
     pub fn count_distinct(mut self) -> Self {
-        self.distinct = Some(HashSet::new());
+        self.distinct = Some(DistinctKeys::new());
         self
     }
 
     /// Distinct keys seen so far (0 unless [`Self::count_distinct`] was asked for).
-    pub fn distinct_keys(&self) -> u64 {
-        self.distinct.as_ref().map_or(0, |d| d.len() as u64)
+    pub fn distinct_keys(&mut self) -> u64 {
+        self.distinct.as_mut().map_or(0, |d| d.count() as u64)
     }
 
     /// The format of the trace file being read (`None` for a synthetic trace).
@@ -226,7 +226,7 @@ impl Iterator for RequestStream {
             },
         };
         if let Some(distinct) = &mut self.distinct {
-            distinct.insert(request.key);
+            distinct.add(request.key);
         }
         Some(request)
     }

@@ -317,8 +317,9 @@ pub struct ReplaySpeed {
     pub wall_s: f64,
     /// Requests per wall-clock second.
     pub requests_per_s: f64,
-    /// CPU seconds of the cached replay (10 ms resolution), when the platform reports it:
-    /// unlike the wall clock, not inflated by other processes on a shared machine.
+    /// CPU seconds of the cached replay (process CPU-time clock, nanosecond resolution), when
+    /// the platform reports it: unlike the wall clock, not inflated by other processes on a
+    /// shared machine.
     #[serde(default)]
     pub cpu_s: Option<f64>,
 }

@@ -35,6 +35,7 @@ impl SizeDist {
     /// assert_eq!(d.size_of(7, 99), d.size_of(7, 99));
     /// assert_eq!(SizeDist::Fixed { bytes: 10 }.size_of(7, 99), 10);
     /// ```
+    #[inline]
     pub fn size_of(&self, seed: u64, key: u64) -> u64 {
         match *self {
             SizeDist::Fixed { bytes } => bytes,
@@ -62,6 +63,7 @@ impl CostDist {
     /// use workloads::CostDist;
     /// assert_eq!(CostDist::default().cost_of(1, 2), 124.6);
     /// ```
+    #[inline]
     pub fn cost_of(&self, seed: u64, key: u64) -> f64 {
         match *self {
             CostDist::Fixed { seconds } => seconds,

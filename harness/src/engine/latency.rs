@@ -1,7 +1,13 @@
 //! Latency histograms (hdrhistogram), recorded in microseconds with 3 significant digits
 //! (0.1 % relative precision), from 1 µs to one virtual year.
+//!
+//! A replay records one latency per request, and consecutive requests very often have the same
+//! latency (every hit costs the hit cost; a trace's generations often cost the same): equal
+//! consecutive values are counted and recorded together, one histogram update per run of them.
+//! Every figure is the same as recording them one by one.
 
 use hdrhistogram::Histogram;
+use std::borrow::Cow;
 
 /// Highest latency the histogram can hold: one year in microseconds. Larger values are clamped.
 const MAX_MICROS: u64 = 365 * 24 * 3600 * 1_000_000;
@@ -16,6 +22,9 @@ pub const CURVE_PERCENTILES: &[f64] = &[
 #[derive(Debug, Clone)]
 pub struct LatencyRecorder {
     histogram: Histogram<u64>,
+    /// The latest value recorded (µs) and how many times in a row, not yet in `histogram`.
+    run_micros: u64,
+    run_count: u64,
 }
 
 /// Latency percentiles in seconds.
@@ -46,14 +55,24 @@ impl LatencyRecorder {
         // high >= 2 * low, sigfig <= 5), so construction cannot fail.
         let histogram = Histogram::new_with_bounds(1, MAX_MICROS, 3)
             .unwrap_or_else(|_| unreachable!("constant histogram bounds are valid"));
-        Self { histogram }
+        Self {
+            histogram,
+            run_micros: 0,
+            run_count: 0,
+        }
     }
 
     /// Records one latency given in nanoseconds.
     #[inline]
     pub fn record_ns(&mut self, ns: u64) {
         let micros = (ns / 1_000).min(MAX_MICROS);
-        self.histogram.saturating_record(micros);
+        if micros == self.run_micros {
+            self.run_count += 1;
+        } else {
+            self.settle();
+            self.run_micros = micros;
+            self.run_count = 1;
+        }
     }
 
     /// Records `count` latencies of `ns` nanoseconds each.
@@ -62,53 +81,88 @@ impl LatencyRecorder {
         self.histogram.saturating_record_n(micros, count);
     }
 
+    /// Moves the pending run of equal values into the histogram.
+    #[inline]
+    fn settle(&mut self) {
+        if self.run_count > 0 {
+            self.histogram
+                .saturating_record_n(self.run_micros, self.run_count);
+            self.run_count = 0;
+        }
+    }
+
+    /// The histogram with the pending run in it (a copy only while a run is pending).
+    fn settled(&self) -> Cow<'_, Histogram<u64>> {
+        if self.run_count == 0 {
+            Cow::Borrowed(&self.histogram)
+        } else {
+            let mut h = self.histogram.clone();
+            h.saturating_record_n(self.run_micros, self.run_count);
+            Cow::Owned(h)
+        }
+    }
+
+    /// Records the pending run now, so that reading the figures copies nothing (a replay calls
+    /// it when it ends; the figures are the same either way).
+    pub fn finish(&mut self) {
+        self.settle();
+    }
+
     /// Adds every latency recorded by `other`.
     pub fn add(&mut self, other: &LatencyRecorder) {
+        self.settle();
         // Both histograms have the same constant bounds, so the addition cannot fail.
-        let added = self.histogram.add(&other.histogram);
+        let added = self.histogram.add(other.settled().as_ref());
         debug_assert!(added.is_ok(), "same-bounds histograms add");
     }
 
     /// Removes every latency recorded by `other` (which must be a subset of this one's).
     pub fn subtract(&mut self, other: &LatencyRecorder) {
-        let subtracted = self.histogram.subtract(&other.histogram);
+        self.settle();
+        let subtracted = self.histogram.subtract(other.settled().as_ref());
         debug_assert!(subtracted.is_ok(), "subtracting a sub-histogram");
     }
 
     /// Number of latencies recorded.
     pub fn count(&self) -> u64 {
-        self.histogram.len()
+        self.histogram.len() + self.run_count
     }
 
     /// Latency at `percentile` (0..=100), in seconds.
     pub fn percentile_s(&self, percentile: f64) -> f64 {
-        micros_to_s(self.histogram.value_at_percentile(percentile))
+        percentile_of(&self.settled(), percentile)
     }
 
     /// Mean, p50, p90, p99 and max, in seconds.
     pub fn figures(&self) -> LatencyFigures {
-        if self.histogram.is_empty() {
+        let h = self.settled();
+        if h.is_empty() {
             return LatencyFigures::default();
         }
         LatencyFigures {
-            mean: self.histogram.mean() / 1e6,
-            p50: self.percentile_s(50.0),
-            p90: self.percentile_s(90.0),
-            p99: self.percentile_s(99.0),
-            max: micros_to_s(self.histogram.max()),
+            mean: h.mean() / 1e6,
+            p50: percentile_of(&h, 50.0),
+            p90: percentile_of(&h, 90.0),
+            p99: percentile_of(&h, 99.0),
+            max: micros_to_s(h.max()),
         }
     }
 
     /// `(percentile, seconds)` at each of [`CURVE_PERCENTILES`].
     pub fn curve(&self) -> Vec<(f64, f64)> {
-        if self.histogram.is_empty() {
+        let h = self.settled();
+        if h.is_empty() {
             return Vec::new();
         }
         CURVE_PERCENTILES
             .iter()
-            .map(|&p| (p, self.percentile_s(p)))
+            .map(|&p| (p, percentile_of(&h, p)))
             .collect()
     }
+}
+
+fn percentile_of(h: &Histogram<u64>, percentile: f64) -> f64 {
+    micros_to_s(h.value_at_percentile(percentile))
 }
 
 fn micros_to_s(micros: u64) -> f64 {
@@ -142,6 +196,34 @@ mod tests {
             curve.windows(2).all(|w| w[0].1 <= w[1].1),
             "curve is monotone"
         );
+    }
+
+    #[test]
+    fn runs_of_equal_values_give_the_figures_of_single_records() {
+        let values = [5u64, 5, 5, 7, 7, 5, 1_000_000, 1_000_000, 0, 0, 0, 5];
+        let mut batched = LatencyRecorder::new();
+        let mut single = Histogram::<u64>::new_with_bounds(1, MAX_MICROS, 3)
+            .unwrap_or_else(|_| unreachable!("constant histogram bounds are valid"));
+        for (i, &us) in values.iter().enumerate() {
+            batched.record_ns(us * 1_000);
+            single.saturating_record(us);
+            let reference = LatencyRecorder {
+                histogram: single.clone(),
+                run_micros: 0,
+                run_count: 0,
+            };
+            assert_eq!(batched.count(), (i + 1) as u64);
+            assert_eq!(batched.figures(), reference.figures());
+            assert_eq!(batched.curve(), reference.curve());
+        }
+        // Adding and subtracting see the pending runs of both sides.
+        let mut sum = batched.clone();
+        sum.add(&batched);
+        assert_eq!(sum.count(), 2 * values.len() as u64);
+        sum.subtract(&batched);
+        assert_eq!(sum.figures(), batched.figures());
+        batched.finish();
+        assert_eq!(batched.count(), values.len() as u64);
     }
 
     #[test]

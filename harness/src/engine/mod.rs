@@ -22,6 +22,7 @@
 //! generation and per waiting request, from free lists reused across the run.
 
 mod error;
+mod events;
 mod latency;
 pub mod sim_cache;
 mod timeline;
@@ -34,10 +35,11 @@ pub use sim_cache::{
 };
 pub use timeline::{WindowSample, window_bounds};
 
+use crate::distinct::DistinctKeys;
+use events::EventQueue;
+use gencache::{Clock, SystemClock};
 use hashbrown::HashMap;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
-use std::time::Instant;
+use std::collections::VecDeque;
 use workloads::Request;
 
 /// How requests arrive.
@@ -199,7 +201,7 @@ struct Waiter {
 struct Engine<'c, C: SimCache + ?Sized> {
     config: EngineConfig,
     cache: &'c mut C,
-    events: BinaryHeap<Reverse<Event>>,
+    events: EventQueue<Event>,
     seq: u64,
     free_workers: u32,
     queue: VecDeque<u32>,
@@ -208,6 +210,12 @@ struct Engine<'c, C: SimCache + ?Sized> {
     waiters: Vec<Waiter>,
     free_waiters: Vec<u32>,
     in_flight: HashMap<u64, u32>,
+    /// Times the lookups when [`EngineConfig::measure_lookups`] is on: gencache's own clock (a
+    /// calibrated TSC read, a fraction of `clock_gettime`'s cost, which would be most of a
+    /// replayed hit's).
+    lookup_clock: Option<SystemClock>,
+    /// The latest valid cost converted: its `f64` bits and nanoseconds.
+    last_cost: Option<(u64, u64)>,
     /// Requests arrived so far, warm-up included.
     arrived: u64,
     /// The baseline derived request by request (closed loop with one client only), and the
@@ -266,7 +274,7 @@ struct Shadow {
     clock_ns: u64,
     /// Virtual time of the measured requests: the baseline's makespan.
     measured_ns: u64,
-    distinct: hashbrown::HashSet<u64>,
+    distinct: DistinctKeys,
 }
 
 /// Replays `trace` through `cache` and derives the baseline (no cache) in the same pass, with
@@ -314,15 +322,17 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
         out: empty,
         clock_ns: 0,
         measured_ns: 0,
-        distinct: hashbrown::HashSet::new(),
+        distinct: DistinctKeys::new(),
     }));
     engine.run(trace, progress)?;
     let shadow = engine.shadow.take();
     let cached = engine.finish();
-    Ok(shadow.map(|s| {
+    Ok(shadow.map(|mut s| {
+        let distinct = s.distinct.count() as u64;
         let mut base = s.out;
         base.makespan_ns = s.measured_ns;
-        (cached, base, s.distinct.len() as u64)
+        base.latency.finish();
+        (cached, base, distinct)
     }))
 }
 
@@ -335,7 +345,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         Self {
             config,
             cache,
-            events: BinaryHeap::new(),
+            events: EventQueue::new(),
             seq: 0,
             free_workers: config.workers.max(1),
             queue: VecDeque::new(),
@@ -344,6 +354,8 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             waiters: Vec::new(),
             free_waiters: Vec::new(),
             in_flight: HashMap::new(),
+            lookup_clock: config.measure_lookups.then(SystemClock::new),
+            last_cost: None,
             arrived: 0,
             concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
             shadow: None,
@@ -381,7 +393,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
     fn schedule(&mut self, time: u64, what: What) {
         let seq = self.seq;
         self.seq += 1;
-        self.events.push(Reverse(Event { time, seq, what }));
+        self.events.push(Event { time, seq, what });
     }
 
     fn run(
@@ -405,7 +417,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                         }
                     }
                 }
-                while let Some(Reverse(event)) = self.events.pop() {
+                while let Some(event) = self.events.pop() {
                     match event.what {
                         What::Completion(job) => self.complete(job, event.time)?,
                         What::ClientReady(client) => {
@@ -435,7 +447,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                         self.out.reordered_arrivals += 1;
                         at = self.last_arrival;
                     }
-                    while let Some(Reverse(event)) = self.events.peek().copied() {
+                    while let Some(event) = self.events.peek() {
                         if event.time > at {
                             break;
                         }
@@ -444,7 +456,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                     }
                     self.arrive(request, at, NONE, progress)?;
                 }
-                while let Some(Reverse(event)) = self.events.pop() {
+                while let Some(event) = self.events.pop() {
                     self.dispatch(event)?;
                 }
             }
@@ -471,15 +483,22 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         self.arrived += 1;
         let position = self.arrived;
         let measured = position > self.config.warmup;
-        let cost_ns = match checked_secs_to_ns(request.cost) {
-            Some(ns) if request.cost <= MAX_COST_S => ns,
-            _ => {
-                return Err(EngineError::CostOutOfRange {
-                    request: position,
-                    key: request.key,
-                    cost_s: request.cost,
-                });
-            }
+        let cost_ns = match self.last_cost {
+            // Consecutive requests often cost the same: converted (and checked) once.
+            Some((bits, ns)) if bits == request.cost.to_bits() => ns,
+            _ => match checked_secs_to_ns(request.cost) {
+                Some(ns) if request.cost <= MAX_COST_S => {
+                    self.last_cost = Some((request.cost.to_bits(), ns));
+                    ns
+                }
+                _ => {
+                    return Err(EngineError::CostOutOfRange {
+                        request: position,
+                        key: request.key,
+                        cost_s: request.cost,
+                    });
+                }
+            },
         };
         let overflow = EngineError::ClockOverflow {
             request: position,
@@ -523,10 +542,10 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         }
 
         let hit = if self.cache.enabled() {
-            if self.config.measure_lookups {
-                let started = Instant::now();
+            if let Some(clock) = self.lookup_clock {
+                let started = clock.now_nanos();
                 let hit = self.cache.lookup(request.key, now);
-                let lookup = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                let lookup = clock.now_nanos().saturating_sub(started);
                 if hit {
                     self.out.lookup_ns += u128::from(lookup);
                     let latency = self
@@ -556,7 +575,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             }
         } else {
             if let Some(shadow) = &mut self.shadow {
-                shadow.distinct.insert(request.key);
+                shadow.distinct.add(request.key);
             }
             if measured {
                 self.out.misses += 1;
@@ -745,6 +764,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
     fn finish(mut self) -> SideOutcome {
         let first = self.first_arrival.unwrap_or(0);
         self.out.makespan_ns = self.last_answer.saturating_sub(first);
+        self.out.latency.finish();
         self.out
     }
 }

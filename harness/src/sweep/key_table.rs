@@ -122,7 +122,7 @@ impl KeyTable {
 
     fn grow(&mut self) {
         let old = std::mem::replace(&mut self.entries, vec![VACANT; 0]);
-        self.entries = vec![VACANT; old.len() * 2];
+        self.entries = crate::huge_pages::filled_vec(old.len() * 2, VACANT);
         self.shift -= 1;
         for e in old {
             if e.state.class != EMPTY {

@@ -9,6 +9,7 @@
 
 pub mod advice;
 pub mod compare;
+mod fenwick;
 pub mod grid;
 mod key_table;
 pub mod profile;

@@ -68,7 +68,8 @@ impl ReuseStats {
     }
 
     /// The profile, given every distinct key's `(requests, last size)`.
-    pub fn finish(self, keys: impl Iterator<Item = (u64, u64)>) -> TraceProfile {
+    pub fn finish(mut self, keys: impl Iterator<Item = (u64, u64)>) -> TraceProfile {
+        self.reuse_seconds.finish();
         let mut counts = Vec::new();
         let mut footprint_bytes = 0u64;
         let mut one_hit = 0u64;

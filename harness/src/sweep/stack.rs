@@ -23,6 +23,7 @@
 //! per-request outcomes.
 
 use crate::engine::{EngineError, LatencyRecorder, MAX_COST_S, checked_secs_to_ns};
+use crate::sweep::fenwick::{ByteTree, LiveSlots};
 use crate::sweep::key_table::{KeyState, KeyTable};
 use crate::sweep::profile::ReuseStats;
 use reports::sweep::TraceProfile;
@@ -85,64 +86,9 @@ pub enum StackError {
     Engine(#[from] EngineError),
 }
 
-macro_rules! fenwick {
-    ($name:ident, $t:ty) => {
-        /// A Fenwick tree of wrapping sums over 1-based positions.
-        struct $name {
-            tree: Vec<$t>,
-        }
-
-        impl $name {
-            fn new(len: usize) -> Self {
-                Self {
-                    tree: vec![0; len + 1],
-                }
-            }
-
-            /// Builds the tree over `values` (position, value) in linear time.
-            fn from_values(len: usize, values: impl Iterator<Item = (usize, $t)>) -> Self {
-                let mut tree: Vec<$t> = vec![0; len + 1];
-                for (i, v) in values {
-                    tree[i] = tree[i].wrapping_add(v);
-                }
-                for i in 1..=len {
-                    let parent = i + (i & i.wrapping_neg());
-                    if parent <= len {
-                        tree[parent] = tree[parent].wrapping_add(tree[i]);
-                    }
-                }
-                Self { tree }
-            }
-
-            #[inline]
-            fn add(&mut self, mut i: usize, v: $t) {
-                while i < self.tree.len() {
-                    self.tree[i] = self.tree[i].wrapping_add(v);
-                    i += i & i.wrapping_neg();
-                }
-            }
-
-            #[inline]
-            fn prefix(&self, mut i: usize) -> $t {
-                let mut sum: $t = 0;
-                while i > 0 {
-                    sum = sum.wrapping_add(self.tree[i]);
-                    i &= i - 1;
-                }
-                sum
-            }
-        }
-    };
-}
-
-// Counts fit `u32` (at most one live marker per key, and keys are counted in `u32` slots);
-// half the memory of `u64` keeps more of the tree in cache.
-fenwick!(CountTree, u32);
-fenwick!(ByteTree, u64);
-
 /// The keys of one size class on the stack: how many, and their bytes, by slot.
 struct ClassTrees {
-    count: Option<CountTree>,
+    count: Option<LiveSlots>,
     bytes: Option<ByteTree>,
     total_count: u32,
     total_bytes: u64,
@@ -281,7 +227,10 @@ pub fn stack_curve(
     };
     // Requests are read ahead so that each key's table entry is already on its way into the
     // cache when its turn comes (the table lookup is the pass's one memory miss).
+    // Half-way to its turn, a request's table entry has arrived: its last use's slot is known,
+    // and the slot's marks (the pass's other memory misses) start loading in turn.
     const AHEAD: usize = 16;
+    const SLOT_AHEAD: usize = AHEAD / 2;
     let mut trace = trace.fuse();
     let mut ahead: VecDeque<Request> = VecDeque::with_capacity(AHEAD + 1);
     loop {
@@ -294,6 +243,9 @@ pub fn stack_curve(
                 None => break,
             }
         }
+        if let Some(r) = ahead.get(SLOT_AHEAD) {
+            curve.prefetch_marks(r.key);
+        }
         let Some(request) = ahead.pop_front() else {
             break;
         };
@@ -305,6 +257,23 @@ pub fn stack_curve(
 impl StackCurve<'_> {
     fn class_of(&self, size: u64) -> usize {
         self.thresholds.partition_point(|&t| t < size)
+    }
+
+    /// Starts loading the marks of `key`'s last use, if it has one (a hint: no effect on
+    /// results; a stale slot only wastes the load).
+    #[inline]
+    fn prefetch_marks(&self, key: u64) {
+        let Some(index) = self.states.find(key) else {
+            return;
+        };
+        let state = self.states.get(index);
+        let slot = state.slot as usize;
+        crate::huge_pages::prefetch(&self.slot_state, slot);
+        if let Some(Some(trees)) = self.classes.get(state.class as usize)
+            && let Some(count) = &trees.count
+        {
+            count.prefetch(slot);
+        }
     }
 
     fn request(&mut self, request: &Request) -> Result<(), StackError> {
@@ -469,7 +438,7 @@ impl StackCurve<'_> {
             self.active.push(class);
             self.active.sort_unstable();
             self.classes[class] = Some(ClassTrees {
-                count: self.need_counts.then(|| CountTree::new(self.capacity)),
+                count: self.need_counts.then(|| LiveSlots::new(self.capacity)),
                 bytes: self.need_bytes.then(|| ByteTree::new(self.capacity)),
                 total_count: 0,
                 total_bytes: 0,
@@ -485,7 +454,7 @@ impl StackCurve<'_> {
         self.slot_state[slot] = index;
         let trees = self.trees(class);
         if let Some(t) = &mut trees.count {
-            t.add(slot, 1);
+            t.set(slot);
         }
         if let Some(t) = &mut trees.bytes {
             t.add(slot, size);
@@ -499,7 +468,7 @@ impl StackCurve<'_> {
         self.slot_state[slot] = DEAD;
         let trees = self.trees(state.class as usize);
         if let Some(t) = &mut trees.count {
-            t.add(slot, 1u32.wrapping_neg());
+            t.clear(slot);
         }
         if let Some(t) = &mut trees.bytes {
             t.add(slot, state.size.wrapping_neg());
@@ -520,7 +489,7 @@ impl StackCurve<'_> {
         // (a cache miss each), so it runs at most once per 3 × keys requests.
         let capacity = self.capacity.max(4 * live.len());
         self.capacity = capacity;
-        self.slot_state = vec![DEAD; capacity + 1];
+        self.slot_state = crate::huge_pages::filled_vec(capacity + 1, DEAD);
         let mut per_class: Vec<Vec<(usize, u64)>> = vec![Vec::new(); self.classes.len()];
         for (i, &index) in live.iter().enumerate() {
             let slot = i + 1;
@@ -536,9 +505,9 @@ impl StackCurve<'_> {
             };
             let members = &per_class[c];
             if trees.count.is_some() {
-                trees.count = Some(CountTree::from_values(
+                trees.count = Some(LiveSlots::from_live(
                     capacity,
-                    members.iter().map(|&(s, _)| (s, 1)),
+                    members.iter().map(|&(s, _)| s),
                 ));
             }
             if trees.bytes.is_some() {
@@ -577,7 +546,15 @@ impl StackCurve<'_> {
         entries
     }
 
-    fn finish(self) -> (Vec<StackFigures>, TraceProfile) {
+    fn finish(mut self) -> (Vec<StackFigures>, TraceProfile) {
+        self.costs.finish();
+        for acc in self
+            .levels
+            .iter_mut()
+            .chain(self.direct.iter_mut().flatten())
+        {
+            acc.hit_costs.finish();
+        }
         let entries = self.final_entries();
         // Without a TTL nothing leaves the cache but by eviction, so the measured requests'
         // evictions are the entries held when the warm-up ended, plus their inserts (every

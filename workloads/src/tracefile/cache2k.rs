@@ -2,7 +2,7 @@
 //!
 //! A key `k` becomes `k as i64 as u64` (sign-extended: distinct keys stay distinct).
 
-use super::records::Records;
+use super::records::{Buffered, Records};
 use super::{Input, TraceDefaults, TraceError};
 use crate::model::Request;
 use lzma_rust2::{Action, Status, XzStream};
@@ -16,7 +16,7 @@ pub(super) struct Cache2kReader<R> {
     defaults: TraceDefaults,
 }
 
-impl<R: Read> Iterator for Cache2kReader<R> {
+impl<R: Buffered> Iterator for Cache2kReader<R> {
     type Item = Result<Request, TraceError>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -61,6 +61,7 @@ impl From<&Workload> for TraceDefaults {
 }
 
 impl TraceDefaults {
+    #[inline]
     pub(crate) fn request(&self, time: f64, key: u64, size: Option<u64>) -> Request {
         Request {
             time,
@@ -97,6 +98,7 @@ impl std::fmt::Debug for TraceReader {
 impl Iterator for TraceReader {
     type Item = Result<Request, TraceError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;

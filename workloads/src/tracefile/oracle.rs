@@ -5,11 +5,11 @@
 //! `time` is kept relative to the first record; `size` 0 means "unknown" and takes the default;
 //! `next_access` is ignored. Times earlier than the first record are clamped to 0.
 
-use super::records::Records;
+use super::records::{Buffered, Records};
 use super::zstd_frames::ZstdFrames;
 use super::{Input, TraceDefaults, TraceError};
 use crate::model::Request;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::PathBuf;
 
 const RECORD: usize = 24;
@@ -21,7 +21,7 @@ pub(super) struct OracleReader<R> {
     first_time: Option<u32>,
 }
 
-impl<R: Read> Iterator for OracleReader<R> {
+impl<R: Buffered> Iterator for OracleReader<R> {
     type Item = Result<Request, TraceError>;
 
     fn next(&mut self) -> Option<Self::Item> {

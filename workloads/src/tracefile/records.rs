@@ -1,8 +1,21 @@
 //! Fixed-size binary records from a byte stream, with byte offsets for errors.
 
 use super::TraceError;
-use std::io::{ErrorKind, Read};
+use std::io::{BufRead, BufReader, ErrorKind, Read};
 use std::path::PathBuf;
+
+/// A buffered byte stream whose buffered bytes can be seen without reading more.
+pub(super) trait Buffered: BufRead {
+    /// The bytes already buffered (no I/O).
+    fn buffered(&self) -> &[u8];
+}
+
+impl<R: Read> Buffered for BufReader<R> {
+    #[inline]
+    fn buffered(&self) -> &[u8] {
+        self.buffer()
+    }
+}
 
 /// Reads `N`-byte records; reports a truncated last record with its offset.
 pub(super) struct Records<R, const N: usize> {
@@ -15,7 +28,7 @@ pub(super) struct Records<R, const N: usize> {
     any: bool,
 }
 
-impl<R: Read, const N: usize> Records<R, N> {
+impl<R: Buffered, const N: usize> Records<R, N> {
     pub(super) fn new(
         path: PathBuf,
         reader: R,
@@ -33,7 +46,22 @@ impl<R: Read, const N: usize> Records<R, N> {
     }
 
     /// The next record and its byte offset; `None` at a clean end of stream.
+    #[inline]
     pub(super) fn next_record(&mut self) -> Option<Result<([u8; N], u64), TraceError>> {
+        // A whole record already buffered (nearly always): copied out without a read call.
+        if let Some(record) = self.reader.buffered().first_chunk::<N>() {
+            let record = *record;
+            self.reader.consume(N);
+            let offset = self.offset;
+            self.offset += N as u64;
+            self.any = true;
+            return Some(Ok((record, offset)));
+        }
+        self.read_record()
+    }
+
+    /// [`Self::next_record`] across a buffer boundary, at the end, or on an error.
+    fn read_record(&mut self) -> Option<Result<([u8; N], u64), TraceError>> {
         let mut buf = [0u8; N];
         let mut got = 0;
         while got < N {
