@@ -18,20 +18,23 @@ pub const NEVER: u64 = u64::MAX;
 /// For every request of a trace (by position from 0), the position of the next request of the
 /// same key, or [`NEVER`]. Built by one pass over the trace before the replay.
 #[derive(Debug, Clone)]
-pub struct NextUses(Arc<[u64]>);
+pub struct NextUses(Arc<Vec<u64>>);
 
 impl NextUses {
     /// Computes next uses from the keys in trace order.
     pub fn from_keys(keys: impl Iterator<Item = u64>) -> Self {
-        let mut next: Vec<u64> = Vec::new();
-        let mut last: HashMap<u64, usize> = HashMap::new();
-        for (i, key) in keys.enumerate() {
-            next.push(NEVER);
-            if let Some(prev) = last.insert(key, i) {
-                next[prev] = i as u64;
-            }
+        Self::from_key_vec(keys.collect())
+    }
+
+    /// Computes next uses from the keys in trace order, in place: walking the trace backwards,
+    /// each key is replaced by the position where it was last seen (its next use), so the
+    /// trace's keys and its next uses share one allocation (8 bytes per request, not 16).
+    pub fn from_key_vec(mut keys: Vec<u64>) -> Self {
+        let mut seen_at: HashMap<u64, u64> = HashMap::new();
+        for (i, slot) in keys.iter_mut().enumerate().rev() {
+            *slot = seen_at.insert(*slot, i as u64).unwrap_or(NEVER);
         }
-        Self(next.into())
+        Self(Arc::new(keys))
     }
 
     /// Next use of request `i` (from 0); [`NEVER`] past the end.
@@ -288,5 +291,20 @@ impl Evictor for Belady {
 
     fn payload_bytes(&self) -> u64 {
         self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_uses_point_at_the_following_request_of_the_same_key() {
+        let next = NextUses::from_key_vec(vec![1, 2, 1, 3, 2, 1]);
+        let got: Vec<u64> = (0..7).map(|i| next.get(i)).collect();
+        assert_eq!(got, [2, 4, 5, NEVER, NEVER, NEVER, NEVER]);
+        assert_eq!(next.len(), 6);
+        let same = NextUses::from_keys([1, 2, 1, 3, 2, 1].into_iter());
+        assert_eq!((0..6).map(|i| same.get(i)).collect::<Vec<_>>(), got[..6]);
     }
 }
