@@ -2,7 +2,9 @@
 //! with the target line, the unbounded bound and the advice markers; and generator hours saved
 //! (money saved when priced) over the same axis.
 
+use plotters::chart::DualCoordChartContext;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::layout::{Header, LegendItem, Swatch, axis_label_font, tick_font};
@@ -18,6 +20,15 @@ pub(super) type Curve<'a> = (String, RGBColor, Vec<(f64, &'a SweepPoint)>);
 /// Each policy's points on the x axis, with its colour: one policy keeps the chart's own
 /// colours, several get one run colour each (and the legend names them).
 pub(super) fn curves(results: &SweepResults) -> Vec<Curve<'_>> {
+    curves_placed(results, |points| on_axis(results, points.into_iter()))
+}
+
+/// Each policy's curve, its points (in grid order) placed on the x axis by `place`, with its
+/// colour as in [`curves`].
+pub(super) fn curves_placed<'a>(
+    results: &'a SweepResults,
+    place: impl Fn(Vec<&'a SweepPoint>) -> Vec<(f64, &'a SweepPoint)>,
+) -> Vec<Curve<'a>> {
     let names = results.policy_names();
     let several = names.len() > 1;
     names
@@ -29,10 +40,50 @@ pub(super) fn curves(results: &SweepResults) -> Vec<Curve<'_>> {
             } else {
                 palette::CACHED
             };
-            let points = on_axis(results, results.points.iter().filter(|p| p.policy == name));
+            let points = place(results.points.iter().filter(|p| p.policy == name).collect());
             (name, color, points)
         })
         .collect()
+}
+
+/// Draws each curve's hit rate (left axis, thick, with dots) and speedup (right axis: in the
+/// speedup colour for one curve, thin in the curve's colour for several).
+pub(super) fn draw_rate_and_speedup<DB, X>(
+    chart: &mut DualCoordChartContext<
+        '_,
+        DB,
+        Cartesian2d<X, RangedCoordf64>,
+        Cartesian2d<X, RangedCoordf64>,
+    >,
+    curves: &[Curve<'_>],
+) -> DrawResult
+where
+    DB: DrawingBackend<ErrorType: 'static>,
+    X: Ranged<ValueType = f64>,
+{
+    let several = curves.len() > 1;
+    for (_, color, points) in curves {
+        let (speedup_color, speedup_width) = if several { (*color, 1) } else { (SPEEDUP, 3) };
+        chart.draw_series(LineSeries::new(
+            points.iter().map(|(x, p)| (*x, p.hit_rate * 100.0)),
+            color.stroke_width(3),
+        ))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|(x, p)| Circle::new((*x, p.hit_rate * 100.0), 4, color.filled())),
+        )?;
+        chart.draw_secondary_series(LineSeries::new(
+            points.iter().map(|(x, p)| (*x, p.speedup)),
+            speedup_color.stroke_width(speedup_width),
+        ))?;
+        chart.draw_secondary_series(
+            points
+                .iter()
+                .map(|(x, p)| Circle::new((*x, p.speedup), 3, speedup_color.filled())),
+        )?;
+    }
+    Ok(())
 }
 
 /// What the x axis shows, and the x of each point (unbounded/never points are left out).
@@ -199,27 +250,7 @@ impl Chart for SweepChart<'_> {
             6,
             palette::LIMIT.stroke_width(2),
         ))?;
-        for (_, color, points) in &curves {
-            let (speedup_color, speedup_width) = if several { (*color, 1) } else { (SPEEDUP, 3) };
-            chart.draw_series(LineSeries::new(
-                points.iter().map(|(x, p)| (*x, p.hit_rate * 100.0)),
-                color.stroke_width(3),
-            ))?;
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|(x, p)| Circle::new((*x, p.hit_rate * 100.0), 4, color.filled())),
-            )?;
-            chart.draw_secondary_series(LineSeries::new(
-                points.iter().map(|(x, p)| (*x, p.speedup)),
-                speedup_color.stroke_width(speedup_width),
-            ))?;
-            chart.draw_secondary_series(
-                points
-                    .iter()
-                    .map(|(x, p)| Circle::new((*x, p.speedup), 3, speedup_color.filled())),
-            )?;
-        }
+        draw_rate_and_speedup(&mut chart, &curves)?;
         let markers = [
             (r.advice.reaches_target, "target"),
             (r.advice.near_unbounded, "95 % of unbounded"),

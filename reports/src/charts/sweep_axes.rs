@@ -11,7 +11,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::layout::{Header, LegendItem, Swatch, axis_label_font, tick_font};
-use super::sweep::{SPEEDUP, tick};
+use super::sweep::{Curve, SPEEDUP, curves_placed, draw_rate_and_speedup, tick};
 use super::{Chart, DrawResult, palette};
 use crate::format;
 use crate::sweep::{SweepAxis, SweepPoint, SweepResults, workers_saved};
@@ -24,33 +24,16 @@ fn panels<DB: DrawingBackend>(plot: &DrawingArea<DB, Shift>) -> Panels<DB> {
     plot.split_vertically(height * 3 / 5)
 }
 
-/// One policy's points on the columns: (column, point).
-type Columns<'a> = (String, RGBColor, Vec<(f64, &'a SweepPoint)>);
-
-/// Each policy's points, column `i` for its `i`-th point (every policy has the grid's values
-/// in the same order), with its colour.
-fn columns(r: &SweepResults) -> Vec<Columns<'_>> {
-    let names = r.policy_names();
-    let several = names.len() > 1;
-    names
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let color = if several {
-                palette::run(i)
-            } else {
-                palette::CACHED
-            };
-            let points = r
-                .points
-                .iter()
-                .filter(|p| p.policy == name)
-                .enumerate()
-                .map(|(c, p)| (c as f64, p))
-                .collect();
-            (name, color, points)
-        })
-        .collect()
+/// Each policy's points on the columns, column `i` for its `i`-th point (every policy has the
+/// grid's values in the same order), with its colour.
+fn columns(r: &SweepResults) -> Vec<Curve<'_>> {
+    curves_placed(r, |points| {
+        points
+            .into_iter()
+            .enumerate()
+            .map(|(c, p)| (c as f64, p))
+            .collect()
+    })
 }
 
 /// The label of each column: the first policy's values (`never` for no TTL).
@@ -78,7 +61,7 @@ fn column_label(labels: &[String], x: f64) -> String {
     labels.get(i as usize).cloned().unwrap_or_default()
 }
 
-fn axis_name(axis: SweepAxis) -> &'static str {
+fn column_axis_name(axis: SweepAxis) -> &'static str {
     match axis {
         SweepAxis::Ttl => "TTL (one column per value of the grid)",
         _ => "generator workers (one column per value of the grid)",
@@ -202,27 +185,7 @@ impl Chart for TtlChart<'_> {
             6,
             palette::LIMIT.stroke_width(2),
         ))?;
-        for (_, color, points) in &curves {
-            let (speedup_color, width) = if several { (*color, 1) } else { (SPEEDUP, 3) };
-            chart.draw_series(LineSeries::new(
-                points.iter().map(|(x, p)| (*x, p.hit_rate * 100.0)),
-                color.stroke_width(3),
-            ))?;
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|(x, p)| Circle::new((*x, p.hit_rate * 100.0), 4, color.filled())),
-            )?;
-            chart.draw_secondary_series(LineSeries::new(
-                points.iter().map(|(x, p)| (*x, p.speedup)),
-                speedup_color.stroke_width(width),
-            ))?;
-            chart.draw_secondary_series(
-                points
-                    .iter()
-                    .map(|(x, p)| Circle::new((*x, p.speedup), 3, speedup_color.filled())),
-            )?;
-        }
+        draw_rate_and_speedup(&mut chart, &curves)?;
 
         let expirations_top = curves
             .iter()
@@ -238,7 +201,7 @@ impl Chart for TtlChart<'_> {
             .build_cartesian_2d(range.clone(), 0f64..expirations_top)?;
         lower
             .configure_mesh()
-            .x_desc(axis_name(axis))
+            .x_desc(column_axis_name(axis))
             .y_desc("expirations")
             .x_labels(labels.len() * 2 + 1)
             .y_labels(5)
@@ -394,7 +357,7 @@ impl Chart for WorkersChart<'_> {
             .set_secondary_coord(range.clone(), 0f64..100f64);
         lower
             .configure_mesh()
-            .x_desc(axis_name(axis))
+            .x_desc(column_axis_name(axis))
             .y_desc("seconds (cached)")
             .x_labels(labels.len() * 2 + 1)
             .y_labels(5)
