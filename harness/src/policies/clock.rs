@@ -71,12 +71,7 @@ impl Evictor for Clock {
     }
 
     fn remove(&mut self, key: u64) -> bool {
-        let Some(i) = self.held.index(key) else {
-            return false;
-        };
-        self.held.slab.unlink(&mut self.queue, i);
-        self.held.forget(i);
-        true
+        self.held.remove_from(&mut self.queue, key)
     }
 
     fn entries(&self) -> u64 {

@@ -270,6 +270,17 @@ impl<T> Residents<T> {
         self.slab.release(i);
     }
 
+    /// Lets go of `key`, unlinking its node from `list` (a one-queue policy's: FIFO, CLOCK)
+    /// first; whether it was held.
+    pub fn remove_from(&mut self, list: &mut List, key: u64) -> bool {
+        let Some(i) = self.index(key) else {
+            return false;
+        };
+        self.slab.unlink(list, i);
+        self.forget(i);
+        true
+    }
+
     /// Objects held.
     pub fn len(&self) -> u64 {
         self.map.len() as u64
