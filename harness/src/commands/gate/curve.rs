@@ -73,6 +73,26 @@ pub fn point_metric(budget: &str, metric: &str) -> String {
     format!("{CURVE_WORKLOAD}@{budget}.{metric}")
 }
 
+/// Where `metric` sorts in the gate's table: metrics outside the curve first, by name, then the
+/// curve's points in [`CURVE_BUDGETS`] order (smallest budget first, not `16MiB`, `1GiB`,
+/// `256MiB`, ... as names sort), each point's figures in [`CURVE_METRICS`] order.
+pub fn table_order(metric: &str) -> (usize, usize, &str) {
+    let Some((budget, figure)) = metric
+        .strip_prefix(CURVE_WORKLOAD)
+        .and_then(|rest| rest.strip_prefix('@'))
+        .and_then(|rest| rest.split_once('.'))
+    else {
+        return (0, 0, metric);
+    };
+    let budget_at = CURVE_BUDGETS.iter().position(|b| *b == budget);
+    let figure_at = CURVE_METRICS.iter().position(|m| m.metric == figure);
+    (
+        1 + budget_at.unwrap_or(usize::MAX - 1),
+        figure_at.unwrap_or(usize::MAX),
+        metric,
+    )
+}
+
 /// The curve's metrics: every [`CURVE_METRICS`] figure at every budget.
 pub fn curve_metrics(results: &SweepResults) -> BTreeMap<String, f64> {
     let mut m = BTreeMap::new();
@@ -105,5 +125,31 @@ mod tests {
         assert!(r.points.windows(2).all(|w| w[0].hit_rate <= w[1].hit_rate));
         assert_eq!(direction("typical@16MiB.hit_rate"), Better::Higher);
         assert_eq!(direction("typical@16MiB.speedup"), Better::Higher);
+    }
+
+    #[test]
+    fn the_table_lists_curve_points_by_budget_after_the_other_metrics() {
+        let mut names = vec![
+            "typical@64MiB.hit_rate",
+            "typical@1GiB.speedup",
+            "typical.speedup",
+            "typical@16MiB.hit_rate",
+            "busy.hit_rate",
+            "typical@16MiB.speedup",
+            "typical@256MiB.speedup",
+        ];
+        names.sort_by_key(|n| table_order(n));
+        assert_eq!(
+            names,
+            [
+                "busy.hit_rate",
+                "typical.speedup",
+                "typical@16MiB.speedup",
+                "typical@16MiB.hit_rate",
+                "typical@64MiB.hit_rate",
+                "typical@256MiB.speedup",
+                "typical@1GiB.speedup",
+            ]
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! better direction and the absolute checks all derive. Adding a metric is one line.
 
 use super::baseline::Baseline;
+use super::curve::table_order;
 use crate::run::RunOutcome;
 use crate::summary::table;
 use reports::results::RunResults;
@@ -245,10 +246,11 @@ pub fn absolute_checks(outcomes: &[RunOutcome]) -> Vec<GateCheck> {
     checks
 }
 
-/// The regression checks: every baseline metric against this run's value.
+/// The regression checks: every baseline metric against this run's value, in the table's order
+/// ([`table_order`]).
 pub fn regression_checks(baseline: &Baseline, now: &BTreeMap<String, f64>) -> Vec<GateCheck> {
     let tol = baseline.tolerance_pct / 100.0;
-    baseline
+    let mut checks: Vec<GateCheck> = baseline
         .metrics
         .iter()
         .map(|(metric, &base)| {
@@ -282,7 +284,9 @@ pub fn regression_checks(baseline: &Baseline, now: &BTreeMap<String, f64>) -> Ve
                 pass,
             }
         })
-        .collect()
+        .collect();
+    checks.sort_by(|a, b| table_order(&a.metric).cmp(&table_order(&b.metric)));
+    checks
 }
 
 #[cfg(test)]
