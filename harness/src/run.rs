@@ -14,7 +14,6 @@ use reports::results::{
     SideResult, WindowPoint, WorkloadInfo,
 };
 use std::time::{Duration, Instant};
-use workloads::Request;
 
 /// Default number of timeline windows.
 pub const DEFAULT_WINDOWS: u32 = 100;
@@ -245,31 +244,18 @@ pub fn run(
     };
     let (base, distinct_keys, cached, wall_s, cpu_s, cache) = match (single, first_read) {
         (None, Some(facts)) => {
-            let next_uses = match (&facts.records, facts.keys) {
-                (Some(records), _) => Some(NextUses::from_keys(records.iter().map(|r| r.key))),
-                (None, keys) => keys.map(NextUses::from_key_vec),
-            };
             let mut cache = build_cache(PolicyContext {
-                next_uses,
+                next_uses: facts.keys.map(NextUses::from_key_vec),
                 distinct_keys: facts.distinct_keys,
             })?;
             let started = Instant::now();
             let cpu_before = crate::alloc::process_cpu_seconds();
-            let (cached, base, distinct) = match facts.records {
-                Some(records) => {
-                    let config = model.engine_config(Pass::Cached, Some(facts.requests));
-                    single_pass_over(source, records.into_iter(), &config, &mut cache, progress)?
-                }
-                None => single_pass(source, &model, facts.requests, &mut cache, progress)?,
-            };
-            // With the records kept, the trace was decoded once, in the first pass: its time
-            // counts, so the replay speed covers one decode and the replay, as for every policy.
-            let wall_s = started.elapsed().as_secs_f64() + facts.decode_wall_s;
+            let (cached, base, distinct) =
+                single_pass(source, &model, facts.requests, &mut cache, progress)?;
+            let wall_s = started.elapsed().as_secs_f64();
             let cpu_s = cpu_before
                 .zip(crate::alloc::process_cpu_seconds())
-                .map(|(a, b)| b - a)
-                .zip(facts.decode_cpu_s)
-                .map(|(a, b)| a + b);
+                .map(|(a, b)| b - a);
             (base, distinct, cached, wall_s, cpu_s, cache)
         }
         (Some(n), _) => {
@@ -531,33 +517,18 @@ fn policy_figures(policy: PolicyName, cache: &HeapMeasured) -> PolicyFigures {
 /// What a first pass that only reads the trace learns.
 struct ReadFacts {
     requests: u64,
-    /// The keys in trace order (for a bound that knows the future), when the records were not
-    /// kept.
+    /// The keys in trace order (for a bound that knows the future).
     keys: Option<Vec<u64>>,
-    /// The decoded requests (a bound that knows the future, on a trace of at most
-    /// [`MAX_KEPT_RECORDS`]): the replay reads them instead of decoding the trace again.
-    records: Option<Vec<Request>>,
     /// The distinct keys (for a table sized from them).
     distinct_keys: Option<u64>,
-    /// With `records`: the wall-clock and CPU seconds of this pass (the one decode of the
-    /// trace, which the replay's timing then includes); 0 / `Some(0.0)` otherwise.
-    decode_wall_s: f64,
-    decode_cpu_s: Option<f64>,
 }
 
 /// The largest key vector reserved from a source's stated length (a corrupt length must not
 /// reserve more than a real trace of 100 M requests would use).
 const MAX_PRESIZED_KEYS: u64 = 100_000_000;
 
-/// The most decoded requests a bound's first pass keeps for its replay (32 bytes each: 256 MiB).
-/// A longer trace keeps only its keys (8 bytes each) and is decoded again by the replay.
-const MAX_KEPT_RECORDS: usize = 1 << 23;
-
 /// Reads `source` once for what `policy` must know before its replay: no replay, no baseline
 /// (the one pass derives it). A read error names the file and line, as in any pass.
-///
-/// A bound that knows the future keeps the decoded requests (up to [`MAX_KEPT_RECORDS`]), so
-/// that its replay does not decode the trace a second time; past that it keeps the keys only.
 fn read_pass(
     source: &Source,
     policy: PolicyName,
@@ -567,32 +538,35 @@ fn read_pass(
         name: source.name(),
         source: e,
     };
-    let started = Instant::now();
-    let cpu_before = crate::alloc::process_cpu_seconds();
-    let mut stream = source.open().map_err(fail)?;
-    // Sized up front when the length is known: no doubling copies of a per-request vector.
+    // Sized up front when the length is known: no doubling copies of an 8-byte-per-request vector.
     let known = source.known_requests();
     let capacity = known.map_or(0, |n| n.min(MAX_PRESIZED_KEYS) as usize);
-    let keep_records =
-        policy.needs_future() && known.is_none_or(|n| n <= MAX_KEPT_RECORDS as u64);
-    let mut records = keep_records.then(|| Vec::with_capacity(capacity));
-    let mut keys = (policy.needs_future() && !keep_records).then(|| Vec::with_capacity(capacity));
+    // A plain oracleGeneral file (the one format whose length is known): its keys only, with
+    // nothing else of a record decoded.
+    if let (true, Some(path), Some(_)) = (policy.needs_future(), source.path(), known) {
+        let mut keys = crate::huge_pages::vec_with_capacity(capacity);
+        let failed = |e| fail(SourceError::from(e));
+        for key in workloads::tracefile::oracle_general_keys(path).map_err(failed)? {
+            keys.push(key.map_err(failed)?);
+            if keys.len() & 0xFFF == 0 {
+                progress(Pass::Baseline.label(), keys.len() as u64);
+            }
+        }
+        return Ok(ReadFacts {
+            requests: keys.len() as u64,
+            keys: Some(keys),
+            distinct_keys: None,
+        });
+    }
+    let mut stream = source.open().map_err(fail)?;
+    let mut keys = policy.needs_future().then(|| Vec::with_capacity(capacity));
     let mut distinct = (policy == PolicyName::QuickCache).then(crate::distinct::DistinctKeys::new);
     let label = Pass::Baseline.label();
     let mut requests = 0u64;
     for request in stream.by_ref() {
         requests += 1;
-        match (&mut records, &mut keys) {
-            (Some(kept), _) if kept.len() < MAX_KEPT_RECORDS => kept.push(request),
-            (Some(kept), _) => {
-                // Longer than that (a trace of unknown length): from here on, the keys only.
-                let mut kept_keys: Vec<u64> = kept.iter().map(|r| r.key).collect();
-                kept_keys.push(request.key);
-                keys = Some(kept_keys);
-                records = None;
-            }
-            (None, Some(keys)) => keys.push(request.key),
-            (None, None) => {}
+        if let Some(keys) = keys.as_mut() {
+            keys.push(request.key);
         }
         if let Some(distinct) = distinct.as_mut() {
             distinct.add(request.key);
@@ -602,21 +576,10 @@ fn read_pass(
         }
     }
     stream.finish().map_err(fail)?;
-    let (decode_wall_s, decode_cpu_s) = if records.is_some() {
-        let cpu = cpu_before
-            .zip(crate::alloc::process_cpu_seconds())
-            .map(|(a, b)| b - a);
-        (started.elapsed().as_secs_f64(), cpu)
-    } else {
-        (0.0, Some(0.0))
-    };
     Ok(ReadFacts {
         requests,
         keys,
-        records,
         distinct_keys: distinct.map(|mut d| d.count() as u64),
-        decode_wall_s,
-        decode_cpu_s,
     })
 }
 
@@ -632,29 +595,17 @@ fn single_pass<C: SimCache + ?Sized>(
         name: source.name(),
         source: e,
     };
+    let engine_failed = |e| RunError::Engine {
+        name: source.name(),
+        source: e,
+    };
     let mut stream = source.open().map_err(fail)?;
     let config = model.engine_config(Pass::Cached, Some(n));
-    let outcome = single_pass_over(source, &mut stream, &config, cache, progress);
-    stream.finish().map_err(fail)?;
-    outcome
-}
-
-/// [`single_pass`] over requests already at hand (a bound's kept first-pass records, or the
-/// source's stream).
-fn single_pass_over<C: SimCache + ?Sized>(
-    source: &Source,
-    requests: impl Iterator<Item = Request>,
-    config: &engine::EngineConfig,
-    cache: &mut C,
-    progress: &mut dyn FnMut(&'static str, u64),
-) -> Result<(SideOutcome, SideOutcome, u64), RunError> {
     let label = Pass::Cached.label();
-    let outcome = engine::replay_with_baseline(requests, cache, config, &mut |i| progress(label, i))
-        .map_err(|e| RunError::Engine {
-            name: source.name(),
-            source: e,
-        })?;
-    match outcome {
+    let outcome =
+        engine::replay_with_baseline(&mut stream, cache, &config, &mut |i| progress(label, i));
+    stream.finish().map_err(fail)?;
+    match outcome.map_err(engine_failed)? {
         Some(done) => Ok(done),
         None => unreachable!("called for a closed loop with one client only"),
     }
