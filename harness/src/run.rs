@@ -538,11 +538,27 @@ fn read_pass(
         name: source.name(),
         source: e,
     };
-    let mut stream = source.open().map_err(fail)?;
     // Sized up front when the length is known: no doubling copies of an 8-byte-per-request vector.
-    let capacity = source
-        .known_requests()
-        .map_or(0, |n| n.min(MAX_PRESIZED_KEYS) as usize);
+    let known = source.known_requests();
+    let capacity = known.map_or(0, |n| n.min(MAX_PRESIZED_KEYS) as usize);
+    // A plain oracleGeneral file (the one format whose length is known): its keys only, with
+    // nothing else of a record decoded.
+    if let (true, Some(path), Some(_)) = (policy.needs_future(), source.path(), known) {
+        let mut keys = crate::huge_pages::vec_with_capacity(capacity);
+        let failed = |e| fail(SourceError::from(e));
+        for key in workloads::tracefile::oracle_general_keys(path).map_err(failed)? {
+            keys.push(key.map_err(failed)?);
+            if keys.len() & 0xFFF == 0 {
+                progress(Pass::Baseline.label(), keys.len() as u64);
+            }
+        }
+        return Ok(ReadFacts {
+            requests: keys.len() as u64,
+            keys: Some(keys),
+            distinct_keys: None,
+        });
+    }
+    let mut stream = source.open().map_err(fail)?;
     let mut keys = policy.needs_future().then(|| Vec::with_capacity(capacity));
     let mut distinct = (policy == PolicyName::QuickCache).then(crate::distinct::DistinctKeys::new);
     let label = Pass::Baseline.label();

@@ -23,7 +23,9 @@ pub struct NextUses(Arc<Vec<u64>>);
 impl NextUses {
     /// Computes next uses from the keys in trace order.
     pub fn from_keys(keys: impl Iterator<Item = u64>) -> Self {
-        Self::from_key_vec(keys.collect())
+        let mut vec = crate::huge_pages::vec_with_capacity(keys.size_hint().0);
+        vec.extend(keys);
+        Self::from_key_vec(vec)
     }
 
     /// Computes next uses from the keys in trace order, in place: walking the trace backwards,
@@ -61,83 +63,99 @@ impl NextUses {
 struct Slot {
     key: u64,
     size: u64,
-    pri: u64,
+    /// Index of the slot's node in the heap; 0 (the heap's unused first cell) when the slot is
+    /// free.
     pos: usize,
 }
 
-/// libCacheSim's pqueue over slots: `heap[1..]` holds slot ids, the max priority at 1.
+/// One heap cell: the priority is kept beside the slot id, so that comparing two cells reads
+/// the heap only (the slots are touched only to record where a cell moved).
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    pri: u64,
+    id: u32,
+}
+
+/// libCacheSim's pqueue over slots: `nodes[1..]`, the max priority at 1.
 #[derive(Debug, Default)]
 struct MaxHeap {
-    heap: Vec<u32>,
+    nodes: Vec<Node>,
 }
 
 impl MaxHeap {
     fn new() -> Self {
-        Self { heap: vec![0] }
+        Self {
+            nodes: vec![Node { pri: 0, id: 0 }],
+        }
     }
 
     fn len(&self) -> usize {
-        self.heap.len() - 1
+        self.nodes.len() - 1
+    }
+
+    /// The priority of the node at `pos`.
+    #[inline]
+    fn pri_at(&self, pos: usize) -> Option<u64> {
+        self.nodes.get(pos).map(|n| n.pri)
     }
 
     // `cmppri(next, curr) = next < curr`: the heap is ordered so no parent is below a child.
+    #[inline]
     fn bubble_up(&mut self, slots: &mut [Slot], mut i: usize) {
-        let moving = self.heap[i];
-        let pri = slots[moving as usize].pri;
+        let moving = self.nodes[i];
         while i > 1 {
             let parent = i >> 1;
-            let up = self.heap[parent];
-            if slots[up as usize].pri >= pri {
+            let up = self.nodes[parent];
+            if up.pri >= moving.pri {
                 break;
             }
-            self.heap[i] = up;
-            slots[up as usize].pos = i;
+            self.nodes[i] = up;
+            slots[up.id as usize].pos = i;
             i = parent;
         }
-        self.heap[i] = moving;
-        slots[moving as usize].pos = i;
+        self.nodes[i] = moving;
+        slots[moving.id as usize].pos = i;
     }
 
-    fn max_child(&self, slots: &[Slot], i: usize) -> Option<usize> {
+    #[inline]
+    fn max_child(&self, i: usize) -> Option<usize> {
         let left = i << 1;
-        if left >= self.heap.len() {
+        if left >= self.nodes.len() {
             return None;
         }
         let right = left + 1;
-        if right < self.heap.len()
-            && slots[self.heap[left] as usize].pri < slots[self.heap[right] as usize].pri
-        {
+        if right < self.nodes.len() && self.nodes[left].pri < self.nodes[right].pri {
             return Some(right);
         }
         Some(left)
     }
 
     fn percolate_down(&mut self, slots: &mut [Slot], mut i: usize) {
-        let moving = self.heap[i];
-        let pri = slots[moving as usize].pri;
-        while let Some(child) = self.max_child(slots, i) {
-            let down = self.heap[child];
-            if pri >= slots[down as usize].pri {
+        let moving = self.nodes[i];
+        while let Some(child) = self.max_child(i) {
+            let down = self.nodes[child];
+            if moving.pri >= down.pri {
                 break;
             }
-            self.heap[i] = down;
-            slots[down as usize].pos = i;
+            self.nodes[i] = down;
+            slots[down.id as usize].pos = i;
             i = child;
         }
-        self.heap[i] = moving;
-        slots[moving as usize].pos = i;
+        self.nodes[i] = moving;
+        slots[moving.id as usize].pos = i;
     }
 
-    fn insert(&mut self, slots: &mut [Slot], id: u32) {
-        self.heap.push(id);
-        let i = self.heap.len() - 1;
+    fn insert(&mut self, slots: &mut [Slot], id: u32, pri: u64) {
+        self.nodes.push(Node { pri, id });
+        let i = self.nodes.len() - 1;
         self.bubble_up(slots, i);
     }
 
+    #[inline]
     fn change_priority(&mut self, slots: &mut [Slot], id: u32, pri: u64) {
-        let old = slots[id as usize].pri;
-        slots[id as usize].pri = pri;
         let pos = slots[id as usize].pos;
+        let old = self.nodes[pos].pri;
+        self.nodes[pos].pri = pri;
         if old < pri {
             self.bubble_up(slots, pos);
         } else {
@@ -147,13 +165,16 @@ impl MaxHeap {
 
     fn remove(&mut self, slots: &mut [Slot], id: u32) {
         let pos = slots[id as usize].pos;
-        let last = self.heap.pop().unwrap_or(id);
-        if pos >= self.heap.len() {
+        let removed = self.nodes[pos].pri;
+        let Some(last) = self.nodes.pop() else {
+            return;
+        };
+        if pos >= self.nodes.len() {
             return;
         }
-        self.heap[pos] = last;
-        slots[last as usize].pos = pos;
-        if slots[id as usize].pri < slots[last as usize].pri {
+        self.nodes[pos] = last;
+        slots[last.id as usize].pos = pos;
+        if removed < last.pri {
             self.bubble_up(slots, pos);
         } else {
             self.percolate_down(slots, pos);
@@ -161,14 +182,14 @@ impl MaxHeap {
     }
 
     fn pop(&mut self, slots: &mut [Slot]) -> Option<u32> {
-        if self.heap.len() <= 1 {
+        if self.nodes.len() <= 1 {
             return None;
         }
-        let head = self.heap[1];
-        let last = self.heap.pop().unwrap_or(head);
-        if self.heap.len() > 1 {
-            self.heap[1] = last;
-            slots[last as usize].pos = 1;
+        let head = self.nodes[1].id;
+        let last = self.nodes.pop()?;
+        if self.nodes.len() > 1 {
+            self.nodes[1] = last;
+            slots[last.id as usize].pos = 1;
             self.percolate_down(slots, 1);
         }
         Some(head)
@@ -176,6 +197,12 @@ impl MaxHeap {
 }
 
 /// Belady's MIN over a trace whose next uses are known.
+///
+/// A cached entry's priority is the position of its key's next request, so the entry a request
+/// at position `i` hits is the one whose priority is `i`: `by_next_use[i]` names it, and a hit
+/// needs no hashing (the key map serves inserts, evictions and a lookup that is not found that
+/// way: a miss, or an entry re-inserted with no next use known). The answers are those of the
+/// key map alone (checked against it in debug builds).
 #[derive(Debug)]
 pub struct Belady {
     budget: Budget,
@@ -184,7 +211,14 @@ pub struct Belady {
     slots: Vec<Slot>,
     free: Vec<u32>,
     heap: MaxHeap,
-    /// Next use of the latest lookup of each key that missed, for its insert.
+    /// For each request position `p`: 1 + the slot last given `p` as its next use (0: none).
+    /// It may be stale (the slot was evicted or reused): a lookup checks that the slot's
+    /// priority is still `p` and its key the request's.
+    by_next_use: Vec<u32>,
+    /// The latest missed lookup (key, next use): its insert usually follows at once (always
+    /// with one closed-loop client), so it skips `pending`.
+    last_miss: Option<(u64, u64)>,
+    /// Next use of the latest missed lookup of each other key not inserted yet.
     pending: HashMap<u64, u64>,
     /// Requests looked up so far.
     requests: u64,
@@ -195,6 +229,7 @@ pub struct Belady {
 impl Belady {
     /// An empty cache replaying the trace `next` was computed from.
     pub fn new(budget: Budget, next: NextUses) -> Self {
+        let positions = usize::try_from(next.len()).unwrap_or(0);
         Self {
             budget,
             next,
@@ -202,6 +237,8 @@ impl Belady {
             slots: Vec::new(),
             free: Vec::new(),
             heap: MaxHeap::new(),
+            by_next_use: crate::huge_pages::filled_vec(positions, 0),
+            last_miss: None,
             pending: HashMap::new(),
             requests: 0,
             used: 0,
@@ -209,30 +246,70 @@ impl Belady {
         }
     }
 
+    /// Records that slot `id` is next used at position `next`.
+    #[inline]
+    fn note_next_use(&mut self, id: u32, next: u64) {
+        if let Some(cell) = usize::try_from(next)
+            .ok()
+            .and_then(|p| self.by_next_use.get_mut(p))
+        {
+            *cell = id + 1;
+        }
+    }
+
+    /// The slot caching `key`, as the request at position `i`: the slot whose next use is `i`.
+    #[inline]
+    fn slot_by_position(&self, i: u64, key: u64) -> Option<u32> {
+        let p = usize::try_from(i).ok()?;
+        let id = self.by_next_use.get(p)?.checked_sub(1)?;
+        let slot = self.slots.get(id as usize)?;
+        (slot.pos != 0 && slot.key == key && self.heap.pri_at(slot.pos) == Some(i)).then_some(id)
+    }
+
+    fn release(&mut self, id: u32) {
+        let slot = &mut self.slots[id as usize];
+        slot.pos = 0;
+        let slot = *slot;
+        self.used -= self.budget.weight(slot.size);
+        self.bytes -= slot.size;
+        self.free.push(id);
+    }
+
     fn evict_one(&mut self) {
         let Some(id) = self.heap.pop(&mut self.slots) else {
             return;
         };
-        let slot = self.slots[id as usize];
-        self.map.remove(&slot.key);
-        self.used -= self.budget.weight(slot.size);
-        self.bytes -= slot.size;
-        self.free.push(id);
+        self.map.remove(&self.slots[id as usize].key);
+        self.release(id);
     }
 }
 
 impl Evictor for Belady {
     #[inline]
     fn lookup(&mut self, key: u64) -> bool {
-        let next = self.next.get(self.requests);
+        let i = self.requests;
+        let next = self.next.get(i);
         self.requests += 1;
-        match self.map.get(&key) {
-            Some(&id) => {
+        let found = self.slot_by_position(i, key);
+        // What the position finds, the key map finds. Not always the other way round: a
+        // second generation of an evicted key (without single-flight) re-inserts it with no
+        // next use known (`NEVER`), and only the key map finds it when it comes back.
+        debug_assert!(
+            found.is_none_or(|id| self.map.get(&key) == Some(&id)),
+            "request {i}, key {key}: found by position in a slot caching another key"
+        );
+        match found.or_else(|| self.map.get(&key).copied()) {
+            Some(id) => {
                 self.heap.change_priority(&mut self.slots, id, next);
+                self.note_next_use(id, next);
                 true
             }
             None => {
-                self.pending.insert(key, next);
+                if let Some((other, its_next)) = self.last_miss.replace((key, next))
+                    && other != key
+                {
+                    self.pending.insert(other, its_next);
+                }
                 false
             }
         }
@@ -243,19 +320,24 @@ impl Evictor for Belady {
     }
 
     fn insert(&mut self, key: u64, size: u64) -> u64 {
-        let pri = self.pending.remove(&key).unwrap_or(NEVER);
+        let pri = match self.last_miss {
+            Some((missed, next)) if missed == key => {
+                self.last_miss = None;
+                // An older lookup of the key may have been set aside; this one is later.
+                if !self.pending.is_empty() {
+                    self.pending.remove(&key);
+                }
+                next
+            }
+            _ => self.pending.remove(&key).unwrap_or(NEVER),
+        };
         let w = self.budget.weight(size);
         let mut evicted = 0;
         while self.used + w > self.budget.capacity && self.heap.len() > 0 {
             self.evict_one();
             evicted += 1;
         }
-        let slot = Slot {
-            key,
-            size,
-            pri,
-            pos: 0,
-        };
+        let slot = Slot { key, size, pos: 0 };
         let id = match self.free.pop() {
             Some(id) => {
                 self.slots[id as usize] = slot;
@@ -266,7 +348,8 @@ impl Evictor for Belady {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.heap.insert(&mut self.slots, id);
+        self.heap.insert(&mut self.slots, id, pri);
+        self.note_next_use(id, pri);
         self.map.insert(key, id);
         self.used += w;
         self.bytes += size;
@@ -278,10 +361,7 @@ impl Evictor for Belady {
             return false;
         };
         self.heap.remove(&mut self.slots, id);
-        let slot = self.slots[id as usize];
-        self.used -= self.budget.weight(slot.size);
-        self.bytes -= slot.size;
-        self.free.push(id);
+        self.release(id);
         true
     }
 
@@ -306,5 +386,23 @@ mod tests {
         assert_eq!(next.len(), 6);
         let same = NextUses::from_keys([1, 2, 1, 3, 2, 1].into_iter());
         assert_eq!((0..6).map(|i| same.get(i)).collect::<Vec<_>>(), got[..6]);
+    }
+
+    #[test]
+    fn a_hit_is_found_by_its_position_and_a_freed_slot_is_not() {
+        // Positions: 0:1 1:2 2:1 3:3 4:2 5:1, one entry of room.
+        let next = NextUses::from_key_vec(vec![1, 2, 1, 3, 2, 1]);
+        let mut b = Belady::new(Budget::entries(1), next);
+        assert!(!b.lookup(1));
+        assert_eq!(b.insert(1, 1), 0);
+        assert_eq!(b.slot_by_position(2, 1), Some(0));
+        // One entry of room: inserting key 2 first evicts key 1 (the new object is never an
+        // eviction candidate, as in libCacheSim).
+        assert!(!b.lookup(2));
+        assert_eq!(b.insert(2, 1), 1);
+        // Key 1 was evicted: its position 2 names a freed (or reused) slot, not a hit.
+        assert_eq!(b.slot_by_position(2, 1), None);
+        assert!(!b.lookup(1));
+        assert_eq!(b.entries(), 1);
     }
 }

@@ -185,7 +185,59 @@ const DEMAND: [PolicyName; 8] = [
     PolicyName::LruCrate,
 ];
 
+/// Hits of Belady through the engine with several clients and workers (lookups of later
+/// requests before earlier misses are inserted; joins with single-flight, duplicate generations
+/// without): its hits found by position are checked against its key map in debug builds.
+fn belady_hits_concurrent(capacity: u64, keys: &[u64], clients: u32, single_flight: bool) -> u64 {
+    let limits = CacheLimits {
+        max_entries: Some(capacity),
+        ..CacheLimits::default()
+    };
+    let context = PolicyContext {
+        next_uses: Some(NextUses::from_keys(keys.iter().copied())),
+        distinct_keys: None,
+    };
+    let built = build(PolicyName::Belady, &limits, &context);
+    let Ok(mut cache) = built else {
+        panic!("belady: {:?}", built.err())
+    };
+    let config = EngineConfig {
+        arrival: ArrivalMode::Closed { clients },
+        workers: clients.div_ceil(2),
+        single_flight,
+        measure_lookups: false,
+        ..EngineConfig::default()
+    };
+    let traced: Vec<Request> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, &key)| Request {
+            time: 0.0,
+            key,
+            size: 1,
+            cost: 1.0 + (i % 5) as f64,
+        })
+        .collect();
+    match replay(traced.into_iter(), cache.as_mut(), &config, &mut |_| {}) {
+        Ok(out) => out.hits,
+        Err(e) => panic!("belady: {e}"),
+    }
+}
+
 proptest! {
+    #[test]
+    fn belady_with_concurrent_clients_finds_by_position_only_what_its_key_map_holds(
+        (capacity, keys) in small_trace(),
+        clients in 1u32..6,
+        single_flight: bool,
+    ) {
+        let hits = belady_hits_concurrent(capacity, &keys, clients, single_flight);
+        prop_assert!(hits <= keys.len() as u64);
+        if clients == 1 {
+            prop_assert_eq!(hits, belady_model(capacity as usize, &keys));
+        }
+    }
+
     #[test]
     fn fifo_matches_its_model((capacity, keys) in small_trace()) {
         prop_assert_eq!(hits(PolicyName::Fifo, capacity, &keys), fifo_model(capacity as usize, &keys));

@@ -228,4 +228,4 @@ pub(super) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<u
 }
 
 pub use csv::write_csv;
-pub use oracle::write_oracle_general;
+pub use oracle::{OracleGeneralKeys, oracle_general_keys, write_oracle_general};

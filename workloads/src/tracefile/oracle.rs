@@ -28,7 +28,7 @@ impl<R: Buffered> Iterator for OracleReader<R> {
         Some(self.records.next_record()?.map(|(rec, _offset)| {
             let field = |at: usize, len: usize| &rec[at..at + len];
             let time = u32::from_le_bytes(field(0, 4).try_into().unwrap_or([0; 4]));
-            let key = u64::from_le_bytes(field(4, 8).try_into().unwrap_or([0; 8]));
+            let key = record_key(&rec);
             let size = u32::from_le_bytes(field(12, 4).try_into().unwrap_or([0; 4]));
             let t0 = *self.first_time.get_or_insert(time);
             let relative = f64::from(time) - f64::from(t0);
@@ -39,6 +39,78 @@ impl<R: Buffered> Iterator for OracleReader<R> {
             )
         }))
     }
+}
+
+/// The key (object id) of one record.
+#[inline]
+fn record_key(rec: &[u8; RECORD]) -> u64 {
+    let mut id = [0; 8];
+    id.copy_from_slice(&rec[4..12]);
+    u64::from_le_bytes(id)
+}
+
+/// The keys of a plain `oracleGeneral` file, in trace order, with nothing else of a record
+/// decoded: what an offline bound's first pass needs (the replay then reads the requests with
+/// [`super::open`]). Stops after the first error (the same errors as the full reader's).
+pub struct OracleGeneralKeys {
+    records: Records<BufReader<std::fs::File>, RECORD>,
+    failed: bool,
+}
+
+impl std::fmt::Debug for OracleGeneralKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OracleGeneralKeys")
+            .field("path", &self.records.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Iterator for OracleGeneralKeys {
+    type Item = Result<u64, TraceError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let item = self.records.next_record()?.map(|(rec, _)| record_key(&rec));
+        self.failed = item.is_err();
+        Some(item)
+    }
+}
+
+/// Opens a plain `oracleGeneral` file for its keys only (see [`OracleGeneralKeys`]).
+///
+/// # Errors
+///
+/// [`TraceError::Io`] when the file cannot be opened.
+///
+/// ```
+/// use workloads::Request;
+/// use workloads::tracefile::{oracle_general_keys, write_oracle_general};
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("t.oracleGeneral");
+/// let trace = [7u64, 8, 7].map(|key| Request { time: 0.0, key, size: 10, cost: 1.0 });
+/// let mut file = std::fs::File::create(&path)?;
+/// write_oracle_general(&mut file, &path, trace.into_iter(), false)?;
+/// let keys: Vec<u64> = oracle_general_keys(&path)?.collect::<Result<_, _>>()?;
+/// assert_eq!(keys, [7, 8, 7]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn oracle_general_keys(path: &std::path::Path) -> Result<OracleGeneralKeys, TraceError> {
+    let file = std::fs::File::open(path).map_err(|source| TraceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(OracleGeneralKeys {
+        records: Records::new(
+            path.to_path_buf(),
+            BufReader::with_capacity(1 << 16, file),
+            None,
+            EXPECTED,
+        ),
+        failed: false,
+    })
 }
 
 pub(super) fn plain(
