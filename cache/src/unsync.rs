@@ -3,10 +3,12 @@
 //!
 //! Layout: an index of `u32` slot indices in [`hashbrown::HashTable`]s, split for the entry bound
 //! (`index`; the key is stored once, in the slot), a dense slab of 40-byte-overhead slots threaded
-//! on a doubly-linked recency list (`linked_slab`), an indexed deadline queue (`expiry`: an
+//! on a doubly-linked recency list (`linked_slab`; for GDSF kept in heap order instead,
+//! `priority_heap`), an indexed deadline queue (`expiry`: an
 //! intrusive FIFO for in-order deadlines plus a min-heap for the rest), and the TTL classes from
 //! which each entry's insertion time follows (`inserted`). Every operation is O(1), except that
-//! entries whose deadline arrives out of order (a shorter per-entry TTL) cost O(log n) in the heap.
+//! entries whose deadline arrives out of order (a shorter per-entry TTL) cost O(log n) in the heap,
+//! as GDSF's priority changes do.
 //!
 //! ```
 //! use gencache::{CacheBuilder, ManualClock};

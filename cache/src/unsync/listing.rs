@@ -73,8 +73,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
 
     /// Live entries in the policy's listing order (see [`crate::Policy`] and the crate
     /// documentation: most to least recently used for `Lru`; small queue then main queue, each
-    /// newest first, for `S3Fifo`; newest first for `Sieve`; for `CostAware` its heap's order, the
-    /// next entry to evict first and every entry after the one it outranks in the heap),
+    /// newest first, for `S3Fifo`; newest first for `Sieve`; for `CostAware` its heap's order: the
+    /// next entry to evict first, each entry after its heap parent, not sorted),
     /// `offset`..`offset + limit`.
     ///
     /// `age` and `idle` have one-second resolution; `expires_in` is exact. Expired entries not yet
