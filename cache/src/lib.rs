@@ -71,7 +71,7 @@
 //!   unknown (libCacheSim's constant, so a replay without costs is its GDSF exactly). Ties go to the
 //!   older priority. (Hit counts saturate at 16,777,215 per entry, so frequencies beyond that stop
 //!   growing.) As in libCacheSim the entry is inserted first, then the lowest-priority
-//!   entries are evicted (possibly the new one). The entries are kept in a binary min-heap by
+//!   entries are evicted (possibly the new one). The entries are kept in a 4-ary min-heap by
 //!   `(priority, assignment order)` that *is* the slot array (no list, no extra arrays: see the
 //!   memory section), so the **listing** of a `CostAware` cache is that array's order: the next
 //!   entry to evict first, and each entry after its heap parent, which ranks at or below it; it is
@@ -246,7 +246,7 @@
 //! ```
 //!
 //! `CostAware` needs no queue links (the heap orders its evictions), so its slot holds the GDSF
-//! priority (`f64`, exact) in the two queue-link words, and its slot array is itself the binary
+//! priority (`f64`, exact) in the two queue-link words, and its slot array is itself the 4-ary
 //! min-heap: slot 0 is the next victim, and sifting moves whole slots (re-pointing the index and
 //! the expiry queue), so there is no heap or position array. The tie-break stamp (GDSF breaks
 //! equal priorities by assignment order, as libCacheSim does) takes the last-access word: every

@@ -1,6 +1,6 @@
-//! GDSF's priority queue, with no memory of its own: for `CostAware` the slab *is* a binary
-//! min-heap ordered by `(priority, stamp)`. Slot 0 is the next victim; each slot ranks at or above
-//! its parent `(i - 1) / 2`. The priority (`f64`, exact) lives in the slot's unused queue links
+//! GDSF's priority queue, with no memory of its own: for `CostAware` the slab *is* a
+//! min-heap (4-ary) ordered by `(priority, stamp)`. Slot 0 is the next victim; each slot ranks at
+//! or above its parent `(i - 1) / 4`. The priority (`f64`, exact) lives in the slot's unused queue links
 //! and the tie-break stamp in its last-access field (`stamps` gives the second back), so an entry
 //! costs nothing beyond the 40-byte slot every policy has: no heap array, no position array.
 //!
@@ -20,6 +20,15 @@ use std::hash::{BuildHasher, Hash};
 /// A value no slot index takes (the core holds at most `u32::MAX - 1` slots, indices stop at
 /// `u32::MAX - 2`): the key index holds it for an instant while two slots trade places.
 const PARKED: u32 = u32::MAX - 1;
+
+/// Children per node. Four halves the depth of a binary heap, so the eviction that takes the root
+/// moves half as many slots (each move re-points the index and the expiry queue, the expensive
+/// part); the four children sit side by side in the slab, so comparing them reads adjacent slots.
+const ARITY: u64 = 4;
+
+fn parent(i: u32) -> u32 {
+    ((u64::from(i) - 1) / ARITY) as u32
+}
 
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Whether slot `a` ranks below slot `b`: lower priority, or equal and stamped earlier.
@@ -86,12 +95,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
 
     fn gdsf_sift_up(&mut self, mut i: u32) -> u32 {
         while i > 0 {
-            let parent = (i - 1) / 2;
-            if !self.gdsf_below(i, parent) {
+            let p = parent(i);
+            if !self.gdsf_below(i, p) {
                 break;
             }
-            self.swap_slots(i, parent);
-            i = parent;
+            self.swap_slots(i, p);
+            i = p;
         }
         i
     }
@@ -99,17 +108,16 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     fn gdsf_sift_down(&mut self, mut i: u32) -> u32 {
         let n = self.slab.len() as u64;
         loop {
-            let left = 2 * u64::from(i) + 1;
-            if left >= n {
+            let first = ARITY * u64::from(i) + 1;
+            if first >= n {
                 return i;
             }
-            let left = left as u32;
-            let right = left + 1;
-            let child = if u64::from(right) < n && self.gdsf_below(right, left) {
-                right
-            } else {
-                left
-            };
+            let mut child = first as u32;
+            for c in first + 1..(first + ARITY).min(n) {
+                if self.gdsf_below(c as u32, child) {
+                    child = c as u32;
+                }
+            }
             if !self.gdsf_below(child, i) {
                 return i;
             }
@@ -153,7 +161,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 "priority of slot {i}"
             );
             if i > 0 {
-                assert!(!self.gdsf_below(i, (i - 1) / 2), "heap order at {i}");
+                assert!(!self.gdsf_below(i, parent(i)), "heap order at {i}");
             }
         }
     }

@@ -51,6 +51,12 @@ impl Stamps {
     pub(crate) fn issue(&mut self, secs: u32) -> u32 {
         debug_assert!(!self.exhausted());
         if self.checkpoints.last().is_none_or(|&(_, s)| s != secs) {
+            let len = self.checkpoints.len();
+            if len == self.checkpoints.capacity() {
+                // Grow by an eighth, not double: in the worst case (one checkpoint per entry)
+                // the table is the only per-entry memory beyond the slot, so keep its slack small.
+                self.checkpoints.reserve_exact(len / 8 + 16);
+            }
             self.checkpoints.push((self.next, secs));
         }
         let stamp = self.next;
@@ -83,7 +89,8 @@ impl Stamps {
         }
         let mut used = used.into_iter();
         self.checkpoints.retain(|_| used.next().unwrap_or(true));
-        self.checkpoints.shrink_to(self.checkpoints.len() * 2);
+        let len = self.checkpoints.len();
+        self.checkpoints.shrink_to(len + len / 8 + 16);
         self.kept = self.checkpoints.len();
     }
 
@@ -99,6 +106,7 @@ impl Stamps {
             }
             entry.0 = n as u32;
         }
+        checkpoints.shrink_to_fit();
         self.checkpoints = checkpoints;
         self.kept = self.checkpoints.len();
         self.next = live.len() as u32;
