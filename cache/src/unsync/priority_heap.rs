@@ -236,7 +236,10 @@ mod tests {
                 match op {
                     Op::Get(k) => {
                         if c.get(&k).is_some() {
-                            times.get_mut(&k).map(|t: &mut (u64, u64)| t.1 = secs);
+                            if let Some(t) = times.get_mut(&k) {
+                                let t: &mut (u64, u64) = t;
+                                t.1 = secs;
+                            }
                         }
                     }
                     Op::Insert(k, v, t) => {
