@@ -13,7 +13,10 @@
 //! value) is reported: everything the cache allocates is charged, including structures sized at
 //! construction (moka's frequency sketch, quick_cache's preallocated shards). gencache runs with
 //! its defaults (24 h TTL on every entry, statistics on), the configuration the ≤ 48 bytes target
-//! is about; a row without TTL shows what the expiry queue costs; one row per other policy. A cache
+//! is about; a row without TTL shows what the expiry queue costs; one row per other policy, and
+//! one for cost-aware's worst case (`gencache_cost_aware_1s_costs`: every entry with a cost of its
+//! own and inserted in a second of its own, on a manual clock, so that the table giving each
+//! entry's last-access second back from its tie-break stamp holds one checkpoint per entry). A cache
 //! filled to its bound has evicted nothing, so S3-FIFO's ghost (filled by evictions from the
 //! small queue, up to 0.9 × the bound) is empty here: the crate documentation gives its cost.
 //!
