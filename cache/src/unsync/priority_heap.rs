@@ -18,7 +18,8 @@ use std::cmp::Ordering;
 use std::hash::{BuildHasher, Hash};
 
 /// A value no slot index takes (the core holds at most `u32::MAX - 1` slots, indices stop at
-/// `u32::MAX - 2`): the key index holds it for an instant while two slots trade places.
+/// `u32::MAX - 2`): the key index entry of a slot moving along the heap holds it until the slot
+/// arrives, so that the entries of the slots it passes can be re-pointed unambiguously.
 const PARKED: u32 = u32::MAX - 1;
 
 /// Children per node. Four halves the depth of a binary heap, so the eviction that takes the root
@@ -94,23 +95,29 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     fn gdsf_sift_up(&mut self, mut i: u32) -> u32 {
+        if i == 0 || !self.gdsf_below(i, parent(i)) {
+            return i;
+        }
+        let hash = self.park(i);
         while i > 0 {
             let p = parent(i);
             if !self.gdsf_below(i, p) {
                 break;
             }
-            self.swap_slots(i, p);
+            self.swap_with_parked(i, p);
             i = p;
         }
+        self.index.repoint(hash, PARKED, i);
         i
     }
 
     fn gdsf_sift_down(&mut self, mut i: u32) -> u32 {
         let n = self.slab.len() as u64;
+        let mut parked = None;
         loop {
             let first = ARITY * u64::from(i) + 1;
             if first >= n {
-                return i;
+                break;
             }
             let mut child = first as u32;
             for c in first + 1..(first + ARITY).min(n) {
@@ -119,23 +126,36 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 }
             }
             if !self.gdsf_below(child, i) {
-                return i;
+                break;
             }
-            self.swap_slots(i, child);
+            if parked.is_none() {
+                parked = Some(self.park(i));
+            }
+            self.swap_with_parked(i, child);
             i = child;
         }
+        if let Some(hash) = parked {
+            self.index.repoint(hash, PARKED, i);
+        }
+        i
     }
 
-    /// Exchanges slots `a` and `b` and re-points everything that refers to them by index.
-    fn swap_slots(&mut self, a: u32, b: u32) {
-        self.slab.swap(a, b);
-        let hash_at_a = self.hasher.hash_one(&self.slab.get(a).key);
-        let hash_at_b = self.hasher.hash_one(&self.slab.get(b).key);
-        // The entry now at `b` was indexed at `a` and vice versa; park one so that no two index
-        // entries name the same slot while the other is re-pointed.
-        self.index.repoint(hash_at_b, a, PARKED);
-        self.index.repoint(hash_at_a, b, a);
-        self.index.repoint(hash_at_b, PARKED, b);
+    /// Points the index entry of the slot at `i`, which is about to move, at `PARKED` while it
+    /// moves (so that no two index entries ever name the same slot); returns its key's hash.
+    fn park(&mut self, i: u32) -> u64 {
+        let hash = self.hasher.hash_one(&self.slab.get(i).key);
+        self.index.repoint(hash, i, PARKED);
+        hash
+    }
+
+    /// Exchanges the moving (parked) slot at `at` with the slot at `other`, re-pointing
+    /// everything that refers to either by index (the parked slot's index entry is re-pointed
+    /// once it has arrived).
+    fn swap_with_parked(&mut self, at: u32, other: u32) {
+        self.slab.swap(at, other);
+        let hash = self.hasher.hash_one(&self.slab.get(at).key);
+        self.index.repoint(hash, other, at);
+        let (a, b) = (at, other);
         self.expiry.swapped(self.slab.slots_mut(), a, b);
         self.inserted.swapped(self.slab.slots(), a, b);
         let heavy = |i| self.slab.get(i).weight == HEAVY;
