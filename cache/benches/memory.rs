@@ -13,7 +13,10 @@
 //! value) is reported: everything the cache allocates is charged, including structures sized at
 //! construction (moka's frequency sketch, quick_cache's preallocated shards). gencache runs with
 //! its defaults (24 h TTL on every entry, statistics on), the configuration the ≤ 48 bytes target
-//! is about; a row without TTL shows what the expiry queue costs; one row per other policy. A cache
+//! is about; a row without TTL shows what the expiry queue costs; one row per other policy, and
+//! one for cost-aware's worst case (`gencache_cost_aware_1s_costs`: every entry with a cost of its
+//! own and inserted in a second of its own, on a manual clock, so that the table giving each
+//! entry's last-access second back from its tie-break stamp holds one checkpoint per entry). A cache
 //! filled to its bound has evicted nothing, so S3-FIFO's ghost (filled by evictions from the
 //! small queue, up to 0.9 × the bound) is empty here: the crate documentation gives its cost.
 //!
@@ -132,6 +135,44 @@ impl BenchCache for GenCacheNoTtl {
     }
 }
 
+/// Cost-aware in its worst case for memory: every entry has a cost of its own (all priorities
+/// distinct) and was inserted in a second of its own (a manual clock advanced one second per
+/// insert, with a 30-day TTL so nothing expires), so the table that gives each entry's last-access
+/// second back from its tie-break stamp holds one checkpoint per entry.
+struct GenCacheCostAwareWorst {
+    cache: gencache::Cache<u64, u64>,
+    clock: gencache::ManualClock,
+}
+
+impl BenchCache for GenCacheCostAwareWorst {
+    const NAME: &'static str = "gencache_cost_aware_1s_costs";
+
+    fn with_capacity(entries: usize) -> Self {
+        let clock = gencache::ManualClock::new();
+        let cache = gencache::Cache::builder()
+            .max_entries(entries)
+            .policy(gencache::Policy::CostAware)
+            .default_ttl(Some(std::time::Duration::from_secs(30 * 86_400)))
+            .clock(clock.clone())
+            .build();
+        Self { cache, clock }
+    }
+
+    fn get(&self, key: u64) -> Option<u64> {
+        self.cache.get(&key)
+    }
+
+    fn insert(&self, key: u64, value: u64) {
+        self.clock.advance(std::time::Duration::from_secs(1));
+        let cost = std::time::Duration::from_nanos(1_000_000 + key * 7);
+        self.cache.insert_with_cost(key, value, cost);
+    }
+
+    fn len(&self) -> usize {
+        self.cache.len()
+    }
+}
+
 /// One measured cache at one size.
 struct Row {
     cache: &'static str,
@@ -188,6 +229,7 @@ fn measure_all(entries: usize) -> Vec<Row> {
         measure::<GenCacheS3Fifo>(entries),
         measure::<GenCacheSieve>(entries),
         measure::<GenCacheCostAware>(entries),
+        measure::<GenCacheCostAwareWorst>(entries),
         measure::<LruMutex>(entries),
         measure::<QuickCache>(entries),
         measure::<Moka>(entries),

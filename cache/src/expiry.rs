@@ -150,6 +150,50 @@ impl ExpiryQueue {
         }
     }
 
+    /// The slab exchanged the contents of slots `a` and `b` (both, either or neither queued):
+    /// re-point their links, their neighbours' and the queue's ends.
+    pub(crate) fn swapped<K, V>(&mut self, slots: &mut [Slot<K, V>], a: u32, b: u32) {
+        let other = |x: u32| {
+            if x == a {
+                b
+            } else if x == b {
+                a
+            } else {
+                x
+            }
+        };
+        self.head = other(self.head);
+        self.tail = other(self.tail);
+        // First the two slots' own FIFO links (a link to the other slot follows it), then the
+        // links that point back at them.
+        for i in [a, b] {
+            let s = &mut slots[i as usize];
+            if s.expires_at != NEVER && s.exp_prev != IN_HEAP {
+                s.exp_prev = other(s.exp_prev);
+                s.exp_next = other(s.exp_next);
+            }
+        }
+        for i in [a, b] {
+            let (prev, next) = {
+                let s = &slots[i as usize];
+                if s.expires_at == NEVER {
+                    continue;
+                }
+                (s.exp_prev, s.exp_next)
+            };
+            if prev == IN_HEAP {
+                self.heap[next as usize] = i;
+                continue;
+            }
+            if prev != NIL {
+                slots[prev as usize].exp_next = i;
+            }
+            if next != NIL {
+                slots[next as usize].exp_prev = i;
+            }
+        }
+    }
+
     fn heap_remove<K, V>(&mut self, slots: &mut [Slot<K, V>], pos: usize) {
         let last = self.heap.len() - 1;
         self.heap.swap_remove(pos);

@@ -40,7 +40,7 @@
 //! | `Lru` (default) | moves the entry to the front | the least recently used | most → least recently used |
 //! | `S3Fifo` | frequency + 1 (capped at 3) | see below | small queue, then main queue; each newest first |
 //! | `Sieve` | sets the visited bit | the first unvisited entry at the hand | newest → oldest insertion |
-//! | `CostAware` | frequency + 1, new priority | the lowest priority | most → least recently used |
+//! | `CostAware` | frequency + 1, new priority | the lowest priority | heap order: the next victim first (see below) |
 //!
 //! * **S3-FIFO** (libCacheSim `S3FIFO.c`, default parameters): a small FIFO of 10 % of each bound
 //!   (`trunc(0.1 × max_entries)` entries, `trunc(0.1 × max_bytes)` bytes), a main FIFO with the
@@ -71,7 +71,11 @@
 //!   unknown (libCacheSim's constant, so a replay without costs is its GDSF exactly). Ties go to the
 //!   older priority. (Hit counts saturate at 16,777,215 per entry, so frequencies beyond that stop
 //!   growing.) As in libCacheSim the entry is inserted first, then the lowest-priority
-//!   entries are evicted (possibly the new one).
+//!   entries are evicted (possibly the new one). The entries are kept in a 4-ary min-heap by
+//!   `(priority, assignment order)` that *is* the slot array (no list, no extra arrays: see the
+//!   memory section), so the **listing** of a `CostAware` cache is that array's order: the next
+//!   entry to evict first, and each entry after its heap parent, which ranks at or below it; it is
+//!   not sorted by priority (the recency order is not kept: nothing in GDSF needs it).
 //! * **Costs** come for free: the loading paths (`get_or_insert_with`, `load`, the async forms,
 //!   `#[memoize]`) measure how long `init` ran on the cache's [`Clock`] (a virtual clock that the
 //!   generator advances gives virtual costs) and store it as the entry's cost;
@@ -237,9 +241,22 @@
 //!   policy        = 0 for Lru and Sieve;
 //!                   S3Fifo: the ghost, up to 0.9 × max_entries records of 16 bytes in a FIFO plus
 //!                   a hash map entry of 24 bytes (+ control byte, load factor): ~40 bytes × 0.9;
-//!                   CostAware: 20 bytes (an indexed min-heap of 16-byte records — priority f64,
-//!                   tie-break stamp u32, slot u32 — and a u32 heap position by slot)
+//!                   CostAware: 8 bytes × (distinct seconds in which the live entries were last
+//!                   used) / n, plus at most n / 8 + 64 such records not yet pruned (see below)
 //! ```
+//!
+//! `CostAware` needs no queue links (the heap orders its evictions), so its slot holds the GDSF
+//! priority (`f64`, exact) in the two queue-link words, and its slot array is itself the 4-ary
+//! min-heap: slot 0 is the next victim, and sifting moves whole slots (re-pointing the index and
+//! the expiry queue), so there is no heap or position array. The tie-break stamp (GDSF breaks
+//! equal priorities by assignment order, as libCacheSim does) takes the last-access word: every
+//! access of a `CostAware` entry is an assignment, so a small table of *checkpoints* (first stamp
+//! of each second, 8 bytes) gives the last-access second back, exactly. It holds one checkpoint
+//! per second in which some live entry was last used: a handful in a busy cache, one per entry at
+//! worst (a cache whose every entry was last used in a second of its own). The price is paid in
+//! time, on evictions: taking the root moves about log₄ n slots (9 at 100,000 entries), each move
+//! re-pointing the index and the expiry queue; a hit moves few (a hot entry's priority is high, so
+//! it sits near the bottom already).
 //!
 //! The key is stored once (the index holds slot indices, not keys); slots live in one dense `Vec`
 //! (no per-entry allocation, no free list), which grows by doubling but, when `max_entries` is set,
@@ -257,12 +274,11 @@
 //! | policy | 100,000 entries | 1,000,000 entries |
 //! |---|---:|---:|
 //! | `Lru`, `S3Fifo`, `Sieve` | 46.6 (40 + 6.6: one table of 131,072 buckets) | 45.9 (40 + 5.9: 9 tables of 131,072) |
-//! | `CostAware` | 66.6 (+ 20 heap) | 65.9 (+ 20 heap) |
+//! | `CostAware` | 46.6 (the same slot, heap inside) | 45.9 |
+//! | `CostAware`, worst case: every entry with its own cost, last used in its own second | 54.8 (+ 8.2 checkpoints) | 54.6 (+ 8.7) |
 //!
 //! For comparison in the same run: `lru` 38.3 / 51.7 (plus an allocator header per entry),
-//! `quick_cache` 43.2 / 36.5, `moka` 224 / 217. Cost-aware pays for its priority queue: a GDSF
-//! priority (`f64`, exact as libCacheSim's) and a tie-break stamp per entry cannot share the slot's
-//! other fields without giving up the recency listing or exactness.
+//! `quick_cache` 43.3 / 36.5, `moka` 224 / 217.
 #![warn(missing_docs)]
 
 mod builder;

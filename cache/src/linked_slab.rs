@@ -50,6 +50,11 @@ pub(crate) const TTL_CLASSES: usize = 1 << 5;
 /// last access, `meta` (hit count, frequency) and cost (summed into `cost_saved`). For
 /// `u64 → u64` the slot is 56 bytes. The fields a hit updates under a *shared* lock
 /// (lazy-promotion policies) are relaxed atomics (`relaxed`).
+///
+/// `CostAware` keeps no queue: its slab *is* its priority heap (see `unsync::priority_heap`), so
+/// `prev`/`next` hold the entry's GDSF priority (an `f64`, low word in `prev`) and
+/// `accessed_secs` holds the tie-break stamp of that priority, from which the last access second
+/// follows (`unsync::stamps`).
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct Slot<K, V> {
@@ -94,6 +99,20 @@ impl<K, V> Slot<K, V> {
             meta: RelaxedU32::new(0),
             cost,
         }
+    }
+
+    /// `CostAware`: the entry's GDSF priority, kept in `prev` (low word) and `next` (high word).
+    #[inline]
+    pub(crate) fn priority(&self) -> f64 {
+        f64::from_bits(u64::from(self.next) << 32 | u64::from(self.prev))
+    }
+
+    /// `CostAware`: sets the priority (see `priority`).
+    #[inline]
+    pub(crate) fn set_priority(&mut self, priority: f64) {
+        let bits = priority.to_bits();
+        self.prev = bits as u32;
+        self.next = (bits >> 32) as u32;
     }
 
     /// Hits since insertion (saturating at `MAX_HITS`).
@@ -217,6 +236,9 @@ pub(crate) struct LinkedSlab<K, V> {
     /// When set, the slab never grows its allocation past this many slots (`max_entries`), so a
     /// full cache carries no doubling slack.
     growth_cap: Option<usize>,
+    /// Whether slots are threaded on the queues. `false` for `CostAware`, whose `prev`/`next`
+    /// hold the priority: slots are then only pushed at the end and removed, never linked.
+    linked: bool,
 }
 
 impl<K, V> LinkedSlab<K, V> {
@@ -225,7 +247,22 @@ impl<K, V> LinkedSlab<K, V> {
             slots: Vec::new(),
             ends: [EMPTY; 2],
             growth_cap: None,
+            linked: true,
         }
+    }
+
+    /// A slab whose slots are on no queue (`CostAware`: see `linked`).
+    pub(crate) fn unlinked() -> Self {
+        Self {
+            linked: false,
+            ..Self::new()
+        }
+    }
+
+    /// Exchanges slots `a` and `b` (unlinked slabs only: queue links would need re-pointing).
+    pub(crate) fn swap(&mut self, a: u32, b: u32) {
+        debug_assert!(!self.linked);
+        self.slots.swap(a as usize, b as usize);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -289,7 +326,9 @@ impl<K, V> LinkedSlab<K, V> {
             self.grow();
         }
         self.slots.push(slot);
-        self.link_front(i);
+        if self.linked {
+            self.link_front(i);
+        }
         i
     }
 
@@ -300,6 +339,7 @@ impl<K, V> LinkedSlab<K, V> {
     /// Puts `slot` in place of entry `i` (reusing its storage) at the head of the main queue;
     /// returns the entry it replaced.
     pub(crate) fn replace(&mut self, i: u32, mut slot: Slot<K, V>) -> Slot<K, V> {
+        debug_assert!(self.linked);
         self.unlink(i);
         slot.prev = NIL;
         slot.next = NIL;
@@ -322,6 +362,7 @@ impl<K, V> LinkedSlab<K, V> {
 
     /// Moves `i` to the head of `queue` (possibly another queue than its own).
     pub(crate) fn move_to_front_of(&mut self, i: u32, queue: u8) {
+        debug_assert!(self.linked);
         self.unlink(i);
         self.slots[i as usize].set_queue(queue);
         self.link_front(i);
@@ -366,11 +407,16 @@ impl<K, V> LinkedSlab<K, V> {
     /// Removes entry `i`. If another entry had to move into index `i`, returns its former index
     /// (always the last one) so the caller can re-point references to it.
     pub(crate) fn swap_remove(&mut self, i: u32) -> (Slot<K, V>, Option<u32>) {
-        self.unlink(i);
+        if self.linked {
+            self.unlink(i);
+        }
         let last = (self.slots.len() - 1) as u32;
         let removed = self.slots.swap_remove(i as usize);
         if i == last {
             return (removed, None);
+        }
+        if !self.linked {
+            return (removed, Some(last));
         }
         // The former last entry now sits at `i`: fix its neighbours' links and the list ends.
         let (prev, next, q) = {

@@ -369,8 +369,9 @@ where
         self.inner.core.write().purge_expired()
     }
 
-    /// Live entries in the policy's listing order (most to least recently used for `Lru` and
-    /// `CostAware`; see the crate documentation), `offset`..`offset + limit`.
+    /// Live entries in the policy's listing order (most to least recently used for `Lru`; heap
+    /// order, the next victim first, for `CostAware`; see the crate documentation),
+    /// `offset`..`offset + limit`.
     ///
     /// The lock is taken for at most a few hundred entries at a time and released in between, so
     /// listing a big cache does not stall other callers. The price: under concurrent writes the

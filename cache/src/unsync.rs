@@ -3,10 +3,12 @@
 //!
 //! Layout: an index of `u32` slot indices in [`hashbrown::HashTable`]s, split for the entry bound
 //! (`index`; the key is stored once, in the slot), a dense slab of 40-byte-overhead slots threaded
-//! on a doubly-linked recency list (`linked_slab`), an indexed deadline queue (`expiry`: an
+//! on a doubly-linked recency list (`linked_slab`; for GDSF kept in heap order instead,
+//! `priority_heap`), an indexed deadline queue (`expiry`: an
 //! intrusive FIFO for in-order deadlines plus a min-heap for the rest), and the TTL classes from
 //! which each entry's insertion time follows (`inserted`). Every operation is O(1), except that
-//! entries whose deadline arrives out of order (a shorter per-entry TTL) cost O(log n) in the heap.
+//! entries whose deadline arrives out of order (a shorter per-entry TTL) cost O(log n) in the heap,
+//! as GDSF's priority changes do.
 //!
 //! ```
 //! use gencache::{CacheBuilder, ManualClock};
@@ -44,6 +46,7 @@ mod index;
 mod inserted;
 mod listing;
 mod priority_heap;
+mod stamps;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
@@ -161,7 +164,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         weigher: WeighFn<K, V>,
         hasher: DefaultHashBuilder,
     ) -> Self {
-        let mut slab = LinkedSlab::new();
+        let mut slab = if policy == Policy::CostAware {
+            LinkedSlab::unlinked()
+        } else {
+            LinkedSlab::new()
+        };
         slab.set_growth_cap(evict::growth_cap(policy, config.max_entries));
         let mut cache = Self {
             index: index::Index::new(),
@@ -287,7 +294,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         if slot.cost >= 0.0 {
             self.counters.cost_saved_nanos += slot.cost as u64;
         }
-        self.on_hit(i);
+        let i = self.on_hit(i);
         Some(self.slab.get(i).value.clone())
     }
 
@@ -760,12 +767,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             self.index.repoint(moved_hash, from, i);
             self.expiry.relocate(self.slab.slots_mut(), i);
             self.inserted.relocate(self.slab.get(i), from, i);
-            self.on_relocate(from, i);
             if self.slab.get(i).weight == HEAVY {
                 if let Some(w) = self.heavy.remove(&from) {
                     self.heavy.insert(i, w);
                 }
             }
+            self.on_relocate(from, i);
         }
         let ev = &mut self.counters.evictions;
         match cause {
@@ -787,7 +794,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             self.slab
                 .iter_from(self.slab.head_of(crate::linked_slab::SMALL)),
         );
-        assert_eq!(order.len(), n, "the queues do not cover the slab");
+        if self.policy != Policy::CostAware {
+            assert_eq!(order.len(), n, "the queues do not cover the slab");
+        }
         self.assert_policy_invariants();
         let mut total = 0;
         for (i, slot) in self.slab.slots().iter().enumerate() {

@@ -7,7 +7,7 @@
 //! 1) and bytes (each entry counts its weight).
 
 use super::ghost::{Ghost, share};
-use super::priority_heap::PriorityHeap;
+use super::stamps::Stamps;
 use super::{Cache, Cause, MAX_SLOTS};
 use crate::Policy;
 use crate::linked_slab::{MAIN, NIL, SMALL, Slot};
@@ -61,8 +61,9 @@ pub(crate) struct PolicyState {
     // GDSF
     /// Priority of the last evicted entry (the "inflation" clock `L`).
     clock: f64,
-    /// Slots by `(priority, stamp of the assignment)`, lowest first.
-    heap: PriorityHeap,
+    /// The tie-break stamps (held in the slots) and the seconds they were issued in; the
+    /// priorities live in the slots, which the slab keeps in heap order (`priority_heap`).
+    pub(super) stamps: Stamps,
 }
 
 impl PolicyState {
@@ -81,17 +82,13 @@ impl PolicyState {
         self.ghost.clear();
         self.hand = NIL;
         self.clock = 0.0;
-        self.heap.clear();
+        self.stamps.clear();
     }
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Recomputes the policy's queue sizes from the bounds (at build and on `reconfigure`).
     pub(super) fn policy_reconfigured(&mut self) {
-        if self.policy == Policy::CostAware {
-            let cap = growth_cap(self.policy, self.config.max_entries);
-            self.state.heap.set_growth_cap(cap);
-        }
         if self.policy != Policy::S3Fifo {
             return;
         }
@@ -165,7 +162,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         self.policy == Policy::S3Fifo && self.state.ghost.remove(hash)
     }
 
-    /// Links a new entry into the policy's queue and the table; returns its index.
+    /// Links a new entry into the policy's queue (GDSF: its heap) and the table; returns its
+    /// index.
     /// `from_ghost`: `take_from_ghost` said so (S3-FIFO).
     pub(super) fn place_new(
         &mut self,
@@ -186,37 +184,32 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                     self.slab.push_front_of(slot, SMALL)
                 }
             }
-            Policy::CostAware => {
-                let i = self.slab.push_front(slot);
-                self.state.heap.push_slot();
-                i
-            }
-            Policy::Lru | Policy::Sieve => self.slab.push_front(slot),
+            // GDSF's slab is unlinked: the slot goes to the end, then up the heap.
+            Policy::Lru | Policy::Sieve | Policy::CostAware => self.slab.push_front(slot),
         };
         self.set_slot_weight(i, weight);
         let slots = self.slab.slots();
         self.index
             .insert(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
         if self.policy == Policy::CostAware {
-            self.gdsf_prioritize(i);
+            return self.gdsf_prioritize(i);
         }
         i
     }
 
-    /// What a hit does beyond the counters (under the exclusive lock).
+    /// What a hit does beyond the counters (under the exclusive lock); returns the entry's
+    /// index, which only GDSF changes (its slab is its heap).
     #[inline]
-    pub(super) fn on_hit(&mut self, i: u32) {
+    pub(super) fn on_hit(&mut self, i: u32) -> u32 {
         match self.policy {
             Policy::Lru => self.slab.move_to_front(i),
             Policy::S3Fifo | Policy::Sieve => {
                 let cap = freq_cap(self.policy);
                 self.slab.get_mut(i).bump_freq(cap);
             }
-            Policy::CostAware => {
-                self.gdsf_prioritize(i);
-                self.slab.move_to_front(i);
-            }
+            Policy::CostAware => return self.gdsf_prioritize(i),
         }
+        i
     }
 
     /// What replacing an entry's value does: LRU and GDSF treat it as a use (GDSF with the new
@@ -227,7 +220,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             Policy::S3Fifo | Policy::Sieve => {}
             Policy::CostAware => {
                 self.gdsf_prioritize(i);
-                self.slab.move_to_front(i);
             }
         }
     }
@@ -254,15 +246,19 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                     self.state.hand = self.slab.get(i).prev;
                 }
             }
-            Policy::CostAware => self.state.heap.remove_slot(i),
+            Policy::CostAware => {}
         }
     }
 
-    /// The slab moved slot `from` to `to` (after a `swap_remove`).
+    /// The slab moved slot `from` to `to` (after a `swap_remove`, once everything else follows
+    /// the move).
     pub(super) fn on_relocate(&mut self, from: u32, to: u32) {
         match self.policy {
             Policy::Sieve if self.state.hand == from => self.state.hand = to,
-            Policy::CostAware => self.state.heap.relocate(from, to),
+            // The former last slot fills the hole: back to its place in the heap.
+            Policy::CostAware => {
+                self.gdsf_restore(to);
+            }
             _ => {}
         }
     }
@@ -399,8 +395,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     // ---- GreedyDual-Size-Frequency (libCacheSim `GDSF.cpp`) ----
 
     /// Sets slot `i`'s priority to `clock + frequency × cost / size` (frequency = hits since
-    /// insertion + 1; unit cost when unknown; size = weight, or 1 when only entries are bounded).
-    fn gdsf_prioritize(&mut self, i: u32) {
+    /// insertion + 1; unit cost when unknown; size = weight, or 1 when only entries are bounded);
+    /// returns where the slot ended up in the heap.
+    fn gdsf_prioritize(&mut self, i: u32) -> u32 {
         let slot = self.slab.get(i);
         let freq = f64::from(slot.hits()) + 1.0;
         let cost = if slot.cost >= 0.0 {
@@ -413,15 +410,16 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             Some(_) => self.slot_weight(i).max(1) as f64,
         };
         let priority = self.state.clock + freq * cost / size;
-        self.state.heap.set(i, priority);
+        self.gdsf_assign(i, priority)
     }
 
+    /// Evicts the heap's root, the lowest `(priority, stamp)`.
     fn gdsf_evict(&mut self, cause: Cause) {
-        let Some((i, priority)) = self.state.heap.lowest() else {
+        if self.slab.len() == 0 {
             return;
-        };
-        self.state.clock = priority;
-        self.evict_index(i, cause);
+        }
+        self.state.clock = self.slab.get(0).priority();
+        self.evict_index(0, cause);
     }
 
     /// The policy's own invariants (tests only).
@@ -442,9 +440,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 );
             }
             Policy::CostAware => {
-                assert_eq!(st.heap.len(), self.slab.len(), "priority heap size");
-                assert_eq!(st.heap.slots(), self.slab.len(), "priority ranks");
-                st.heap.assert_valid();
+                assert_eq!(self.slab.head_of(MAIN), NIL, "GDSF's slab is on no queue");
+                self.assert_gdsf_heap();
             }
             Policy::Lru => {}
         }

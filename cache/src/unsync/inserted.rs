@@ -97,6 +97,20 @@ impl InsertTimes {
         }
     }
 
+    /// The slab exchanged the contents of slots `a` and `b` (`slots` is after the exchange).
+    pub(crate) fn swapped<K, V>(&mut self, slots: &[Slot<K, V>], a: u32, b: u32) {
+        let explicit = |i: u32| slots[i as usize].ttl_class() == EXPLICIT;
+        if explicit(a) || explicit(b) {
+            let (was_at_a, was_at_b) = (self.explicit.remove(&a), self.explicit.remove(&b));
+            if let Some(secs) = was_at_a {
+                self.explicit.insert(b, secs);
+            }
+            if let Some(secs) = was_at_b {
+                self.explicit.insert(a, secs);
+            }
+        }
+    }
+
     /// The second (since the clock origin) slot `i` was inserted or last updated at.
     pub(crate) fn inserted_secs<K, V>(&self, slot: &Slot<K, V>, i: u32) -> u32 {
         match slot.ttl_class() {

@@ -1,8 +1,8 @@
 //! The paginated listing of a core's entries, in the policy's order.
 
 use super::{Cache, secs_u32};
-use crate::EntryInfo;
 use crate::linked_slab::{MAIN, NEVER, NIL, SMALL};
+use crate::{EntryInfo, Policy};
 use std::hash::Hash;
 use std::time::Duration;
 
@@ -33,8 +33,21 @@ impl<K> ListCursor<K> {
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
-    /// First slot of the listing: the small queue's head (S3-FIFO), else the main queue's.
+    /// The second slot `i` was last read or written in.
+    fn accessed_secs(&self, i: u32) -> u32 {
+        if self.policy == Policy::CostAware {
+            self.gdsf_accessed_secs(i)
+        } else {
+            self.slab.get(i).accessed_secs.load()
+        }
+    }
+
+    /// First slot of the listing: the small queue's head (S3-FIFO), else the main queue's; for
+    /// GDSF, whose slab is its heap, slot 0 (the next victim).
     fn list_start(&self) -> u32 {
+        if self.policy == Policy::CostAware {
+            return if self.slab.len() == 0 { NIL } else { 0 };
+        }
         match self.slab.head_of(SMALL) {
             NIL => self.slab.head_of(MAIN),
             head => head,
@@ -42,8 +55,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     /// The slot after `i` in the listing: down its queue, then from the small queue's tail on to
-    /// the main queue's head.
+    /// the main queue's head; for GDSF the next slot of the heap array.
     fn list_next(&self, i: u32) -> u32 {
+        if self.policy == Policy::CostAware {
+            return if (i as usize) + 1 < self.slab.len() {
+                i + 1
+            } else {
+                NIL
+            };
+        }
         let slot = self.slab.get(i);
         match slot.next {
             NIL if slot.queue() == SMALL => self.slab.head_of(MAIN),
@@ -52,8 +72,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     /// Live entries in the policy's listing order (see [`crate::Policy`] and the crate
-    /// documentation: most to least recently used for `Lru` and `CostAware`; small queue then
-    /// main queue, each newest first, for `S3Fifo`; newest first for `Sieve`),
+    /// documentation: most to least recently used for `Lru`; small queue then main queue, each
+    /// newest first, for `S3Fifo`; newest first for `Sieve`; for `CostAware` its heap's order: the
+    /// next entry to evict first, each entry after its heap parent, not sorted),
     /// `offset`..`offset + limit`.
     ///
     /// `age` and `idle` have one-second resolution; `expires_in` is exact. Expired entries not yet
@@ -121,7 +142,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                             now_secs.saturating_sub(self.inserted.inserted_secs(slot, cur)),
                         )),
                         idle: Duration::from_secs(u64::from(
-                            now_secs.saturating_sub(slot.accessed_secs.load()),
+                            now_secs.saturating_sub(self.accessed_secs(cur)),
                         )),
                         access_count: u64::from(slot.hits()),
                         cost: (slot.cost >= 0.0).then(|| Duration::from_nanos(slot.cost as u64)),
