@@ -31,6 +31,7 @@ mod core_lock;
 mod loom_tests;
 #[cfg(all(test, not(loom)))]
 mod tests;
+mod slot_lock;
 mod thread_slot;
 
 /// Entries copied per lock hold by [`Cache::entries`].
