@@ -361,7 +361,10 @@ mod tests {
         let mine = c.now_nanos();
         let after = counter().delta_as_nanos(c.origin_raw, counter().raw());
         assert!(quanta <= mine + 1_000, "{quanta} > {mine}");
-        assert!(mine <= after + 1_000 + after / 1_000_000, "{mine} > {after}");
+        assert!(
+            mine <= after + 1_000 + after / 1_000_000,
+            "{mine} > {after}"
+        );
         if cfg!(target_arch = "x86_64") {
             println!("inline TSC path: {}", c.tsc_nanos_per_2_32 != 0);
         }

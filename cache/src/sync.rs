@@ -29,9 +29,9 @@ use std::time::Duration;
 mod core_lock;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod slot_lock;
 #[cfg(all(test, not(loom)))]
 mod tests;
-mod slot_lock;
 mod thread_slot;
 
 /// Entries copied per lock hold by [`Cache::entries`].

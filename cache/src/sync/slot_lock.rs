@@ -336,7 +336,11 @@ mod tests {
         drop(b);
         *lock.write() += 1;
         assert_eq!(*lock.read(), 6);
-        assert!(lock.readers.iter().all(|r| r.held.load(Ordering::SeqCst) == 0));
+        assert!(
+            lock.readers
+                .iter()
+                .all(|r| r.held.load(Ordering::SeqCst) == 0)
+        );
     }
 
     /// Readers on their own lines and on the shared line against writers: a writer's two-step
@@ -355,7 +359,11 @@ mod tests {
                             std::hint::black_box(&mut *w);
                             w.1 += 1;
                         } else {
-                            let r = if t == 0 { lock.read_as(None) } else { lock.read() };
+                            let r = if t == 0 {
+                                lock.read_as(None)
+                            } else {
+                                lock.read()
+                            };
                             assert_eq!(r.0, r.1, "a write seen half done");
                             r.payload().0.fetch_add(1, Ordering::Relaxed);
                         }
