@@ -117,18 +117,21 @@
 //!
 //! [`Cache`] is `Send + Sync` and `Clone` (an `Arc` handle). Its entries live in **one**
 //! single-threaded core ([`unsync::Cache`]) with one global budget, behind a `parking_lot::Mutex`
-//! for `Lru` and `CostAware` (a hit writes shared order), and behind a sharded reader-writer lock
-//! (`crossbeam_utils::sync::ShardedLock`) for the lazy-promotion policies `S3Fifo` and `Sieve`.
-//! There a hit takes only the *read* lock of its thread's shard: it probes the table, then sets
+//! for `Lru` and `CostAware` (a hit writes shared order), and behind a read-mostly lock with one
+//! reader line per thread for the lazy-promotion policies `S3Fifo` and `Sieve` (a reader marks
+//! its own cache line with one locked store and unmarks it with a plain store; a writer raises a
+//! flag and waits for the marks to clear: Dekker's protocol, writers preferred). There a hit
+//! takes only the *read* lock: it probes the table, then sets
 //! the entry's frequency bit and listing counters with relaxed atomics (the frequency and last
 //! access written only when they change, so hot entries' cache lines stay shared as far as the
 //! hit count allows) and counts the hit in its thread's stripe of counters; hits run in
 //! parallel. A stripe has one writer: each live thread holds a number (a bit of a process-wide
 //! registry, given back when the thread exits; threads beyond 32 share one atomic stripe), so a
 //! hit counts with a plain load and store, not a locked read-modify-write (on x86 a `lock`ed
-//! instruction is a full barrier that waits for the lookup's cache misses), and counts while it
+//! instruction is a full barrier that waits for the lookup's cache misses); the stripe shares the
+//! cache line of the thread's lock mark, so one thread-local read finds both. It counts while it
 //! still holds the read lock, so `reset_stats` (under the write lock) never races it. Inserts,
-//! removals, evictions and listing take the write lock (every shard). Under concurrency a
+//! removals, evictions and listing take the write lock. Under concurrency a
 //! frequency update may be lost (two hits seen as one), which only makes the policy slightly
 //! less precise; single-threaded the order is libCacheSim's exactly. An expired entry found by a
 //! shared-lock hit is a miss and is reclaimed by the expiry queue at the next write. The loom

@@ -1,5 +1,6 @@
 //! The locks the thread-safe cache uses: `parking_lot` normally, `loom`'s under `cfg(loom)` so the
-//! single-flight protocol can be model-checked (`RUSTFLAGS="--cfg loom" cargo test -p gencache
+//! single-flight protocol and the read-mostly lock (`sync::slot_lock`, built on this `Mutex`) can
+//! be model-checked (`RUSTFLAGS="--cfg loom" cargo test -p gencache
 //! --release --lib loom`). Only the small API surface the crate needs is mirrored.
 
 #[cfg(not(loom))]
@@ -7,30 +8,6 @@ pub(crate) use parking_lot::{Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
 pub(crate) use loom_impl::{Condvar, Mutex, MutexGuard};
-
-/// The read-mostly lock of the lazy-promotion policies' core: `crossbeam_utils`' `ShardedLock`
-/// (a reader locks only its own shard's cache line, so concurrent hits do not contend; a writer
-/// locks every shard), or loom's `RwLock` under `cfg(loom)`.
-#[cfg(not(loom))]
-pub(crate) use crossbeam_utils::sync::{
-    ShardedLock as RwLock, ShardedLockReadGuard as RwLockReadGuard,
-    ShardedLockWriteGuard as RwLockWriteGuard,
-};
-#[cfg(loom)]
-pub(crate) use loom::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-/// `read()`/`write()` without poisoning: a panic inside a critical section of the cache core
-/// leaves it consistent for every operation that can panic (user weighers and clocks run
-/// outside it), so a poisoned lock is used as is.
-pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// See [`read`].
-pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 #[cfg(loom)]
 mod loom_impl {

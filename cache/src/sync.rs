@@ -29,6 +29,7 @@ use std::time::Duration;
 mod core_lock;
 #[cfg(all(test, loom))]
 mod loom_tests;
+mod slot_lock;
 #[cfg(all(test, not(loom)))]
 mod tests;
 mod thread_slot;

@@ -1,14 +1,14 @@
 //! How the thread-safe cache holds its core: behind a `Mutex` for the policies whose hits write
-//! shared state (exact LRU relinks, GDSF re-prioritises), behind a read-mostly sharded lock for the
-//! lazy-promotion policies (S3-FIFO, SIEVE), whose hits only set per-entry relaxed atomics and so
-//! run under the *shared* lock, in parallel. Hit and miss counters of those shared-lock hits live
-//! here, striped per thread so that two cores never write the same cache line to count, and
-//! written without locked instructions (see `Striped`).
+//! shared state (exact LRU relinks, GDSF re-prioritises), behind a read-mostly lock with one
+//! reader line per thread (`slot_lock`) for the lazy-promotion policies (S3-FIFO, SIEVE), whose
+//! hits only set per-entry relaxed atomics and so run under the *shared* lock, in parallel. Hit
+//! and miss counters of those shared-lock hits live in the lock's reader lines, one per thread, so
+//! that two cores never write the same cache line to count, and written without locked
+//! instructions (see `Stripe`).
 
-use super::thread_slot;
-use crate::lock::{self, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use super::slot_lock::{SlotLock, SlotReadGuard, SlotWriteGuard};
+use crate::lock::{Mutex, MutexGuard};
 use crate::unsync::{self, SharedLookup};
-use crossbeam_utils::CachePadded;
 use std::borrow::Borrow;
 use std::ops::{Deref, DerefMut};
 
@@ -20,22 +20,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The core and its lock.
 pub(super) enum CoreLock<K, V> {
     Exclusive(Mutex<unsync::Cache<K, V>>),
-    Shared {
-        core: RwLock<unsync::Cache<K, V>>,
-        counters: Striped,
-    },
+    Shared(SlotLock<unsync::Cache<K, V>, Stripe>),
 }
 
 /// Exclusive access to the core.
 pub(super) enum WriteGuard<'a, K, V> {
     Mutex(MutexGuard<'a, unsync::Cache<K, V>>),
-    RwLock(RwLockWriteGuard<'a, unsync::Cache<K, V>>),
+    RwLock(SlotWriteGuard<'a, unsync::Cache<K, V>, Stripe>),
 }
 
 /// Read access to the core (exclusive for the `Mutex` variant).
 pub(super) enum ReadGuard<'a, K, V> {
     Mutex(MutexGuard<'a, unsync::Cache<K, V>>),
-    RwLock(RwLockReadGuard<'a, unsync::Cache<K, V>>),
+    RwLock(SlotReadGuard<'a, unsync::Cache<K, V>, Stripe>),
 }
 
 impl<K, V> Deref for WriteGuard<'_, K, V> {
@@ -70,10 +67,7 @@ impl<K, V> Deref for ReadGuard<'_, K, V> {
 impl<K: std::hash::Hash + Eq + Clone, V: Clone> CoreLock<K, V> {
     pub(super) fn new(core: unsync::Cache<K, V>) -> Self {
         if core.policy().lazy_promotion() {
-            CoreLock::Shared {
-                core: RwLock::new(core),
-                counters: Striped::new(),
-            }
+            CoreLock::Shared(SlotLock::new(core))
         } else {
             CoreLock::Exclusive(Mutex::new(core))
         }
@@ -84,14 +78,14 @@ impl<K, V> CoreLock<K, V> {
     pub(super) fn write(&self) -> WriteGuard<'_, K, V> {
         match self {
             CoreLock::Exclusive(m) => WriteGuard::Mutex(m.lock()),
-            CoreLock::Shared { core, .. } => WriteGuard::RwLock(lock::write(core)),
+            CoreLock::Shared(core) => WriteGuard::RwLock(core.write()),
         }
     }
 
     pub(super) fn read(&self) -> ReadGuard<'_, K, V> {
         match self {
             CoreLock::Exclusive(m) => ReadGuard::Mutex(m.lock()),
-            CoreLock::Shared { core, .. } => ReadGuard::RwLock(lock::read(core)),
+            CoreLock::Shared(core) => ReadGuard::RwLock(core.read()),
         }
     }
 }
@@ -106,16 +100,17 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> CoreLock<K, V> {
     {
         match self {
             CoreLock::Exclusive(m) => m.lock().get_hashed(hash, key),
-            CoreLock::Shared { core, counters } => {
-                // Counted with the read lock still held (see `Striped`).
-                let core = lock::read(core);
+            CoreLock::Shared(core) => {
+                // Counted with the read lock still held (see `Stripe`).
+                let core = core.read();
+                let (stripe, exclusive) = core.payload();
                 match core.get_shared(hash, key) {
                     SharedLookup::Hit(value, cost) => {
-                        counters.hit(cost);
+                        stripe.hit(cost, exclusive);
                         Some(value)
                     }
                     SharedLookup::Miss => {
-                        counters.miss();
+                        stripe.miss(exclusive);
                         None
                     }
                 }
@@ -126,8 +121,14 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> CoreLock<K, V> {
     /// The statistics: the core's, plus the shared-lock hits and misses.
     pub(super) fn stats(&self) -> crate::CacheStats {
         let mut s = self.read().stats();
-        if let CoreLock::Shared { counters, .. } = self {
-            let (hits, misses, cost) = counters.sum();
+        if let CoreLock::Shared(core) = self {
+            let (hits, misses, cost) = core.payloads().fold((0, 0, 0), |(h, m, c), s| {
+                (
+                    h + s.hits.load(Ordering::Relaxed),
+                    m + s.misses.load(Ordering::Relaxed),
+                    c + s.cost_saved_nanos.load(Ordering::Relaxed),
+                )
+            });
             s.hits += hits;
             s.misses += misses;
             s.cost_saved += std::time::Duration::from_nanos(cost);
@@ -138,32 +139,29 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> CoreLock<K, V> {
     pub(super) fn reset_stats(&self) {
         let mut core = self.write();
         core.reset_stats();
-        if let CoreLock::Shared { counters, .. } = self {
-            counters.reset();
+        if let CoreLock::Shared(lock) = self {
+            // Under the write lock: no lookup is counting.
+            for s in lock.payloads() {
+                s.hits.store(0, Ordering::Relaxed);
+                s.misses.store(0, Ordering::Relaxed);
+                s.cost_saved_nanos.store(0, Ordering::Relaxed);
+            }
         }
     }
 }
 
-/// One stripe of the shared-lock counters.
+/// The shared-lock lookups' counters of one reader line of the lock (`slot_lock`): one line per
+/// thread number (`thread_slot`), written only by the thread holding that number, plus one
+/// shared line for threads without a number.
+///
+/// Counting happens while the lookup holds its read lock, so `reset_stats` (under the write
+/// lock) never races an owner's load-and-store.
 #[derive(Default)]
-struct Stripe {
+pub(super) struct Stripe {
     hits: AtomicU64,
     misses: AtomicU64,
     cost_saved_nanos: AtomicU64,
 }
-
-/// Counters of the shared-lock lookups: one stripe per thread number (`thread_slot`), each on its
-/// own cache line and written only by the thread holding that number, plus one shared stripe for
-/// threads without a number.
-///
-/// Counting happens while the lookup holds its read lock, so `reset` (under the write lock) never
-/// races an owner's load-and-store.
-pub(super) struct Striped {
-    stripes: Box<[CachePadded<Stripe>]>,
-}
-
-/// Index of the stripe shared by the threads that hold no number.
-const SHARED: usize = thread_slot::SLOTS;
 
 /// Adds `by` to `counter`: a plain load and store when the caller is its only writer, else an
 /// atomic read-modify-write.
@@ -179,58 +177,20 @@ fn bump(counter: &AtomicU64, by: u64, exclusive: bool) {
     }
 }
 
-impl Striped {
-    fn new() -> Self {
-        Self {
-            stripes: (0..=SHARED)
-                .map(|_| CachePadded::new(Stripe::default()))
-                .collect(),
-        }
-    }
-
-    /// This thread's stripe and whether it is its only writer.
+impl Stripe {
+    /// Counts a hit on an entry of `cost` (`UNKNOWN_COST` counts none); `exclusive`: the caller
+    /// is this stripe's only writer. Call with the read lock held.
     #[inline]
-    fn mine(&self) -> (&Stripe, bool) {
-        match thread_slot::current() {
-            Some(i) if i < SHARED => (&self.stripes[i], true),
-            _ => (&self.stripes[SHARED], false),
-        }
-    }
-
-    /// Counts a hit on an entry of `cost` (`UNKNOWN_COST` counts none). Call with the read lock
-    /// held.
-    #[inline]
-    fn hit(&self, cost: f32) {
-        let (s, exclusive) = self.mine();
-        bump(&s.hits, 1, exclusive);
+    fn hit(&self, cost: f32, exclusive: bool) {
+        bump(&self.hits, 1, exclusive);
         if cost >= 0.0 {
-            bump(&s.cost_saved_nanos, cost as u64, exclusive);
+            bump(&self.cost_saved_nanos, cost as u64, exclusive);
         }
     }
 
     /// Counts a miss. Call with the read lock held.
     #[inline]
-    fn miss(&self) {
-        let (s, exclusive) = self.mine();
-        bump(&s.misses, 1, exclusive);
-    }
-
-    fn sum(&self) -> (u64, u64, u64) {
-        self.stripes.iter().fold((0, 0, 0), |(h, m, c), s| {
-            (
-                h + s.hits.load(Ordering::Relaxed),
-                m + s.misses.load(Ordering::Relaxed),
-                c + s.cost_saved_nanos.load(Ordering::Relaxed),
-            )
-        })
-    }
-
-    /// Zeroes every stripe. Call with the write lock held (no lookup is counting).
-    fn reset(&self) {
-        for s in self.stripes.iter() {
-            s.hits.store(0, Ordering::Relaxed);
-            s.misses.store(0, Ordering::Relaxed);
-            s.cost_saved_nanos.store(0, Ordering::Relaxed);
-        }
+    fn miss(&self, exclusive: bool) {
+        bump(&self.misses, 1, exclusive);
     }
 }
