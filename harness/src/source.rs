@@ -210,6 +210,139 @@ impl RequestStream {
     }
 }
 
+/// Requests per batch handed from the reader thread to the replay (128 KiB of requests: few
+/// hand-overs, and small enough to stay in cache).
+const READ_AHEAD_BATCH: usize = 4096;
+
+/// Batches decoded ahead of the replay, at most (bounds the reader's lead and its memory).
+const READ_AHEAD_BATCHES: usize = 4;
+
+impl RequestStream {
+    /// Runs `replay` over this stream's requests while another thread reads them: decoding the
+    /// trace (and counting distinct keys, when asked) overlaps the replay, on a machine with a
+    /// second core. The reader hands over batches of [`READ_AHEAD_BATCH`] requests through a
+    /// bounded channel of [`READ_AHEAD_BATCHES`], so it runs at most that far ahead, and on one
+    /// core it costs a hand-over per batch.
+    ///
+    /// The replay sees exactly the requests the stream yields, in order, and the stream comes
+    /// back with its state at the end (its read error, if any, for [`Self::finish`]; its
+    /// distinct keys). When `replay` stops early (an engine error), the reader stops at its
+    /// next hand-over, and whatever it read beyond is dropped: a read error past the point
+    /// where the replay stopped may be in the stream, and the caller reports the replay's
+    /// error first (the one the trace reaches first). Without a thread to spare (the OS
+    /// refuses one), the requests are read on this thread.
+    ///
+    /// `observe` sees every request on the reader's thread before it is handed over (what
+    /// depends on the trace alone: the derived baseline); when it returns false, the stream
+    /// ends before that request.
+    pub fn read_ahead<T>(
+        self,
+        observe: impl FnMut(&Request) -> bool + Send,
+        replay: impl FnOnce(&mut dyn Iterator<Item = Request>) -> T,
+    ) -> (T, Self) {
+        // The stream moves to the reader and back: handed over in a slot it is taken from, so
+        // that it is still here if the reader thread cannot be spawned.
+        let slot = std::sync::Mutex::new(Some((self, observe)));
+        std::thread::scope(|scope| {
+            let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<Request>>(READ_AHEAD_BATCHES);
+            let (empty_tx, empty_rx) =
+                std::sync::mpsc::sync_channel::<Vec<Request>>(READ_AHEAD_BATCHES + 2);
+            let taken = &slot;
+            let reader = std::thread::Builder::new()
+                .name("trace-reader".into())
+                .spawn_scoped(scope, move || {
+                    let Some((mut stream, mut observe)) =
+                        taken.lock().ok().and_then(|mut s| s.take())
+                    else {
+                        return None;
+                    };
+                    let mut ended = false;
+                    while !ended {
+                        let mut batch = empty_rx
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(READ_AHEAD_BATCH));
+                        batch.clear();
+                        ended = true;
+                        for request in stream.by_ref() {
+                            if !observe(&request) {
+                                break;
+                            }
+                            batch.push(request);
+                            if batch.len() == READ_AHEAD_BATCH {
+                                ended = false;
+                                break;
+                            }
+                        }
+                        if batch.is_empty() || full_tx.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                    Some(stream)
+                });
+            let reader = match reader {
+                Ok(reader) => reader,
+                Err(_) => {
+                    let (mut stream, mut observe) = slot
+                        .lock()
+                        .ok()
+                        .and_then(|mut s| s.take())
+                        .unwrap_or_else(|| unreachable!("no reader thread took the stream"));
+                    let out = replay(&mut stream.by_ref().take_while(|r| observe(r)));
+                    return (out, stream);
+                }
+            };
+            let mut batches = Batches {
+                full: full_rx,
+                empty: empty_tx,
+                batch: Vec::new(),
+                at: 0,
+            };
+            let out = replay(&mut batches);
+            // Closing the channel stops a reader still ahead of a replay that ended early.
+            drop(batches);
+            match reader.join() {
+                Ok(Some(stream)) => (out, stream),
+                Ok(None) => unreachable!("the reader thread always takes the stream"),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    }
+}
+
+/// The replay's side of [`RequestStream::read_ahead`]: the batches in order, request by
+/// request; emptied batches go back to the reader for reuse.
+struct Batches {
+    full: std::sync::mpsc::Receiver<Vec<Request>>,
+    empty: std::sync::mpsc::SyncSender<Vec<Request>>,
+    batch: Vec<Request>,
+    at: usize,
+}
+
+impl Iterator for Batches {
+    type Item = Request;
+
+    #[inline]
+    fn next(&mut self) -> Option<Request> {
+        if let Some(&request) = self.batch.get(self.at) {
+            self.at += 1;
+            return Some(request);
+        }
+        self.refill()
+    }
+}
+
+impl Batches {
+    #[cold]
+    fn refill(&mut self) -> Option<Request> {
+        let next = self.full.recv().ok()?;
+        let done = std::mem::replace(&mut self.batch, next);
+        // The reader allocates a new batch if this one does not fit: never blocks.
+        let _ = self.empty.try_send(done);
+        self.at = 1;
+        self.batch.first().copied()
+    }
+}
+
 impl Iterator for RequestStream {
     type Item = Request;
 

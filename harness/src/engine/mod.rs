@@ -21,12 +21,14 @@
 //! The engine streams the trace (no request is stored), and allocates only per in-flight
 //! generation and per waiting request, from free lists reused across the run.
 
+mod baseline;
 mod error;
 mod events;
 mod latency;
 pub mod sim_cache;
 mod timeline;
 
+pub use baseline::DerivedBaseline;
 pub use error::{EngineError, MAX_COST_S, checked_secs_to_ns, ns_to_secs, secs_to_ns};
 pub use latency::{CURVE_PERCENTILES, LatencyFigures, LatencyRecorder};
 pub use sim_cache::{
@@ -36,6 +38,7 @@ pub use sim_cache::{
 pub use timeline::{WindowSample, window_bounds};
 
 use crate::distinct::DistinctKeys;
+use baseline::CostConverter;
 use events::EventQueue;
 use gencache::{Clock, SystemClock};
 use hashbrown::HashMap;
@@ -197,6 +200,16 @@ struct Waiter {
     next: u32,
 }
 
+/// What [`Engine::admit`] learns of an arriving request.
+struct Admitted {
+    /// Position in the trace, from 1.
+    position: u64,
+    /// Whether it is measured (after the warm-up).
+    measured: bool,
+    /// Its generation cost, checked and converted.
+    cost_ns: u64,
+}
+
 /// One replay's state. Built per side by [`replay`].
 struct Engine<'c, C: SimCache + ?Sized> {
     config: EngineConfig,
@@ -214,8 +227,8 @@ struct Engine<'c, C: SimCache + ?Sized> {
     /// calibrated TSC read, a fraction of `clock_gettime`'s cost, which would be most of a
     /// replayed hit's).
     lookup_clock: Option<SystemClock>,
-    /// The latest valid cost converted: its `f64` bits and nanoseconds.
-    last_cost: Option<(u64, u64)>,
+    /// Converts and checks each request's cost.
+    costs: CostConverter,
     /// Requests arrived so far, warm-up included.
     arrived: u64,
     /// The baseline derived request by request (closed loop with one client only), and the
@@ -224,6 +237,9 @@ struct Engine<'c, C: SimCache + ?Sized> {
     /// Whether two requests can ever be outstanding at once (not with one closed-loop client):
     /// only then is the in-flight table kept, saving two hash operations per miss.
     concurrent: bool,
+    /// Replay a closed loop with one client through the event queue like any other (tests
+    /// compare it with the event-free loop).
+    event_driven: bool,
     first_arrival: Option<u64>,
     last_answer: u64,
     last_arrival: u64,
@@ -265,15 +281,10 @@ pub fn replay<C: SimCache + ?Sized>(
     Ok(engine.finish())
 }
 
-/// The baseline of a closed loop with one client, derived from the cached replay: without a
-/// cache every request generates, one at a time, so its latency is its own cost and virtual time
-/// is the sum of the costs.
+/// The baseline derived beside the cached replay (closed loop with one client), and the
+/// distinct keys seen (a key is new only on a miss).
 struct Shadow {
-    out: SideOutcome,
-    /// Virtual time over the whole trace (warm-up included), for the overflow check.
-    clock_ns: u64,
-    /// Virtual time of the measured requests: the baseline's makespan.
-    measured_ns: u64,
+    baseline: DerivedBaseline,
     distinct: DistinctKeys,
 }
 
@@ -310,18 +321,8 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
         return Ok(None);
     }
     let mut engine = Engine::new(*config, cache);
-    let empty = Engine::new(
-        EngineConfig {
-            expected_requests: None,
-            ..*config
-        },
-        &mut NoCache,
-    )
-    .finish();
     engine.shadow = Some(Box::new(Shadow {
-        out: empty,
-        clock_ns: 0,
-        measured_ns: 0,
+        baseline: DerivedBaseline::new(config),
         distinct: DistinctKeys::new(),
     }));
     engine.run(trace, progress)?;
@@ -329,10 +330,7 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
     let cached = engine.finish();
     Ok(shadow.map(|mut s| {
         let distinct = s.distinct.count() as u64;
-        let mut base = s.out;
-        base.makespan_ns = s.measured_ns;
-        base.latency.finish();
-        (cached, base, distinct)
+        (cached, s.baseline.finish(), distinct)
     }))
 }
 
@@ -355,9 +353,10 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             free_waiters: Vec::new(),
             in_flight: HashMap::new(),
             lookup_clock: config.measure_lookups.then(SystemClock::new),
-            last_cost: None,
+            costs: CostConverter::default(),
             arrived: 0,
             concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
+            event_driven: false,
             shadow: None,
             first_arrival: None,
             last_answer: 0,
@@ -366,27 +365,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             next_bound: 0,
             window_hits: 0,
             window_requests: 0,
-            out: SideOutcome {
-                requests: 0,
-                warmup_requests: 0,
-                stats_at_warmup: None,
-                hits: 0,
-                misses: 0,
-                joined: 0,
-                generations: 0,
-                makespan_ns: 0,
-                generation_ns: 0,
-                wait_ns: 0,
-                hit_ns: 0,
-                lookup_ns: 0,
-                latency_sum_ns: 0,
-                cost_sum_s: 0.0,
-                requested_bytes: 0,
-                hit_bytes: 0,
-                latency: LatencyRecorder::new(),
-                timeline: Vec::new(),
-                reordered_arrivals: 0,
-            },
+            out: SideOutcome::empty(),
         }
     }
 
@@ -402,6 +381,9 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), EngineError> {
         match self.config.arrival {
+            ArrivalMode::Closed { clients: 1 } if !self.event_driven => {
+                self.run_one_client(trace, progress)?;
+            }
             ArrivalMode::Closed { clients } => {
                 // Every client sends its first request at time zero, in client order, before
                 // any other event (they would all be scheduled at 0 ahead of anything they
@@ -464,6 +446,99 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         Ok(())
     }
 
+    /// A closed loop with one client, without events: only one request is ever outstanding,
+    /// so each request arrives when the previous one is answered (a hit after its hit latency,
+    /// a miss when its generation completes, on a free worker). The same steps, in the same
+    /// order, as the event-driven loop takes for one client (the figures are identical, see
+    /// `tests::one_client_without_events_equals_the_event_driven_replay`), minus the job, the
+    /// two scheduled events and the worker bookkeeping per request.
+    fn run_one_client(
+        &mut self,
+        trace: impl Iterator<Item = Request>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), EngineError> {
+        let mut now = 0u64;
+        let enabled = self.cache.enabled();
+        for request in trace {
+            let Admitted {
+                position,
+                measured,
+                cost_ns,
+            } = self.admit(&request, now, progress)?;
+            let overflow = || EngineError::ClockOverflow {
+                request: position,
+                key: request.key,
+            };
+            let hit_latency = if !enabled {
+                None
+            } else if let Some(clock) = self.lookup_clock {
+                let started = clock.now_nanos();
+                let hit = self.cache.lookup(request.key, now);
+                let lookup = clock.now_nanos().saturating_sub(started);
+                if hit {
+                    self.out.lookup_ns += u128::from(lookup);
+                    Some(
+                        self.config
+                            .hit_cost_ns
+                            .checked_add(lookup)
+                            .ok_or_else(overflow)?,
+                    )
+                } else {
+                    None
+                }
+            } else {
+                self.cache
+                    .lookup(request.key, now)
+                    .then_some(self.config.hit_cost_ns)
+            };
+            match hit_latency {
+                Some(latency) => {
+                    let at = now.checked_add(latency).ok_or_else(overflow)?;
+                    if measured {
+                        self.out.hits += 1;
+                        self.window_hits += 1;
+                        self.out.hit_ns += u128::from(latency);
+                        self.out.latency.record_ns(latency);
+                        self.out.latency_sum_ns += u128::from(latency);
+                        self.last_answer = self.last_answer.max(at);
+                        self.out.hit_bytes += u128::from(request.size);
+                    }
+                    self.end_of_request(now);
+                    now = at;
+                }
+                None => {
+                    if let Some(distinct) =
+                        self.shadow.as_mut().map(|s| &mut s.distinct)
+                    {
+                        distinct.add(request.key);
+                    }
+                    if measured {
+                        self.out.misses += 1;
+                        self.out.generations += 1;
+                        self.out.generation_ns += u128::from(cost_ns);
+                    }
+                    let done = now.checked_add(cost_ns).ok_or_else(overflow)?;
+                    self.end_of_request(now);
+                    self.cache
+                        .insert(request.key, request.size, cost_ns, done)
+                        .map_err(|_| EngineError::PayloadAllocation {
+                            request: position,
+                            key: request.key,
+                            size: request.size,
+                        })?;
+                    // Generated without queueing: the latency is the cost, no wait.
+                    if measured {
+                        self.out.latency.record_ns(cost_ns);
+                        self.out.latency_sum_ns += u128::from(cost_ns);
+                        self.last_answer = self.last_answer.max(done);
+                    }
+                    now = done;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn dispatch(&mut self, event: Event) -> Result<(), EngineError> {
         match event.what {
             What::Completion(job) => self.complete(job, event.time),
@@ -480,66 +555,15 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         client: u32,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), EngineError> {
-        self.arrived += 1;
-        let position = self.arrived;
-        let measured = position > self.config.warmup;
-        let cost_ns = match self.last_cost {
-            // Consecutive requests often cost the same: converted (and checked) once.
-            Some((bits, ns)) if bits == request.cost.to_bits() => ns,
-            _ => match checked_secs_to_ns(request.cost) {
-                Some(ns) if request.cost <= MAX_COST_S => {
-                    self.last_cost = Some((request.cost.to_bits(), ns));
-                    ns
-                }
-                _ => {
-                    return Err(EngineError::CostOutOfRange {
-                        request: position,
-                        key: request.key,
-                        cost_s: request.cost,
-                    });
-                }
-            },
-        };
+        let Admitted {
+            position,
+            measured,
+            cost_ns,
+        } = self.admit(&request, now, progress)?;
         let overflow = EngineError::ClockOverflow {
             request: position,
             key: request.key,
         };
-        if let Some(shadow) = &mut self.shadow {
-            let base = &mut shadow.out;
-            shadow.clock_ns = shadow
-                .clock_ns
-                .checked_add(cost_ns)
-                .ok_or(overflow.clone())?;
-            if !measured {
-                base.warmup_requests += 1;
-            } else {
-                shadow.measured_ns += cost_ns;
-                base.requests += 1;
-                base.misses += 1;
-                base.generations += 1;
-                base.generation_ns += u128::from(cost_ns);
-                base.latency.record_ns(cost_ns);
-                base.latency_sum_ns += u128::from(cost_ns);
-                base.cost_sum_s += request.cost;
-                base.requested_bytes += u128::from(request.size);
-            }
-        }
-        if measured {
-            if self.first_arrival.is_none() && self.config.warmup > 0 {
-                self.out.stats_at_warmup = Some(self.cache.stats());
-            }
-            self.out.requests += 1;
-            self.window_requests += 1;
-            self.out.cost_sum_s += request.cost;
-            self.out.requested_bytes += u128::from(request.size);
-            self.first_arrival.get_or_insert(now);
-        } else {
-            self.out.warmup_requests += 1;
-        }
-        self.last_arrival = now;
-        if position & 0xFFF == 0 {
-            progress(position);
-        }
 
         let hit = if self.cache.enabled() {
             if let Some(clock) = self.lookup_clock {
@@ -574,8 +598,8 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                 self.out.hit_bytes += u128::from(request.size);
             }
         } else {
-            if let Some(shadow) = &mut self.shadow {
-                shadow.distinct.add(request.key);
+            if let Some(distinct) = self.shadow.as_mut().map(|s| &mut s.distinct) {
+                distinct.add(request.key);
             }
             if measured {
                 self.out.misses += 1;
@@ -584,6 +608,46 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         }
         self.end_of_request(now);
         Ok(())
+    }
+
+    /// What every arriving request goes through before the cache sees it: its position, its
+    /// cost checked and converted, the derived baseline's accounting, the measured counts and
+    /// the progress callback.
+    #[inline]
+    fn admit(
+        &mut self,
+        request: &Request,
+        now: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Admitted, EngineError> {
+        self.arrived += 1;
+        let position = self.arrived;
+        let measured = position > self.config.warmup;
+        let cost_ns = self.costs.cost_ns(request, position)?;
+        if let Some(shadow) = &mut self.shadow {
+            shadow.baseline.add_converted(request, cost_ns, position)?;
+        }
+        if measured {
+            if self.first_arrival.is_none() && self.config.warmup > 0 {
+                self.out.stats_at_warmup = Some(self.cache.stats());
+            }
+            self.out.requests += 1;
+            self.window_requests += 1;
+            self.out.cost_sum_s += request.cost;
+            self.out.requested_bytes += u128::from(request.size);
+            self.first_arrival.get_or_insert(now);
+        } else {
+            self.out.warmup_requests += 1;
+        }
+        self.last_arrival = now;
+        if position & 0xFFF == 0 {
+            progress(position);
+        }
+        Ok(Admitted {
+            position,
+            measured,
+            cost_ns,
+        })
     }
 
     /// Answers a hit `latency` after `now`; `None` when that instant overflows the clock.
@@ -773,3 +837,5 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
 mod tests;
 #[cfg(test)]
 mod tests_warmup;
+#[cfg(test)]
+mod tests_one_client;
