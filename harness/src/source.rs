@@ -244,7 +244,8 @@ impl RequestStream {
         // that it is still here if the reader thread cannot be spawned.
         let slot = std::sync::Mutex::new(Some((self, observe)));
         std::thread::scope(|scope| {
-            let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<Request>>(READ_AHEAD_BATCHES);
+            let (full_tx, full_rx) =
+                std::sync::mpsc::sync_channel::<Vec<Request>>(READ_AHEAD_BATCHES);
             let (empty_tx, empty_rx) =
                 std::sync::mpsc::sync_channel::<Vec<Request>>(READ_AHEAD_BATCHES + 2);
             let taken = &slot;
@@ -362,5 +363,72 @@ impl Iterator for RequestStream {
             distinct.add(request.key);
         }
         Some(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(requests: u64) -> Source {
+        let mut w = match Workload::preset("typical") {
+            Ok(w) => w,
+            Err(e) => panic!("{e}"),
+        };
+        w.requests = requests;
+        Source::Workload(w)
+    }
+
+    fn open(source: &Source) -> RequestStream {
+        match source.open() {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn read_ahead_hands_over_every_request_in_order() {
+        let source = source(3 * READ_AHEAD_BATCH as u64 + 17);
+        let direct: Vec<Request> = open(&source).collect();
+        let (seen, mut stream) = open(&source)
+            .count_distinct()
+            .read_ahead(|_| true, |requests| requests.collect::<Vec<_>>());
+        assert_eq!(seen, direct);
+        let keys: std::collections::HashSet<u64> = direct.iter().map(|r| r.key).collect();
+        assert_eq!(stream.distinct_keys(), keys.len() as u64);
+        assert!(stream.finish().is_ok());
+    }
+
+    #[test]
+    fn the_stream_ends_before_a_request_the_observer_refuses() {
+        let source = source(20_000);
+        let mut observed = 0u64;
+        let (seen, _) = open(&source).read_ahead(
+            |_| {
+                observed += 1;
+                observed < 5_000
+            },
+            |requests| requests.count(),
+        );
+        assert_eq!((seen, observed), (4_999, 5_000));
+    }
+
+    #[test]
+    fn a_replay_that_stops_early_stops_the_reader() {
+        // Far more requests than the reader may run ahead: it must stop, not read them all.
+        let source = source(2_000_000);
+        let mut observed = 0u64;
+        let (seen, _) = open(&source).read_ahead(
+            |_| {
+                observed += 1;
+                true
+            },
+            |requests| requests.take(10).count(),
+        );
+        assert_eq!(seen, 10);
+        assert!(
+            observed <= ((READ_AHEAD_BATCHES + 3) * READ_AHEAD_BATCH) as u64,
+            "{observed}"
+        );
     }
 }

@@ -4,7 +4,9 @@
 //! beside the cached replay ([`super::replay_with_baseline`]) or on another thread, ahead of it
 //! (the trace reader's, see `RequestStream::read_ahead`).
 
-use super::{EngineConfig, EngineError, LatencyRecorder, MAX_COST_S, SideOutcome, checked_secs_to_ns};
+use super::{
+    EngineConfig, EngineError, LatencyRecorder, MAX_COST_S, SideOutcome, checked_secs_to_ns,
+};
 use workloads::Request;
 
 /// A request's cost checked and converted to nanoseconds, remembering the latest conversion
@@ -97,13 +99,13 @@ impl DerivedBaseline {
         cost_ns: u64,
         position: u64,
     ) -> Result<(), EngineError> {
-        self.clock_ns =
-            self.clock_ns
-                .checked_add(cost_ns)
-                .ok_or(EngineError::ClockOverflow {
-                    request: position,
-                    key: request.key,
-                })?;
+        self.clock_ns = self
+            .clock_ns
+            .checked_add(cost_ns)
+            .ok_or(EngineError::ClockOverflow {
+                request: position,
+                key: request.key,
+            })?;
         self.arrived = position;
         let base = &mut self.out;
         if position <= self.warmup {

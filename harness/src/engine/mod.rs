@@ -507,9 +507,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                     now = at;
                 }
                 None => {
-                    if let Some(distinct) =
-                        self.shadow.as_mut().map(|s| &mut s.distinct)
-                    {
+                    if let Some(distinct) = self.shadow.as_mut().map(|s| &mut s.distinct) {
                         distinct.add(request.key);
                     }
                     if measured {
@@ -836,6 +834,6 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod tests_warmup;
-#[cfg(test)]
 mod tests_one_client;
+#[cfg(test)]
+mod tests_warmup;
