@@ -252,11 +252,7 @@ impl RequestStream {
             let reader = std::thread::Builder::new()
                 .name("trace-reader".into())
                 .spawn_scoped(scope, move || {
-                    let Some((mut stream, mut observe)) =
-                        taken.lock().ok().and_then(|mut s| s.take())
-                    else {
-                        return None;
-                    };
+                    let (mut stream, mut observe) = taken.lock().ok().and_then(|mut s| s.take())?;
                     let mut ended = false;
                     while !ended {
                         let mut batch = empty_rx
