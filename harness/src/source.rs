@@ -229,17 +229,23 @@ impl RequestStream {
     /// distinct keys). When `replay` stops early (an engine error), the reader stops at its
     /// next hand-over, and whatever it read beyond is dropped: a read error past the point
     /// where the replay stopped may be in the stream, and the caller reports the replay's
-    /// error first (the one the trace reaches first). Without a thread to spare (the OS
-    /// refuses one), the requests are read on this thread.
+    /// error first (the one the trace reaches first). Without a second core, or when the OS
+    /// refuses a thread, the requests are read on this thread.
     ///
     /// `observe` sees every request on the reader's thread before it is handed over (what
     /// depends on the trace alone: the derived baseline); when it returns false, the stream
     /// ends before that request.
     pub fn read_ahead<T>(
         self,
-        observe: impl FnMut(&Request) -> bool + Send,
+        mut observe: impl FnMut(&Request) -> bool + Send,
         replay: impl FnOnce(&mut dyn Iterator<Item = Request>) -> T,
     ) -> (T, Self) {
+        // One core: a second thread could only take turns with the replay.
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            let mut stream = self;
+            let out = replay(&mut stream.by_ref().take_while(|r| observe(r)));
+            return (out, stream);
+        }
         // The stream moves to the reader and back: handed over in a slot it is taken from, so
         // that it is still here if the reader thread cannot be spawned.
         let slot = std::sync::Mutex::new(Some((self, observe)));

@@ -33,7 +33,7 @@ pub use error::{EngineError, MAX_COST_S, checked_secs_to_ns, ns_to_secs, secs_to
 pub use latency::{CURVE_PERCENTILES, LatencyFigures, LatencyRecorder};
 pub use sim_cache::{
     AllocationFailed, CacheLimits, GencacheSim, LruSim, MemorySim, NoCache, Occupancy, Payload,
-    SimCache,
+    SimCache, VirtualClock,
 };
 pub use timeline::{WindowSample, window_bounds};
 
