@@ -220,8 +220,8 @@ const READ_AHEAD_BATCHES: usize = 4;
 impl RequestStream {
     /// Runs `replay` over this stream's requests while another thread reads them: decoding the
     /// trace (and counting distinct keys, when asked) overlaps the replay, on a machine with a
-    /// second core. The reader hands over batches of [`READ_AHEAD_BATCH`] requests through a
-    /// bounded channel of [`READ_AHEAD_BATCHES`], so it runs at most that far ahead, and on one
+    /// second core. The reader hands over batches of 4,096 requests through a
+    /// bounded channel of 4 batches, so it runs at most that far ahead, and on one
     /// core it costs a hand-over per batch.
     ///
     /// The replay sees exactly the requests the stream yields, in order, and the stream comes
