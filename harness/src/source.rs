@@ -220,9 +220,9 @@ const READ_AHEAD_BATCHES: usize = 4;
 impl RequestStream {
     /// Runs `replay` over this stream's requests while another thread reads them: decoding the
     /// trace (and counting distinct keys, when asked) overlaps the replay, on a machine with a
-    /// second core. The reader hands over batches of 4,096 requests through a
-    /// bounded channel of 4 batches, so it runs at most that far ahead, and on one
-    /// core it costs a hand-over per batch.
+    /// second core. The reader hands over batches of 4,096 requests through a bounded channel
+    /// of 4 batches, so it runs at most that far ahead (and a loaded machine pays one hand-over
+    /// per batch, not per request).
     ///
     /// The replay sees exactly the requests the stream yields, in order, and the stream comes
     /// back with its state at the end (its read error, if any, for [`Self::finish`]; its
