@@ -599,16 +599,34 @@ fn single_pass<C: SimCache + ?Sized>(
         name: source.name(),
         source: e,
     };
-    let mut stream = source.open().map_err(fail)?;
+    // Distinct keys are counted by the reader thread, off the replay's.
+    // The reader thread decodes the trace, counts its distinct keys and derives the baseline
+    // (it depends on the trace alone), ahead of the cached replay on this thread.
+    let stream = source.open().map_err(fail)?.count_distinct();
     let config = model.engine_config(Pass::Cached, Some(n));
     let label = Pass::Cached.label();
-    let outcome =
-        engine::replay_with_baseline(&mut stream, cache, &config, &mut |i| progress(label, i));
-    stream.finish().map_err(fail)?;
-    match outcome.map_err(engine_failed)? {
-        Some(done) => Ok(done),
-        None => unreachable!("called for a closed loop with one client only"),
+    let mut baseline = engine::DerivedBaseline::new(&config);
+    let mut baseline_error = None;
+    let (outcome, mut stream) = stream.read_ahead(
+        |request| match baseline.add(request) {
+            Ok(()) => true,
+            Err(e) => {
+                baseline_error = Some(e);
+                false
+            }
+        },
+        |requests| engine::replay(requests, cache, &config, &mut |i| progress(label, i)),
+    );
+    // The first error in trace order: the replay stops at its own error, before the request
+    // the baseline refused (the stream ends there), which is before a read error (the stream
+    // ends there too); only the reader reads beyond where the replay stopped.
+    let cached = outcome.map_err(engine_failed)?;
+    if let Some(e) = baseline_error {
+        return Err(engine_failed(e));
     }
+    let distinct = stream.distinct_keys();
+    stream.finish().map_err(fail)?;
+    Ok((cached, baseline.finish(), distinct))
 }
 
 /// The results file of these runs: the one place `harness run`, `replay` and `gate` build it.

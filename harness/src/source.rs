@@ -210,6 +210,142 @@ impl RequestStream {
     }
 }
 
+/// Requests per batch handed from the reader thread to the replay (128 KiB of requests: few
+/// hand-overs, and small enough to stay in cache).
+const READ_AHEAD_BATCH: usize = 4096;
+
+/// Batches decoded ahead of the replay, at most (bounds the reader's lead and its memory).
+const READ_AHEAD_BATCHES: usize = 4;
+
+impl RequestStream {
+    /// Runs `replay` over this stream's requests while another thread reads them: decoding the
+    /// trace (and counting distinct keys, when asked) overlaps the replay, on a machine with a
+    /// second core. The reader hands over batches of 4,096 requests through a bounded channel
+    /// of 4 batches, so it runs at most that far ahead (and a loaded machine pays one hand-over
+    /// per batch, not per request).
+    ///
+    /// The replay sees exactly the requests the stream yields, in order, and the stream comes
+    /// back with its state at the end (its read error, if any, for [`Self::finish`]; its
+    /// distinct keys). When `replay` stops early (an engine error), the reader stops at its
+    /// next hand-over, and whatever it read beyond is dropped: a read error past the point
+    /// where the replay stopped may be in the stream, and the caller reports the replay's
+    /// error first (the one the trace reaches first). Without a second core, or when the OS
+    /// refuses a thread, the requests are read on this thread.
+    ///
+    /// `observe` sees every request on the reader's thread before it is handed over (what
+    /// depends on the trace alone: the derived baseline); when it returns false, the stream
+    /// ends before that request.
+    pub fn read_ahead<T>(
+        self,
+        mut observe: impl FnMut(&Request) -> bool + Send,
+        replay: impl FnOnce(&mut dyn Iterator<Item = Request>) -> T,
+    ) -> (T, Self) {
+        // One core: a second thread could only take turns with the replay.
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            let mut stream = self;
+            let out = replay(&mut stream.by_ref().take_while(|r| observe(r)));
+            return (out, stream);
+        }
+        // The stream moves to the reader and back: handed over in a slot it is taken from, so
+        // that it is still here if the reader thread cannot be spawned.
+        let slot = std::sync::Mutex::new(Some((self, observe)));
+        std::thread::scope(|scope| {
+            let (full_tx, full_rx) =
+                std::sync::mpsc::sync_channel::<Vec<Request>>(READ_AHEAD_BATCHES);
+            let (empty_tx, empty_rx) =
+                std::sync::mpsc::sync_channel::<Vec<Request>>(READ_AHEAD_BATCHES + 2);
+            let taken = &slot;
+            let reader = std::thread::Builder::new()
+                .name("trace-reader".into())
+                .spawn_scoped(scope, move || {
+                    let (mut stream, mut observe) = taken.lock().ok().and_then(|mut s| s.take())?;
+                    let mut ended = false;
+                    while !ended {
+                        let mut batch = empty_rx
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(READ_AHEAD_BATCH));
+                        batch.clear();
+                        ended = true;
+                        for request in stream.by_ref() {
+                            if !observe(&request) {
+                                break;
+                            }
+                            batch.push(request);
+                            if batch.len() == READ_AHEAD_BATCH {
+                                ended = false;
+                                break;
+                            }
+                        }
+                        if batch.is_empty() || full_tx.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                    Some(stream)
+                });
+            let reader = match reader {
+                Ok(reader) => reader,
+                Err(_) => {
+                    let (mut stream, mut observe) = slot
+                        .lock()
+                        .ok()
+                        .and_then(|mut s| s.take())
+                        .unwrap_or_else(|| unreachable!("no reader thread took the stream"));
+                    let out = replay(&mut stream.by_ref().take_while(|r| observe(r)));
+                    return (out, stream);
+                }
+            };
+            let mut batches = Batches {
+                full: full_rx,
+                empty: empty_tx,
+                batch: Vec::new(),
+                at: 0,
+            };
+            let out = replay(&mut batches);
+            // Closing the channel stops a reader still ahead of a replay that ended early.
+            drop(batches);
+            match reader.join() {
+                Ok(Some(stream)) => (out, stream),
+                Ok(None) => unreachable!("the reader thread always takes the stream"),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    }
+}
+
+/// The replay's side of [`RequestStream::read_ahead`]: the batches in order, request by
+/// request; emptied batches go back to the reader for reuse.
+struct Batches {
+    full: std::sync::mpsc::Receiver<Vec<Request>>,
+    empty: std::sync::mpsc::SyncSender<Vec<Request>>,
+    batch: Vec<Request>,
+    at: usize,
+}
+
+impl Iterator for Batches {
+    type Item = Request;
+
+    #[inline]
+    fn next(&mut self) -> Option<Request> {
+        if let Some(&request) = self.batch.get(self.at) {
+            self.at += 1;
+            return Some(request);
+        }
+        self.refill()
+    }
+}
+
+impl Batches {
+    #[cold]
+    fn refill(&mut self) -> Option<Request> {
+        let next = self.full.recv().ok()?;
+        let done = std::mem::replace(&mut self.batch, next);
+        // The reader allocates a new batch if this one does not fit: never blocks.
+        let _ = self.empty.try_send(done);
+        self.at = 1;
+        self.batch.first().copied()
+    }
+}
+
 impl Iterator for RequestStream {
     type Item = Request;
 
@@ -229,5 +365,72 @@ impl Iterator for RequestStream {
             distinct.add(request.key);
         }
         Some(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(requests: u64) -> Source {
+        let mut w = match Workload::preset("typical") {
+            Ok(w) => w,
+            Err(e) => panic!("{e}"),
+        };
+        w.requests = requests;
+        Source::Workload(w)
+    }
+
+    fn open(source: &Source) -> RequestStream {
+        match source.open() {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn read_ahead_hands_over_every_request_in_order() {
+        let source = source(3 * READ_AHEAD_BATCH as u64 + 17);
+        let direct: Vec<Request> = open(&source).collect();
+        let (seen, mut stream) = open(&source)
+            .count_distinct()
+            .read_ahead(|_| true, |requests| requests.collect::<Vec<_>>());
+        assert_eq!(seen, direct);
+        let keys: std::collections::HashSet<u64> = direct.iter().map(|r| r.key).collect();
+        assert_eq!(stream.distinct_keys(), keys.len() as u64);
+        assert!(stream.finish().is_ok());
+    }
+
+    #[test]
+    fn the_stream_ends_before_a_request_the_observer_refuses() {
+        let source = source(20_000);
+        let mut observed = 0u64;
+        let (seen, _) = open(&source).read_ahead(
+            |_| {
+                observed += 1;
+                observed < 5_000
+            },
+            |requests| requests.count(),
+        );
+        assert_eq!((seen, observed), (4_999, 5_000));
+    }
+
+    #[test]
+    fn a_replay_that_stops_early_stops_the_reader() {
+        // Far more requests than the reader may run ahead: it must stop, not read them all.
+        let source = source(2_000_000);
+        let mut observed = 0u64;
+        let (seen, _) = open(&source).read_ahead(
+            |_| {
+                observed += 1;
+                true
+            },
+            |requests| requests.take(10).count(),
+        );
+        assert_eq!(seen, 10);
+        assert!(
+            observed <= ((READ_AHEAD_BATCHES + 3) * READ_AHEAD_BATCH) as u64,
+            "{observed}"
+        );
     }
 }

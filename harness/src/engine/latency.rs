@@ -1,10 +1,11 @@
 //! Latency histograms (hdrhistogram), recorded in microseconds with 3 significant digits
 //! (0.1 % relative precision), from 1 µs to one virtual year.
 //!
-//! A replay records one latency per request, and consecutive requests very often have the same
-//! latency (every hit costs the hit cost; a trace's generations often cost the same): equal
-//! consecutive values are counted and recorded together, one histogram update per run of them.
-//! Every figure is the same as recording them one by one.
+//! A replay records one latency per request, and most requests have one of two latencies (every
+//! hit costs the hit cost; a trace's generations often cost the same), hits and misses
+//! interleaved: the two latest distinct values are counted apart and recorded together, one
+//! histogram update per value when a third one comes (or at the end). A histogram only counts,
+//! so every figure is the same as recording them one by one.
 
 use hdrhistogram::Histogram;
 use std::borrow::Cow;
@@ -22,9 +23,9 @@ pub const CURVE_PERCENTILES: &[f64] = &[
 #[derive(Debug, Clone)]
 pub struct LatencyRecorder {
     histogram: Histogram<u64>,
-    /// The latest value recorded (µs) and how many times in a row, not yet in `histogram`.
-    run_micros: u64,
-    run_count: u64,
+    /// The two latest distinct values recorded (µs), the latest first, with how many times
+    /// each was recorded since it last entered `histogram` (a count of 0: no value).
+    pending: [(u64, u64); 2],
 }
 
 /// Latency percentiles in seconds.
@@ -57,8 +58,7 @@ impl LatencyRecorder {
             .unwrap_or_else(|_| unreachable!("constant histogram bounds are valid"));
         Self {
             histogram,
-            run_micros: 0,
-            run_count: 0,
+            pending: [(0, 0); 2],
         }
     }
 
@@ -66,12 +66,18 @@ impl LatencyRecorder {
     #[inline]
     pub fn record_ns(&mut self, ns: u64) {
         let micros = (ns / 1_000).min(MAX_MICROS);
-        if micros == self.run_micros {
-            self.run_count += 1;
+        if micros == self.pending[0].0 {
+            self.pending[0].1 += 1;
+        } else if micros == self.pending[1].0 {
+            self.pending[1].1 += 1;
+            self.pending.swap(0, 1);
         } else {
-            self.settle();
-            self.run_micros = micros;
-            self.run_count = 1;
+            let (oldest, count) = self.pending[1];
+            if count > 0 {
+                self.histogram.saturating_record_n(oldest, count);
+            }
+            self.pending[1] = self.pending[0];
+            self.pending[0] = (micros, 1);
         }
     }
 
@@ -81,28 +87,36 @@ impl LatencyRecorder {
         self.histogram.saturating_record_n(micros, count);
     }
 
-    /// Moves the pending run of equal values into the histogram.
-    #[inline]
+    /// Moves the pending counts into the histogram.
     fn settle(&mut self) {
-        if self.run_count > 0 {
-            self.histogram
-                .saturating_record_n(self.run_micros, self.run_count);
-            self.run_count = 0;
+        for (micros, count) in &mut self.pending {
+            if *count > 0 {
+                self.histogram.saturating_record_n(*micros, *count);
+                *count = 0;
+            }
         }
     }
 
-    /// The histogram with the pending run in it (a copy only while a run is pending).
+    fn pending_count(&self) -> u64 {
+        self.pending[0].1 + self.pending[1].1
+    }
+
+    /// The histogram with the pending counts in it (a copy only while some are pending).
     fn settled(&self) -> Cow<'_, Histogram<u64>> {
-        if self.run_count == 0 {
+        if self.pending_count() == 0 {
             Cow::Borrowed(&self.histogram)
         } else {
             let mut h = self.histogram.clone();
-            h.saturating_record_n(self.run_micros, self.run_count);
+            for &(micros, count) in &self.pending {
+                if count > 0 {
+                    h.saturating_record_n(micros, count);
+                }
+            }
             Cow::Owned(h)
         }
     }
 
-    /// Records the pending run now, so that reading the figures copies nothing (a replay calls
+    /// Records the pending counts now, so that reading the figures copies nothing (a replay calls
     /// it when it ends; the figures are the same either way).
     pub fn finish(&mut self) {
         self.settle();
@@ -125,7 +139,7 @@ impl LatencyRecorder {
 
     /// Number of latencies recorded.
     pub fn count(&self) -> u64 {
-        self.histogram.len() + self.run_count
+        self.histogram.len() + self.pending_count()
     }
 
     /// Latency at `percentile` (0..=100), in seconds.
@@ -209,8 +223,7 @@ mod tests {
             single.saturating_record(us);
             let reference = LatencyRecorder {
                 histogram: single.clone(),
-                run_micros: 0,
-                run_count: 0,
+                pending: [(0, 0); 2],
             };
             assert_eq!(batched.count(), (i + 1) as u64);
             assert_eq!(batched.figures(), reference.figures());
@@ -224,6 +237,33 @@ mod tests {
         assert_eq!(sum.figures(), batched.figures());
         batched.finish();
         assert_eq!(batched.count(), values.len() as u64);
+    }
+
+    proptest::proptest! {
+        /// Any sequence (few distinct values, interleaved) gives the figures of one histogram
+        /// record per value, at every point.
+        #[test]
+        fn pending_counts_give_the_figures_of_single_records(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![0u64..4, proptest::strategy::Just(50_000u64), proptest::strategy::Just(124_600_000)], 0..200)
+        ) {
+            let mut batched = LatencyRecorder::new();
+            let mut single = Histogram::<u64>::new_with_bounds(1, MAX_MICROS, 3)
+                .unwrap_or_else(|_| unreachable!("constant histogram bounds are valid"));
+            for &us in &values {
+                batched.record_ns(us * 1_000 + 999);
+                single.saturating_record(us);
+            }
+            let reference = LatencyRecorder {
+                histogram: single,
+                pending: [(0, 0); 2],
+            };
+            proptest::prop_assert_eq!(batched.count(), values.len() as u64);
+            proptest::prop_assert_eq!(batched.figures(), reference.figures());
+            proptest::prop_assert_eq!(batched.curve(), reference.curve());
+            batched.finish();
+            proptest::prop_assert_eq!(batched.curve(), reference.curve());
+        }
     }
 
     #[test]

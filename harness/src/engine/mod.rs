@@ -21,21 +21,25 @@
 //! The engine streams the trace (no request is stored), and allocates only per in-flight
 //! generation and per waiting request, from free lists reused across the run.
 
+mod baseline;
 mod error;
 mod events;
 mod latency;
+mod one_client;
 pub mod sim_cache;
 mod timeline;
 
+pub use baseline::DerivedBaseline;
 pub use error::{EngineError, MAX_COST_S, checked_secs_to_ns, ns_to_secs, secs_to_ns};
 pub use latency::{CURVE_PERCENTILES, LatencyFigures, LatencyRecorder};
 pub use sim_cache::{
     AllocationFailed, CacheLimits, GencacheSim, LruSim, MemorySim, NoCache, Occupancy, Payload,
-    SimCache,
+    SimCache, VirtualClock,
 };
 pub use timeline::{WindowSample, window_bounds};
 
 use crate::distinct::DistinctKeys;
+use baseline::CostConverter;
 use events::EventQueue;
 use gencache::{Clock, SystemClock};
 use hashbrown::HashMap;
@@ -197,6 +201,16 @@ struct Waiter {
     next: u32,
 }
 
+/// What [`Engine::admit`] learns of an arriving request.
+struct Admitted {
+    /// Position in the trace, from 1.
+    position: u64,
+    /// Whether it is measured (after the warm-up).
+    measured: bool,
+    /// Its generation cost, checked and converted.
+    cost_ns: u64,
+}
+
 /// One replay's state. Built per side by [`replay`].
 struct Engine<'c, C: SimCache + ?Sized> {
     config: EngineConfig,
@@ -214,8 +228,8 @@ struct Engine<'c, C: SimCache + ?Sized> {
     /// calibrated TSC read, a fraction of `clock_gettime`'s cost, which would be most of a
     /// replayed hit's).
     lookup_clock: Option<SystemClock>,
-    /// The latest valid cost converted: its `f64` bits and nanoseconds.
-    last_cost: Option<(u64, u64)>,
+    /// Converts and checks each request's cost.
+    costs: CostConverter,
     /// Requests arrived so far, warm-up included.
     arrived: u64,
     /// The baseline derived request by request (closed loop with one client only), and the
@@ -224,6 +238,9 @@ struct Engine<'c, C: SimCache + ?Sized> {
     /// Whether two requests can ever be outstanding at once (not with one closed-loop client):
     /// only then is the in-flight table kept, saving two hash operations per miss.
     concurrent: bool,
+    /// Replay a closed loop with one client through the event queue like any other (tests
+    /// compare it with the event-free loop).
+    event_driven: bool,
     first_arrival: Option<u64>,
     last_answer: u64,
     last_arrival: u64,
@@ -265,15 +282,10 @@ pub fn replay<C: SimCache + ?Sized>(
     Ok(engine.finish())
 }
 
-/// The baseline of a closed loop with one client, derived from the cached replay: without a
-/// cache every request generates, one at a time, so its latency is its own cost and virtual time
-/// is the sum of the costs.
+/// The baseline derived beside the cached replay (closed loop with one client), and the
+/// distinct keys seen (a key is new only on a miss).
 struct Shadow {
-    out: SideOutcome,
-    /// Virtual time over the whole trace (warm-up included), for the overflow check.
-    clock_ns: u64,
-    /// Virtual time of the measured requests: the baseline's makespan.
-    measured_ns: u64,
+    baseline: DerivedBaseline,
     distinct: DistinctKeys,
 }
 
@@ -310,18 +322,8 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
         return Ok(None);
     }
     let mut engine = Engine::new(*config, cache);
-    let empty = Engine::new(
-        EngineConfig {
-            expected_requests: None,
-            ..*config
-        },
-        &mut NoCache,
-    )
-    .finish();
     engine.shadow = Some(Box::new(Shadow {
-        out: empty,
-        clock_ns: 0,
-        measured_ns: 0,
+        baseline: DerivedBaseline::new(config),
         distinct: DistinctKeys::new(),
     }));
     engine.run(trace, progress)?;
@@ -329,10 +331,7 @@ pub fn replay_with_baseline<C: SimCache + ?Sized>(
     let cached = engine.finish();
     Ok(shadow.map(|mut s| {
         let distinct = s.distinct.count() as u64;
-        let mut base = s.out;
-        base.makespan_ns = s.measured_ns;
-        base.latency.finish();
-        (cached, base, distinct)
+        (cached, s.baseline.finish(), distinct)
     }))
 }
 
@@ -355,9 +354,10 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             free_waiters: Vec::new(),
             in_flight: HashMap::new(),
             lookup_clock: config.measure_lookups.then(SystemClock::new),
-            last_cost: None,
+            costs: CostConverter::default(),
             arrived: 0,
             concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
+            event_driven: false,
             shadow: None,
             first_arrival: None,
             last_answer: 0,
@@ -366,27 +366,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             next_bound: 0,
             window_hits: 0,
             window_requests: 0,
-            out: SideOutcome {
-                requests: 0,
-                warmup_requests: 0,
-                stats_at_warmup: None,
-                hits: 0,
-                misses: 0,
-                joined: 0,
-                generations: 0,
-                makespan_ns: 0,
-                generation_ns: 0,
-                wait_ns: 0,
-                hit_ns: 0,
-                lookup_ns: 0,
-                latency_sum_ns: 0,
-                cost_sum_s: 0.0,
-                requested_bytes: 0,
-                hit_bytes: 0,
-                latency: LatencyRecorder::new(),
-                timeline: Vec::new(),
-                reordered_arrivals: 0,
-            },
+            out: SideOutcome::empty(),
         }
     }
 
@@ -402,6 +382,9 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), EngineError> {
         match self.config.arrival {
+            ArrivalMode::Closed { clients: 1 } if !self.event_driven => {
+                self.run_one_client(trace, progress)?;
+            }
             ArrivalMode::Closed { clients } => {
                 // Every client sends its first request at time zero, in client order, before
                 // any other event (they would all be scheduled at 0 ahead of anything they
@@ -480,66 +463,15 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         client: u32,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), EngineError> {
-        self.arrived += 1;
-        let position = self.arrived;
-        let measured = position > self.config.warmup;
-        let cost_ns = match self.last_cost {
-            // Consecutive requests often cost the same: converted (and checked) once.
-            Some((bits, ns)) if bits == request.cost.to_bits() => ns,
-            _ => match checked_secs_to_ns(request.cost) {
-                Some(ns) if request.cost <= MAX_COST_S => {
-                    self.last_cost = Some((request.cost.to_bits(), ns));
-                    ns
-                }
-                _ => {
-                    return Err(EngineError::CostOutOfRange {
-                        request: position,
-                        key: request.key,
-                        cost_s: request.cost,
-                    });
-                }
-            },
-        };
+        let Admitted {
+            position,
+            measured,
+            cost_ns,
+        } = self.admit(&request, now, progress)?;
         let overflow = EngineError::ClockOverflow {
             request: position,
             key: request.key,
         };
-        if let Some(shadow) = &mut self.shadow {
-            let base = &mut shadow.out;
-            shadow.clock_ns = shadow
-                .clock_ns
-                .checked_add(cost_ns)
-                .ok_or(overflow.clone())?;
-            if !measured {
-                base.warmup_requests += 1;
-            } else {
-                shadow.measured_ns += cost_ns;
-                base.requests += 1;
-                base.misses += 1;
-                base.generations += 1;
-                base.generation_ns += u128::from(cost_ns);
-                base.latency.record_ns(cost_ns);
-                base.latency_sum_ns += u128::from(cost_ns);
-                base.cost_sum_s += request.cost;
-                base.requested_bytes += u128::from(request.size);
-            }
-        }
-        if measured {
-            if self.first_arrival.is_none() && self.config.warmup > 0 {
-                self.out.stats_at_warmup = Some(self.cache.stats());
-            }
-            self.out.requests += 1;
-            self.window_requests += 1;
-            self.out.cost_sum_s += request.cost;
-            self.out.requested_bytes += u128::from(request.size);
-            self.first_arrival.get_or_insert(now);
-        } else {
-            self.out.warmup_requests += 1;
-        }
-        self.last_arrival = now;
-        if position & 0xFFF == 0 {
-            progress(position);
-        }
 
         let hit = if self.cache.enabled() {
             if let Some(clock) = self.lookup_clock {
@@ -574,8 +506,8 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
                 self.out.hit_bytes += u128::from(request.size);
             }
         } else {
-            if let Some(shadow) = &mut self.shadow {
-                shadow.distinct.add(request.key);
+            if let Some(distinct) = self.shadow.as_mut().map(|s| &mut s.distinct) {
+                distinct.add(request.key);
             }
             if measured {
                 self.out.misses += 1;
@@ -584,6 +516,46 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         }
         self.end_of_request(now);
         Ok(())
+    }
+
+    /// What every arriving request goes through before the cache sees it: its position, its
+    /// cost checked and converted, the derived baseline's accounting, the measured counts and
+    /// the progress callback.
+    #[inline]
+    fn admit(
+        &mut self,
+        request: &Request,
+        now: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Admitted, EngineError> {
+        self.arrived += 1;
+        let position = self.arrived;
+        let measured = position > self.config.warmup;
+        let cost_ns = self.costs.cost_ns(request, position)?;
+        if let Some(shadow) = &mut self.shadow {
+            shadow.baseline.add_converted(request, cost_ns, position)?;
+        }
+        if measured {
+            if self.first_arrival.is_none() && self.config.warmup > 0 {
+                self.out.stats_at_warmup = Some(self.cache.stats());
+            }
+            self.out.requests += 1;
+            self.window_requests += 1;
+            self.out.cost_sum_s += request.cost;
+            self.out.requested_bytes += u128::from(request.size);
+            self.first_arrival.get_or_insert(now);
+        } else {
+            self.out.warmup_requests += 1;
+        }
+        self.last_arrival = now;
+        if position & 0xFFF == 0 {
+            progress(position);
+        }
+        Ok(Admitted {
+            position,
+            measured,
+            cost_ns,
+        })
     }
 
     /// Answers a hit `latency` after `now`; `None` when that instant overflows the clock.
@@ -771,5 +743,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_one_client;
 #[cfg(test)]
 mod tests_warmup;

@@ -114,12 +114,42 @@ fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
+/// The virtual clock of a [`GencacheSim`]: the engine sets it to each operation's virtual time,
+/// the cache reads it. Like [`ManualClock::set`] it never goes backwards, but without an atomic
+/// read-modify-write: one thread (the replay's) both sets and reads it, so a plain load and
+/// store do (a `fetch_max` per cache operation was a measurable part of a replayed request).
+#[derive(Debug, Clone, Default)]
+pub struct VirtualClock {
+    nanos: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl VirtualClock {
+    /// Moves the clock to `nanos` if that is later than it is.
+    #[inline]
+    pub fn set_nanos(&self, nanos: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if nanos > self.nanos.load(Relaxed) {
+            self.nanos.store(nanos, Relaxed);
+        }
+    }
+}
+
+impl gencache::Clock for VirtualClock {
+    fn now(&self) -> Duration {
+        Duration::from_nanos(self.now_nanos())
+    }
+    #[inline]
+    fn now_nanos(&self) -> u64 {
+        self.nanos.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// The real single-threaded `gencache` core with one of its policies (LRU by default); each
 /// value is the result's size in bytes, and the weigher charges exactly that size against the
 /// byte budget. The cost-aware policy is given each result's generation cost.
 pub struct GencacheSim {
     cache: gencache::unsync::Cache<u64, u64>,
-    clock: ManualClock,
+    clock: VirtualClock,
     with_cost: bool,
 }
 
@@ -135,7 +165,7 @@ impl GencacheSim {
 
     /// A cache with these bounds and this gencache policy, starting at virtual time zero.
     pub fn with_policy(limits: &CacheLimits, policy: gencache::Policy) -> Self {
-        let clock = ManualClock::new();
+        let clock = VirtualClock::default();
         let cache = sized_cache(limits.cache_config(), clock.clone())
             .policy(policy)
             .build_unsync();
@@ -153,7 +183,7 @@ impl SimCache for GencacheSim {
     }
     #[inline]
     fn lookup(&mut self, key: u64, now_ns: u64) -> bool {
-        self.clock.set(Duration::from_nanos(now_ns));
+        self.clock.set_nanos(now_ns);
         self.cache.get(&key).is_some()
     }
     #[inline]
@@ -164,7 +194,7 @@ impl SimCache for GencacheSim {
         cost_ns: u64,
         now_ns: u64,
     ) -> Result<(), AllocationFailed> {
-        self.clock.set(Duration::from_nanos(now_ns));
+        self.clock.set_nanos(now_ns);
         if self.with_cost {
             self.cache
                 .insert_with_cost(key, size, Duration::from_nanos(cost_ns));
@@ -298,6 +328,19 @@ fn zeroed_payload(size: u64) -> Result<Vec<u8>, AllocationFailed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_virtual_clock_never_goes_backwards_and_is_shared_by_its_clones() {
+        use gencache::Clock;
+        let clock = VirtualClock::default();
+        let read = clock.clone();
+        clock.set_nanos(5_000);
+        clock.set_nanos(3_000);
+        assert_eq!(read.now_nanos(), 5_000);
+        assert_eq!(read.now(), Duration::from_nanos(5_000));
+        clock.set_nanos(u64::MAX);
+        assert_eq!(read.now_nanos(), u64::MAX);
+    }
 
     #[test]
     fn zeroed_payloads_have_the_size_asked_and_are_all_zero() {
