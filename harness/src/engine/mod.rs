@@ -473,38 +473,15 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             key: request.key,
         };
 
-        let hit = if self.cache.enabled() {
-            if let Some(clock) = self.lookup_clock {
-                let started = clock.now_nanos();
-                let hit = self.cache.lookup(request.key, now);
-                let lookup = clock.now_nanos().saturating_sub(started);
-                if hit {
-                    self.out.lookup_ns += u128::from(lookup);
-                    let latency = self
-                        .config
-                        .hit_cost_ns
-                        .checked_add(lookup)
-                        .ok_or(overflow.clone())?;
-                    self.answer_hit(now, latency, client, measured)
-                        .ok_or(overflow)?;
-                }
-                hit
-            } else {
-                let hit = self.cache.lookup(request.key, now);
-                if hit {
-                    self.answer_hit(now, self.config.hit_cost_ns, client, measured)
-                        .ok_or(overflow)?;
-                }
-                hit
-            }
+        let hit_latency = if self.cache.enabled() {
+            self.hit_latency(request.key, now, || overflow.clone())?
         } else {
-            false
+            None
         };
 
-        if hit {
-            if measured {
-                self.out.hit_bytes += u128::from(request.size);
-            }
+        if let Some(latency) = hit_latency {
+            self.answer_hit(now, latency, client, measured.then_some(request.size))
+                .ok_or(overflow)?;
         } else {
             if let Some(distinct) = self.shadow.as_mut().map(|s| &mut s.distinct) {
                 distinct.add(request.key);
@@ -558,16 +535,61 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
         })
     }
 
-    /// Answers a hit `latency` after `now`; `None` when that instant overflows the clock.
-    fn answer_hit(&mut self, now: u64, latency: u64, client: u32, measured: bool) -> Option<()> {
+    /// Looks `key` up at `now` in an enabled cache: the hit's latency (the hit cost, plus the
+    /// lookup's own measured time when lookups are timed), or `None` on a miss; `overflow` when
+    /// that latency overflows the clock. The one lookup of both loops (events, one client).
+    #[inline]
+    fn hit_latency(
+        &mut self,
+        key: u64,
+        now: u64,
+        overflow: impl FnOnce() -> EngineError,
+    ) -> Result<Option<u64>, EngineError> {
+        let Some(clock) = self.lookup_clock else {
+            return Ok(self
+                .cache
+                .lookup(key, now)
+                .then_some(self.config.hit_cost_ns));
+        };
+        let started = clock.now_nanos();
+        let hit = self.cache.lookup(key, now);
+        let lookup = clock.now_nanos().saturating_sub(started);
+        if !hit {
+            return Ok(None);
+        }
+        self.out.lookup_ns += u128::from(lookup);
+        self.config
+            .hit_cost_ns
+            .checked_add(lookup)
+            .map(Some)
+            .ok_or_else(overflow)
+    }
+
+    /// Counts a measured hit of `size` bytes answered `latency` after its arrival, at `at`.
+    /// The one hit count of both loops.
+    #[inline]
+    fn record_hit(&mut self, latency: u64, at: u64, size: u64) {
+        self.out.hits += 1;
+        self.window_hits += 1;
+        self.out.hit_ns += u128::from(latency);
+        self.out.latency.record_ns(latency);
+        self.out.latency_sum_ns += u128::from(latency);
+        self.last_answer = self.last_answer.max(at);
+        self.out.hit_bytes += u128::from(size);
+    }
+
+    /// Answers a hit `latency` after `now`, counted when `measured_size` (the request's size)
+    /// is given; `None` when that instant overflows the clock.
+    fn answer_hit(
+        &mut self,
+        now: u64,
+        latency: u64,
+        client: u32,
+        measured_size: Option<u64>,
+    ) -> Option<()> {
         let at = now.checked_add(latency)?;
-        if measured {
-            self.out.hits += 1;
-            self.window_hits += 1;
-            self.out.hit_ns += u128::from(latency);
-            self.out.latency.record_ns(latency);
-            self.out.latency_sum_ns += u128::from(latency);
-            self.last_answer = self.last_answer.max(at);
+        if let Some(size) = measured_size {
+            self.record_hit(latency, at, size);
         }
         if client != NONE {
             self.schedule(at, What::ClientReady(client));

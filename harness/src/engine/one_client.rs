@@ -1,7 +1,6 @@
 //! The engine's loop for a closed loop with one client, without the event queue.
 
 use super::{Admitted, Engine, EngineError, SimCache};
-use gencache::Clock;
 use workloads::Request;
 
 impl<C: SimCache + ?Sized> Engine<'_, C> {
@@ -28,39 +27,16 @@ impl<C: SimCache + ?Sized> Engine<'_, C> {
                 request: position,
                 key: request.key,
             };
-            let hit_latency = if !enabled {
-                None
-            } else if let Some(clock) = self.lookup_clock {
-                let started = clock.now_nanos();
-                let hit = self.cache.lookup(request.key, now);
-                let lookup = clock.now_nanos().saturating_sub(started);
-                if hit {
-                    self.out.lookup_ns += u128::from(lookup);
-                    Some(
-                        self.config
-                            .hit_cost_ns
-                            .checked_add(lookup)
-                            .ok_or_else(overflow)?,
-                    )
-                } else {
-                    None
-                }
+            let hit_latency = if enabled {
+                self.hit_latency(request.key, now, overflow)?
             } else {
-                self.cache
-                    .lookup(request.key, now)
-                    .then_some(self.config.hit_cost_ns)
+                None
             };
             match hit_latency {
                 Some(latency) => {
                     let at = now.checked_add(latency).ok_or_else(overflow)?;
                     if measured {
-                        self.out.hits += 1;
-                        self.window_hits += 1;
-                        self.out.hit_ns += u128::from(latency);
-                        self.out.latency.record_ns(latency);
-                        self.out.latency_sum_ns += u128::from(latency);
-                        self.last_answer = self.last_answer.max(at);
-                        self.out.hit_bytes += u128::from(request.size);
+                        self.record_hit(latency, at, request.size);
                     }
                     self.end_of_request(now);
                     now = at;

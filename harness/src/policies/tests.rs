@@ -27,8 +27,9 @@ fn config() -> EngineConfig {
     }
 }
 
-/// Hits of `policy` with an entry budget of `capacity` over `keys`, through the engine.
-fn hits(policy: PolicyName, capacity: u64, keys: &[u64]) -> u64 {
+/// `policy` with an entry budget of `capacity`, built for replaying `keys` (the bounds get
+/// their next uses).
+fn built(policy: PolicyName, capacity: u64, keys: &[u64]) -> Box<dyn SimCache> {
     let limits = CacheLimits {
         max_entries: Some(capacity),
         ..CacheLimits::default()
@@ -37,10 +38,15 @@ fn hits(policy: PolicyName, capacity: u64, keys: &[u64]) -> u64 {
         next_uses: Some(NextUses::from_keys(keys.iter().copied())),
         distinct_keys: None,
     };
-    let built = build(policy, &limits, &context);
-    let Ok(mut cache) = built else {
-        panic!("{policy}: {:?}", built.err())
-    };
+    match build(policy, &limits, &context) {
+        Ok(cache) => cache,
+        Err(e) => panic!("{policy}: {e:?}"),
+    }
+}
+
+/// Hits of `policy` with an entry budget of `capacity` over `keys`, through the engine.
+fn hits(policy: PolicyName, capacity: u64, keys: &[u64]) -> u64 {
+    let mut cache = built(policy, capacity, keys);
     let out = replay(
         trace(keys).into_iter(),
         cache.as_mut(),
@@ -189,18 +195,7 @@ const DEMAND: [PolicyName; 8] = [
 /// requests before earlier misses are inserted; joins with single-flight, duplicate generations
 /// without): its hits found by position are checked against its key map in debug builds.
 fn belady_hits_concurrent(capacity: u64, keys: &[u64], clients: u32, single_flight: bool) -> u64 {
-    let limits = CacheLimits {
-        max_entries: Some(capacity),
-        ..CacheLimits::default()
-    };
-    let context = PolicyContext {
-        next_uses: Some(NextUses::from_keys(keys.iter().copied())),
-        distinct_keys: None,
-    };
-    let built = build(PolicyName::Belady, &limits, &context);
-    let Ok(mut cache) = built else {
-        panic!("belady: {:?}", built.err())
-    };
+    let mut cache = built(PolicyName::Belady, capacity, keys);
     let config = EngineConfig {
         arrival: ArrivalMode::Closed { clients },
         workers: clients.div_ceil(2),
