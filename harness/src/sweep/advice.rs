@@ -75,7 +75,7 @@ pub fn advise(
             s.short_by,
             if unbounded.speedup >= target_speedup {
                 format!(
-                    "; an unbounded cache gives {:.2}x, so a larger budget would",
+                    "; an unbounded cache gives {:.2}x, so a larger budget would reach it",
                     unbounded.speedup
                 )
             } else {

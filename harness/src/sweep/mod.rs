@@ -231,7 +231,7 @@ fn curve_points(
     }
 }
 
-fn empty_point(base: &RunOptions) -> SweepPoint {
+pub(crate) fn empty_point(base: &RunOptions) -> SweepPoint {
     SweepPoint {
         max_entries: None,
         max_bytes: None,
