@@ -107,33 +107,12 @@ fn live() -> (usize, usize) {
     )
 }
 
-/// gencache without TTL (`default_ttl(None)`), to show what the expiry queue costs.
-struct GenCacheNoTtl(gencache::Cache<u64, u64>);
-
-impl BenchCache for GenCacheNoTtl {
-    const NAME: &'static str = "gencache_no_ttl";
-
-    fn with_capacity(entries: usize) -> Self {
-        Self(
-            gencache::Cache::builder()
-                .max_entries(entries)
-                .default_ttl(None)
-                .build(),
-        )
-    }
-
-    fn get(&self, key: u64) -> Option<u64> {
-        self.0.get(&key)
-    }
-
-    fn insert(&self, key: u64, value: u64) {
-        self.0.insert(key, value);
-    }
-
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-}
+common::gencache_variant!(
+    GenCacheNoTtl,
+    "gencache_no_ttl",
+    "gencache without TTL (`default_ttl(None)`), to show what the expiry queue costs.",
+    |builder: gencache::CacheBuilder<u64, u64>| builder.default_ttl(None)
+);
 
 /// Cost-aware in its worst case for memory: every entry has a cost of its own (all priorities
 /// distinct) and was inserted in a second of its own (a manual clock advanced one second per

@@ -11,10 +11,10 @@
 //!
 //! Every cache stores `u64 → u64`, is bounded to 100,000 entries and keeps its own defaults
 //! (gencache: 24 h TTL and statistics on); gencache runs once per policy (`gencache` is exact LRU,
-//! then `gencache_s3fifo`, `gencache_sieve`, `gencache_cost_aware`). `gencache_coarse_clock` is gencache with a clock read
-//! from an atomic refreshed every millisecond (`coarse_clock`), measured beside the default to
-//! show what the system-clock read on every operation costs, and `gencache_s3fifo_coarse_clock` is
-//! S3-FIFO with the crate's `CoarseClock` (1 ms) for the same comparison on the shared-lock path.
+//! then `gencache_s3fifo`, `gencache_sieve`, `gencache_cost_aware`). `gencache_coarse_clock` is gencache with the crate's
+//! `CoarseClock` (1 ms, `coarse_clock`), measured beside the default to show what the exact clock
+//! read on every operation costs, and `gencache_s3fifo_coarse_clock` is S3-FIFO with the same clock
+//! for the same comparison on the shared-lock path.
 //! Groups:
 //!
 //! * `get_hit` — a warm cache; each operation is a `get` of a random key known to be present.

@@ -29,45 +29,19 @@ pub trait BenchCache: Send + Sync + Sized {
     fn settle(&self) {}
 }
 
-/// gencache with its defaults: 24 h TTL, statistics on.
-pub struct GenCache(gencache::Cache<u64, u64>);
-
-impl BenchCache for GenCache {
-    const NAME: &'static str = "gencache";
-
-    fn with_capacity(entries: usize) -> Self {
-        Self(gencache::Cache::builder().max_entries(entries).build())
-    }
-
-    fn get(&self, key: u64) -> Option<u64> {
-        self.0.get(&key)
-    }
-
-    fn insert(&self, key: u64, value: u64) {
-        self.0.insert(key, value);
-    }
-
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-}
-
-/// gencache with another policy, otherwise its defaults.
-macro_rules! gencache_with_policy {
-    ($name:ident, $id:literal, $policy:expr) => {
-        #[doc = concat!("gencache with `", stringify!($policy), "` and its other defaults.")]
+/// A gencache configuration as a [`BenchCache`]: `$configure` receives the builder already bounded
+/// to the benchmark's entries and returns it configured (a policy, a clock, no TTL, ...).
+macro_rules! gencache_variant {
+    ($name:ident, $id:literal, $doc:literal, $configure:expr) => {
+        #[doc = $doc]
         pub struct $name(gencache::Cache<u64, u64>);
 
-        impl BenchCache for $name {
+        impl $crate::common::BenchCache for $name {
             const NAME: &'static str = $id;
 
             fn with_capacity(entries: usize) -> Self {
-                Self(
-                    gencache::Cache::builder()
-                        .max_entries(entries)
-                        .policy($policy)
-                        .build(),
-                )
+                let builder = gencache::Cache::<u64, u64>::builder().max_entries(entries);
+                Self(($configure)(builder).build())
             }
 
             fn get(&self, key: u64) -> Option<u64> {
@@ -84,13 +58,31 @@ macro_rules! gencache_with_policy {
         }
     };
 }
+pub(crate) use gencache_variant;
 
-gencache_with_policy!(GenCacheS3Fifo, "gencache_s3fifo", gencache::Policy::S3Fifo);
-gencache_with_policy!(GenCacheSieve, "gencache_sieve", gencache::Policy::Sieve);
-gencache_with_policy!(
+gencache_variant!(
+    GenCache,
+    "gencache",
+    "gencache with its defaults: 24 h TTL, statistics on.",
+    |builder| builder
+);
+gencache_variant!(
+    GenCacheS3Fifo,
+    "gencache_s3fifo",
+    "gencache with `Policy::S3Fifo` and its other defaults.",
+    |builder: gencache::CacheBuilder<u64, u64>| builder.policy(gencache::Policy::S3Fifo)
+);
+gencache_variant!(
+    GenCacheSieve,
+    "gencache_sieve",
+    "gencache with `Policy::Sieve` and its other defaults.",
+    |builder: gencache::CacheBuilder<u64, u64>| builder.policy(gencache::Policy::Sieve)
+);
+gencache_variant!(
     GenCacheCostAware,
     "gencache_cost_aware",
-    gencache::Policy::CostAware
+    "gencache with `Policy::CostAware` and its other defaults.",
+    |builder: gencache::CacheBuilder<u64, u64>| builder.policy(gencache::Policy::CostAware)
 );
 
 /// `lru::LruCache` (exact LRU, not thread-safe) behind a `parking_lot::Mutex`.
