@@ -28,7 +28,7 @@ impl<C: SimCache + ?Sized> Engine<'_, C> {
                 key: request.key,
             };
             let hit_latency = if enabled {
-                self.hit_latency(request.key, now, overflow)?
+                self.hit_latency(request.key, position, now, overflow)?
             } else {
                 None
             };

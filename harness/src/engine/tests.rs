@@ -117,6 +117,70 @@ fn seed_example_generates_30_times_and_matches_the_hand_computed_speedup() {
     assert!(speedup > 3.3 && speedup < 3.34, "{speedup}");
 }
 
+/// A cache whose every lookup takes at least `min_ns` of wall-clock time (it spins on the
+/// engine's own lookup clock), to see what the sampled lookup timing charges.
+struct SlowLookups {
+    inner: SetCache,
+    min_ns: u64,
+}
+
+impl SimCache for SlowLookups {
+    fn enabled(&self) -> bool {
+        true
+    }
+    fn lookup(&mut self, key: u64, now_ns: u64) -> bool {
+        let clock = SystemClock::new();
+        while clock.now_nanos() < self.min_ns {
+            std::hint::spin_loop();
+        }
+        self.inner.lookup(key, now_ns)
+    }
+    fn insert(
+        &mut self,
+        key: u64,
+        size: u64,
+        cost_ns: u64,
+        now_ns: u64,
+    ) -> Result<(), AllocationFailed> {
+        self.inner.insert(key, size, cost_ns, now_ns)
+    }
+    fn occupancy(&self) -> Occupancy {
+        self.inner.occupancy()
+    }
+    fn stats(&self) -> gencache::CacheStats {
+        self.inner.stats()
+    }
+}
+
+#[test]
+fn sampled_lookup_timing_charges_every_hit_from_the_first_timed_one() {
+    // One key, 100 requests: position 1 misses, 2..=100 hit. Positions 16, 32, .. are timed;
+    // the 14 hits before 16 are charged nothing (no timed hit yet), the 85 from 16 on at
+    // least the 20 µs every lookup takes, and all of it is in the hit time.
+    let min_ns = 20_000;
+    let config = EngineConfig {
+        measure_lookups: true,
+        ..deterministic(closed(1), 1, true)
+    };
+    let trace = (0..100).map(|_| req(0.0, 7, MISS));
+    let mut cache = SlowLookups {
+        inner: SetCache::default(),
+        min_ns,
+    };
+    let out = replay_ok(trace, &mut cache, &config, &mut |_| {});
+    assert_eq!(out.hits, 99);
+    assert!(
+        out.lookup_ns >= 85 * u128::from(min_ns),
+        "{}",
+        out.lookup_ns
+    );
+    assert_eq!(out.hit_ns, 99 * u128::from(HIT_NS) + out.lookup_ns);
+    assert_eq!(
+        out.makespan_ns as u128,
+        u128::from(secs_to_ns(MISS)) + out.hit_ns
+    );
+}
+
 #[test]
 fn one_key_repeated_generates_once() {
     let trace = || (0..1000).map(|_| req(0.0, 7, MISS));
