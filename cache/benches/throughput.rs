@@ -32,9 +32,13 @@
 //! (above 1 = gencache is faster), checked against the targets of issue 2: ≥ 1.2× `lru_mutex` on
 //! one thread, ≥ 1× `quick_cache` on two threads, ≥ 5× `moka`. The same table is written to
 //! `target/criterion/gencache-throughput.md`. Randomness comes from a fixed seed printed at start.
+//!
+//! `-- --interleaved` measures the same groups without criterion, every cache of a group in
+//! turn within each round (see `interleaved`): the figures to trust on a shared, noisy machine.
 
 mod coarse_clock;
 mod common;
+mod interleaved;
 
 use coarse_clock::{GenCacheCoarseClock, GenCacheS3FifoCoarseClock};
 use common::{
@@ -97,6 +101,15 @@ const PEERS: [&str; 3] = [LruMutex::NAME, QuickCache::NAME, Moka::NAME];
 fn main() -> Result<(), Box<dyn Error>> {
     let started = SystemTime::now();
     println!("seed = {SEED:#x}");
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--interleaved") {
+        // `cargo bench` adds `--bench`; the first other free argument filters the groups.
+        let filter = args[1..]
+            .iter()
+            .find(|a| !a.starts_with("--"))
+            .map(String::as_str);
+        return interleaved::run(filter);
+    }
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
