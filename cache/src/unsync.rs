@@ -7,9 +7,9 @@
 //! `priority_heap`), an indexed deadline queue (`expiry`: an
 //! intrusive FIFO for in-order deadlines plus a min-heap for the rest), and the TTL classes from
 //! which each entry's insertion time follows (`inserted`). Inserting, the one write path every
-//! insert form takes, lives in `insert`, the policies' placement and eviction in `evict`. Every operation is O(1), except that
-//! entries whose deadline arrives out of order (a shorter per-entry TTL) cost O(log n) in the heap,
-//! as GDSF's priority changes do.
+//! insert form takes, lives in `insert`, the policies' placement and eviction in `evict`. Every
+//! operation is O(1), except that entries whose deadline arrives out of order (a shorter per-entry
+//! TTL) cost O(log n) in the heap, as GDSF's priority changes do.
 //!
 //! ```
 //! use gencache::{CacheBuilder, ManualClock};
