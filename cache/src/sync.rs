@@ -1,8 +1,10 @@
 //! The thread-safe cache: shared by reference or cloned as a cheap handle.
 //!
-//! One [`unsync::Cache`](crate::unsync::Cache) core behind a `parking_lot::Mutex` holds the entries,
-//! the recency list and the budgets, so LRU order is exact and budgets are global (see the crate
-//! documentation for the trade-off). Keys are hashed before the lock is taken, and for writes the
+//! One [`unsync::Cache`](crate::unsync::Cache) core holds the entries, the policy's order and the
+//! budgets, so LRU order is exact and budgets are global (see the crate documentation for the
+//! trade-off). It sits behind a mutex for the policies whose hits reorder (LRU, cost-aware), and
+//! behind a read-mostly lock whose hits run in parallel for the lazy-promotion ones (S3-FIFO,
+//! SIEVE): see `core_lock`. Keys are hashed before the lock is taken, and for writes the
 //! entry is weighed and the clock read before it too, so the critical section is a table probe plus
 //! a few pointer updates (a lookup reads the clock inside, see `get_hashed`). Single-flight loads
 //! are coordinated outside that lock, in a table sharded by key hash (`single_flight`), and their
