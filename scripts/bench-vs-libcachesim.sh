@@ -6,7 +6,8 @@
 # Measures, wall clock:
 #   - `harness sweep --max-entries` over 16 budgets vs libcachesim LRU at the same 16 sizes
 #     (one process_trace per size, as its Python API offers) — target: >= 10x faster;
-#   - `harness replay --max-entries` at one budget vs libcachesim at that size — target: >= 2x;
+#   - `harness replay --max-entries` at one budget vs libcachesim at that size — target: >= 2x
+#     (REPLAY_ROUNDS rounds, default 3, sides alternating; the median round decides);
 # and checks that the miss counts are identical at every size.
 #
 # Both sides are timed by the same Python process, one after the other: the harness as its
@@ -85,11 +86,22 @@ sweep, h_sweep_cpu, h_sweep_wall = run_harness(["sweep", trace, "--max-entries",
 print(f"harness sweep done: {load()}")
 lcs_misses, l_sweep_cpu, l_sweep_wall = run_lcs(sizes)
 print(f"libcachesim sweep done: {load()}")
-replay, h_replay_cpu, h_replay_wall = run_harness(["replay", trace, "--max-entries", str(one)])
-print(f"harness replay done: {load()}")
-lcs_one, l_replay_cpu, l_replay_wall = run_lcs([one])
+# The replay pair is short (seconds), so a slow spell of a shared machine can land on one side:
+# it runs REPLAY_ROUNDS times (default 3), alternating which side goes first, and the verdict
+# is the median of the per-round ratios (every round printed).
+rounds = []
+for r in range(int(os.environ.get("REPLAY_ROUNDS", "3"))):
+    for side in (("h", "l") if r % 2 == 0 else ("l", "h")):
+        if side == "h":
+            replay, h_cpu, h_wall = run_harness(["replay", trace, "--max-entries", str(one)])
+        else:
+            lcs_one, l_cpu, l_wall = run_lcs([one])
+    rounds.append((h_wall, h_cpu, l_wall, l_cpu))
+    print(f"replay round {r + 1}: harness {h_wall:.2f} s wall ({h_cpu:.2f} s CPU), libcachesim "
+          f"{l_wall:.2f} s wall ({l_cpu:.2f} s CPU) -> {l_wall / h_wall:.2f}x; {load()}")
 lcs_one = lcs_one[one]
-print(f"libcachesim replay done: {load()}")
+by_ratio = sorted(rounds, key=lambda t: t[2] / t[0])
+h_replay_wall, h_replay_cpu, l_replay_wall, l_replay_cpu = by_ratio[len(by_ratio) // 2]
 
 ours = {p["max_entries"]: p["misses"] for p in sweep["points"]}
 replay_misses = replay["runs"][0]["cache"]["misses"]
@@ -106,7 +118,8 @@ print(f"sweep over {len(sizes)} budgets: harness {h_sweep_wall:.2f} s wall ({h_s
       f"libcachesim {l_sweep_wall:.2f} s wall ({l_sweep_cpu:.2f} s CPU) "
       f"-> {l_sweep_wall / h_sweep_wall:.1f}x faster wall-clock (target >= 10x), "
       f"{l_sweep_cpu / h_sweep_cpu:.1f}x in CPU time")
-print(f"replay at one budget: harness {h_replay_wall:.2f} s wall ({h_replay_cpu:.2f} s CPU), "
+print(f"replay at one budget (median round of {len(rounds)}): harness {h_replay_wall:.2f} s wall "
+      f"({h_replay_cpu:.2f} s CPU), "
       f"libcachesim {l_replay_wall:.2f} s wall ({l_replay_cpu:.2f} s CPU) "
       f"-> {l_replay_wall / h_replay_wall:.2f}x faster wall-clock (target >= 2x), "
       f"{l_replay_cpu / h_replay_cpu:.2f}x in CPU time")
