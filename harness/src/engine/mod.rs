@@ -236,9 +236,11 @@ struct Engine<'c, C: SimCache + ?Sized> {
     /// calibrated TSC read, a fraction of `clock_gettime`'s cost, which would be most of a
     /// replayed hit's).
     lookup_clock: Option<SystemClock>,
-    /// Timed lookups that hit so far, and their summed wall-clock nanoseconds.
+    /// Timed lookups that hit so far, their summed wall-clock nanoseconds, and the mean that
+    /// every untimed hit is charged (kept here so that an untimed hit costs no division).
     timed_hits: u64,
     timed_hit_ns: u64,
+    timed_hit_mean_ns: u64,
     /// Converts and checks each request's cost.
     costs: CostConverter,
     /// Requests arrived so far, warm-up included.
@@ -367,6 +369,7 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             lookup_clock: config.measure_lookups.then(SystemClock::new),
             timed_hits: 0,
             timed_hit_ns: 0,
+            timed_hit_mean_ns: 0,
             costs: CostConverter::default(),
             arrived: 0,
             concurrent: config.arrival != ArrivalMode::Closed { clients: 1 },
@@ -469,12 +472,13 @@ impl<'c, C: SimCache + ?Sized> Engine<'c, C> {
             }
             self.timed_hits += 1;
             self.timed_hit_ns = self.timed_hit_ns.saturating_add(lookup);
+            self.timed_hit_mean_ns = self.timed_hit_ns / self.timed_hits;
             lookup
         } else {
             if !self.cache.lookup(key, now) {
                 return Ok(None);
             }
-            self.timed_hit_ns.checked_div(self.timed_hits).unwrap_or(0)
+            self.timed_hit_mean_ns
         };
         self.out.lookup_ns += u128::from(lookup);
         self.config
