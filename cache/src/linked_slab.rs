@@ -4,6 +4,12 @@
 //! (`swap_remove`), so there is no free list, no `Option` per slot and no per-entry allocation. The
 //! price is that the caller must re-point whatever refers to the moved entry (the hash table and the
 //! expiry queue); `swap_remove` says which index moved.
+//!
+//! The queue links are not in the slots but in a second array beside them (8 bytes per entry,
+//! same index). Relinking an entry writes its two neighbours' links; with the links in the slots
+//! those were two more slot cache lines per LRU hit, each a miss once the cache outgrows the CPU
+//! caches, while the link array is a seventh of the slots' size (for `u64 → u64`) and stays
+//! cached far longer. A hit still reads its own slot; the neighbours' slots are left alone.
 
 /// "No entry": the end of the recency list, or "not in the expiry queue".
 pub(crate) const NIL: u32 = u32::MAX;
@@ -36,9 +42,23 @@ pub(crate) const MAX_HITS: u32 = u32::MAX >> HITS_SHIFT;
 /// The number of TTL classes `meta` can name.
 pub(crate) const TTL_CLASSES: usize = 1 << 5;
 
-/// One cached entry with its bookkeeping.
+/// The queue links of one slot (kept apart from the slot: see the module doc).
+#[derive(Debug, Clone, Copy)]
+struct Links {
+    /// Towards the head (most recently used / most recently queued) end of its queue.
+    prev: u32,
+    /// Towards the tail (least recently used / oldest) end of its queue.
+    next: u32,
+}
+
+const UNLINKED: Links = Links {
+    prev: NIL,
+    next: NIL,
+};
+
+/// One cached entry with its bookkeeping (its queue links live beside it, in [`LinkedSlab`]).
 ///
-/// Bookkeeping is 40 bytes: one `u64` deadline (exact, nanoseconds) and eight 4-byte fields. The
+/// Bookkeeping is 32 bytes: one `u64` deadline (exact, nanoseconds) and six 4-byte fields. The
 /// last access is whole seconds since the clock's origin (it only feeds `EntryInfo::idle`); the
 /// insertion time is not stored but derived from the deadline and the entry's TTL class (see
 /// `unsync::inserted`), and for an entry without TTL kept in `exp_prev`, which only entries with a
@@ -46,13 +66,13 @@ pub(crate) const TTL_CLASSES: usize = 1 << 5;
 /// frequency bits share one word, `meta`.
 ///
 /// The field order is fixed (`repr(C)`) so that everything a hit reads or writes comes first and
-/// is contiguous: key (compared), value (cloned), deadline (checked), links (relinked by LRU),
-/// last access, `meta` (hit count, frequency) and cost (summed into `cost_saved`). For
-/// `u64 → u64` the slot is 56 bytes. The fields a hit updates under a *shared* lock
-/// (lazy-promotion policies) are relaxed atomics (`relaxed`).
+/// is contiguous: key (compared), value (cloned), deadline (checked), last access, `meta` (hit
+/// count, frequency) and cost (summed into `cost_saved`). For `u64 → u64` the slot is 48 bytes.
+/// The fields a hit updates under a *shared* lock (lazy-promotion policies) are relaxed atomics
+/// (`relaxed`).
 ///
 /// `CostAware` keeps no queue: its slab *is* its priority heap (see `unsync::priority_heap`), so
-/// `prev`/`next` hold the entry's GDSF priority (an `f64`, low word in `prev`) and
+/// the link words hold the entry's GDSF priority (an `f64`, see [`LinkedSlab::priority`]) and
 /// `accessed_secs` holds the tie-break stamp of that priority, from which the last access second
 /// follows (`unsync::stamps`).
 #[derive(Debug)]
@@ -62,10 +82,6 @@ pub(crate) struct Slot<K, V> {
     pub(crate) value: V,
     /// Nanoseconds since the clock origin at which the entry expires; `NEVER` for no TTL.
     pub(crate) expires_at: u64,
-    /// Towards the head (most recently used / most recently queued) end of its queue.
-    pub(crate) prev: u32,
-    /// Towards the tail (least recently used / oldest) end of its queue.
-    pub(crate) next: u32,
     /// Seconds since the clock origin of the last read or write.
     pub(crate) accessed_secs: RelaxedU32,
     /// Hit count, TTL class, queue and frequency bits (see `FREQ_MASK` and the accessors).
@@ -90,8 +106,6 @@ impl<K, V> Slot<K, V> {
             key,
             value,
             expires_at,
-            prev: NIL,
-            next: NIL,
             exp_prev: NIL,
             exp_next: NIL,
             weight: 0,
@@ -99,20 +113,6 @@ impl<K, V> Slot<K, V> {
             meta: RelaxedU32::new(0),
             cost,
         }
-    }
-
-    /// `CostAware`: the entry's GDSF priority, kept in `prev` (low word) and `next` (high word).
-    #[inline]
-    pub(crate) fn priority(&self) -> f64 {
-        f64::from_bits(u64::from(self.next) << 32 | u64::from(self.prev))
-    }
-
-    /// `CostAware`: sets the priority (see `priority`).
-    #[inline]
-    pub(crate) fn set_priority(&mut self, priority: f64) {
-        let bits = priority.to_bits();
-        self.prev = bits as u32;
-        self.next = (bits >> 32) as u32;
     }
 
     /// Hits since insertion (saturating at `MAX_HITS`).
@@ -232,6 +232,8 @@ const EMPTY: Ends = Ends {
 #[derive(Debug)]
 pub(crate) struct LinkedSlab<K, V> {
     slots: Vec<Slot<K, V>>,
+    /// `links[i]` are slot `i`'s queue links (same length as `slots`).
+    links: Vec<Links>,
     ends: [Ends; 2],
     /// When set, the slab never grows its allocation past this many slots (`max_entries`), so a
     /// full cache carries no doubling slack.
@@ -245,6 +247,7 @@ impl<K, V> LinkedSlab<K, V> {
     pub(crate) fn new() -> Self {
         Self {
             slots: Vec::new(),
+            links: Vec::new(),
             ends: [EMPTY; 2],
             growth_cap: None,
             linked: true,
@@ -263,6 +266,7 @@ impl<K, V> LinkedSlab<K, V> {
     pub(crate) fn swap(&mut self, a: u32, b: u32) {
         debug_assert!(!self.linked);
         self.slots.swap(a as usize, b as usize);
+        self.links.swap(a as usize, b as usize);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -290,6 +294,54 @@ impl<K, V> LinkedSlab<K, V> {
 
     pub(crate) fn set_growth_cap(&mut self, cap: Option<usize>) {
         self.growth_cap = cap;
+    }
+
+    /// The slot towards the head of `i`'s queue (`NIL` at the head).
+    #[inline]
+    pub(crate) fn prev(&self, i: u32) -> u32 {
+        self.links[i as usize].prev
+    }
+
+    /// The slot towards the tail of `i`'s queue (`NIL` at the tail).
+    #[inline]
+    pub(crate) fn next(&self, i: u32) -> u32 {
+        self.links[i as usize].next
+    }
+
+    /// `CostAware` (unlinked slab): slot `i`'s GDSF priority, kept in its link words (low word
+    /// in `prev`).
+    #[inline]
+    pub(crate) fn priority(&self, i: u32) -> f64 {
+        let l = self.links[i as usize];
+        f64::from_bits(u64::from(l.next) << 32 | u64::from(l.prev))
+    }
+
+    /// `CostAware`: sets slot `i`'s priority (see `priority`).
+    #[inline]
+    pub(crate) fn set_priority(&mut self, i: u32, priority: f64) {
+        debug_assert!(!self.linked);
+        let bits = priority.to_bits();
+        self.links[i as usize] = Links {
+            prev: bits as u32,
+            next: (bits >> 32) as u32,
+        };
+    }
+
+    /// Asks the CPU to start loading slot `i` (a hint: it changes no result; `i` out of range
+    /// does nothing).
+    #[inline]
+    pub(crate) fn prefetch(&self, i: u32) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(slot) = self.slots.get(i as usize) {
+            let ptr = std::ptr::from_ref(slot).cast::<i8>();
+            // SAFETY: `_mm_prefetch` only hints the cache: it never faults and reads nothing into
+            // the program, whatever the address. `ptr` points to a live slot anyway (it comes from
+            // a reference). SSE is in the x86_64 baseline. Exercised by
+            // `tests::prefetch_changes_nothing` (and by every LRU eviction).
+            unsafe { core::arch::x86_64::_mm_prefetch(ptr, core::arch::x86_64::_MM_HINT_T0) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = i;
     }
 
     #[inline]
@@ -326,6 +378,7 @@ impl<K, V> LinkedSlab<K, V> {
             self.grow();
         }
         self.slots.push(slot);
+        self.links.push(UNLINKED);
         if self.linked {
             self.link_front(i);
         }
@@ -334,6 +387,9 @@ impl<K, V> LinkedSlab<K, V> {
 
     fn grow(&mut self) {
         grow_capped(&mut self.slots, self.growth_cap);
+        // The same capacity for the links, so both arrays grow (and carry slack) together.
+        let extra = self.slots.capacity() - self.links.len();
+        self.links.reserve_exact(extra);
     }
 
     /// Puts `slot` in place of entry `i` (reusing its storage) at the head of the main queue;
@@ -341,8 +397,7 @@ impl<K, V> LinkedSlab<K, V> {
     pub(crate) fn replace(&mut self, i: u32, mut slot: Slot<K, V>) -> Slot<K, V> {
         debug_assert!(self.linked);
         self.unlink(i);
-        slot.prev = NIL;
-        slot.next = NIL;
+        self.links[i as usize] = UNLINKED;
         slot.set_queue(MAIN);
         let old = std::mem::replace(&mut self.slots[i as usize], slot);
         self.link_front(i);
@@ -370,17 +425,15 @@ impl<K, V> LinkedSlab<K, V> {
 
     #[inline]
     fn unlink(&mut self, i: u32) {
-        let (prev, next, q) = {
-            let s = &self.slots[i as usize];
-            (s.prev, s.next, s.queue() as usize)
-        };
+        let Links { prev, next } = self.links[i as usize];
+        let q = self.slots[i as usize].queue() as usize;
         if prev != NIL {
-            self.slots[prev as usize].next = next;
+            self.links[prev as usize].next = next;
         } else {
             self.ends[q].head = next;
         }
         if next != NIL {
-            self.slots[next as usize].prev = prev;
+            self.links[next as usize].prev = prev;
         } else {
             self.ends[q].tail = prev;
         }
@@ -391,13 +444,12 @@ impl<K, V> LinkedSlab<K, V> {
     fn link_front(&mut self, i: u32) {
         let q = self.slots[i as usize].queue() as usize;
         let old_head = self.ends[q].head;
-        {
-            let s = &mut self.slots[i as usize];
-            s.prev = NIL;
-            s.next = old_head;
-        }
+        self.links[i as usize] = Links {
+            prev: NIL,
+            next: old_head,
+        };
         if old_head != NIL {
-            self.slots[old_head as usize].prev = i;
+            self.links[old_head as usize].prev = i;
         } else {
             self.ends[q].tail = i;
         }
@@ -412,6 +464,7 @@ impl<K, V> LinkedSlab<K, V> {
         }
         let last = (self.slots.len() - 1) as u32;
         let removed = self.slots.swap_remove(i as usize);
+        self.links.swap_remove(i as usize);
         if i == last {
             return (removed, None);
         }
@@ -419,17 +472,15 @@ impl<K, V> LinkedSlab<K, V> {
             return (removed, Some(last));
         }
         // The former last entry now sits at `i`: fix its neighbours' links and the list ends.
-        let (prev, next, q) = {
-            let s = &self.slots[i as usize];
-            (s.prev, s.next, s.queue() as usize)
-        };
+        let Links { prev, next } = self.links[i as usize];
+        let q = self.slots[i as usize].queue() as usize;
         if prev != NIL {
-            self.slots[prev as usize].next = i;
+            self.links[prev as usize].next = i;
         } else {
             self.ends[q].head = i;
         }
         if next != NIL {
-            self.slots[next as usize].prev = i;
+            self.links[next as usize].prev = i;
         } else {
             self.ends[q].tail = i;
         }
@@ -438,6 +489,7 @@ impl<K, V> LinkedSlab<K, V> {
 
     pub(crate) fn clear(&mut self) {
         self.slots.clear();
+        self.links.clear();
         self.ends = [EMPTY; 2];
     }
 
@@ -450,7 +502,7 @@ impl<K, V> LinkedSlab<K, V> {
                 return None;
             }
             let i = cur;
-            cur = self.slots[i as usize].next;
+            cur = self.links[i as usize].next;
             Some(i)
         })
     }
@@ -473,7 +525,7 @@ mod tests {
         let mut cur = s.tail();
         while cur != NIL {
             out.push(s.get(cur).key);
-            cur = s.get(cur).prev;
+            cur = s.prev(cur);
         }
         out
     }
@@ -521,30 +573,32 @@ mod tests {
         assert_eq!(reverse_order(&s), rev);
     }
 
-    /// The per-entry formula in the crate docs: key + value + 40 bytes, rounded to the alignment.
+    /// The per-entry formula in the crate docs: key + value + 32 bytes, rounded to the alignment,
+    /// in the slot, and 8 bytes of links beside it.
     #[test]
-    fn slot_bookkeeping_is_40_bytes() {
+    fn slot_bookkeeping_is_32_bytes_plus_8_of_links() {
         use std::mem::size_of;
-        assert_eq!(size_of::<Slot<(), ()>>(), 40);
-        assert_eq!(size_of::<Slot<u64, u64>>(), 56);
-        assert_eq!(size_of::<Slot<u32, u64>>(), 56); // 12 + 40 -> 56 (4 bytes of padding)
+        assert_eq!(size_of::<Links>(), 8);
+        assert_eq!(size_of::<Slot<(), ()>>(), 32);
+        assert_eq!(size_of::<Slot<u64, u64>>(), 48);
+        assert_eq!(size_of::<Slot<u32, u64>>(), 48); // 12 + 32 -> 48 (4 bytes of padding)
         assert_eq!(
             size_of::<Slot<String, std::sync::Arc<[u8]>>>(),
-            24 + 16 + 40
+            24 + 16 + 32
         );
-        assert_eq!(size_of::<Slot<u8, u64>>(), 56); // 1 + 7 padding + 8 + 40
-        assert_eq!(size_of::<Slot<u64, u8>>(), 56); // 8 + 1 + 7 padding + 40
+        assert_eq!(size_of::<Slot<u8, u64>>(), 48); // 1 + 7 padding + 8 + 32
+        assert_eq!(size_of::<Slot<u64, u8>>(), 48); // 8 + 1 + 7 padding + 32
     }
 
-    /// What a hit touches (key, value, deadline, links, last access, hit count and frequency,
-    /// cost) is one contiguous block at the start of the slot: the first 44 bytes for
+    /// What a hit touches in its slot (key, value, deadline, last access, hit count and
+    /// frequency, cost) is one contiguous block at the start: the first 36 bytes for
     /// `u64 → u64`.
     #[test]
     fn slot_layout_puts_what_a_hit_touches_first() {
         use std::mem::offset_of;
         type S = Slot<u64, u64>;
         let hot_end = offset_of!(S, cost) + 4;
-        assert_eq!(hot_end, 44);
+        assert_eq!(hot_end, 36);
         for cold in [
             offset_of!(S, exp_prev),
             offset_of!(S, exp_next),
@@ -556,8 +610,6 @@ mod tests {
             offset_of!(S, key),
             offset_of!(S, value),
             offset_of!(S, expires_at),
-            offset_of!(S, prev),
-            offset_of!(S, next),
             offset_of!(S, accessed_secs),
             offset_of!(S, meta),
         ] {
@@ -565,14 +617,14 @@ mod tests {
         }
     }
 
-    /// `repr(C)` costs no padding over the crate-doc formula `round_up(K + V + 40, align)` for the
+    /// `repr(C)` costs no padding over the crate-doc formula `round_up(K + V + 32, align)` for the
     /// key and value types of the tests and benches.
     #[test]
     fn slot_layout_matches_the_memory_formula() {
         use std::mem::{align_of, size_of};
         fn formula<K, V>() -> usize {
             let align = align_of::<K>().max(align_of::<V>()).max(8);
-            (size_of::<K>() + size_of::<V>() + 40).div_ceil(align) * align
+            (size_of::<K>() + size_of::<V>() + 32).div_ceil(align) * align
         }
         assert_eq!(size_of::<Slot<u64, u64>>(), formula::<u64, u64>());
         assert_eq!(size_of::<Slot<u32, u32>>(), formula::<u32, u32>());
@@ -624,6 +676,23 @@ mod tests {
             s.push_front(slot(k));
         }
         assert_eq!(s.slots.capacity(), 5);
+        assert_eq!(s.links.capacity(), 5);
+    }
+
+    /// `prefetch` (the one `unsafe` block here) accepts any index, in range or not, and changes
+    /// nothing.
+    #[test]
+    fn prefetch_changes_nothing() {
+        let mut s = LinkedSlab::new();
+        s.prefetch(0);
+        s.prefetch(NIL);
+        for k in 0..5 {
+            s.push_front(slot(k));
+            for i in [0, k, k + 1, NIL] {
+                s.prefetch(i);
+            }
+        }
+        assert_eq!(order(&s), vec![4, 3, 2, 1, 0]);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Layout: an index of `u32` slot indices in [`hashbrown::HashTable`]s, split for the entry bound
 //! (`index`; the key is stored once, in the slot), a dense slab of 40-byte-overhead slots threaded
-//! on a doubly-linked recency list (`linked_slab`; for GDSF kept in heap order instead,
+//! on a doubly-linked recency list whose links live in an array beside the slots (`linked_slab`;
+//! for GDSF kept in heap order instead,
 //! `priority_heap`), an indexed deadline queue (`expiry`: an
 //! intrusive FIFO for in-order deadlines plus a min-heap for the rest), and the TTL classes from
 //! which each entry's insertion time follows (`inserted`). Inserting, the one write path every

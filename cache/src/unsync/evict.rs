@@ -243,7 +243,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             }
             Policy::Sieve => {
                 if self.state.hand == i {
-                    self.state.hand = self.slab.get(i).prev;
+                    self.state.hand = self.slab.prev(i);
                 }
             }
             Policy::CostAware => {}
@@ -383,7 +383,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 break;
             }
             slot.set_freq(0);
-            h = match self.slab.get(h).prev {
+            h = match self.slab.prev(h) {
                 NIL => self.slab.tail(),
                 p => p,
             };
@@ -418,7 +418,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         if self.slab.len() == 0 {
             return;
         }
-        self.state.clock = self.slab.get(0).priority();
+        self.state.clock = self.slab.priority(0);
         self.evict_index(0, cause);
     }
 

@@ -241,6 +241,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         }
         self.counters.evictions.capacity_entries += 1;
         drop(self.slab.replace(i, slot));
+        // The next victim's slot is needed at the next eviction (its key, to leave the index);
+        // start loading it now so that wait overlaps whatever runs until then.
+        self.slab.prefetch(self.slab.tail());
         i
     }
 

@@ -64,9 +64,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 NIL
             };
         }
-        let slot = self.slab.get(i);
-        match slot.next {
-            NIL if slot.queue() == SMALL => self.slab.head_of(MAIN),
+        match self.slab.next(i) {
+            NIL if self.slab.get(i).queue() == SMALL => self.slab.head_of(MAIN),
             next => next,
         }
     }

@@ -1,8 +1,9 @@
 //! GDSF's priority queue, with no memory of its own: for `CostAware` the slab *is* a
 //! min-heap (4-ary) ordered by `(priority, stamp)`. Slot 0 is the next victim; each slot ranks at
-//! or above its parent `(i - 1) / 4`. The priority (`f64`, exact) lives in the slot's unused queue links
-//! and the tie-break stamp in its last-access field (`stamps` gives the second back), so an entry
-//! costs nothing beyond the 40-byte slot every policy has: no heap array, no position array.
+//! or above its parent `(i - 1) / 4`. The priority (`f64`, exact) lives in the slot's queue-link
+//! words, which an unlinked slab does not use (`LinkedSlab::priority`), and the tie-break stamp in
+//! its last-access field (`stamps` gives the second back), so an entry costs nothing beyond the
+//! 40 bytes of bookkeeping every policy has: no heap array, no position array.
 //!
 //! The price is that sifting moves whole slots, re-pointing what refers to them (the key index,
 //! the expiry queue, the side tables): O(log n) moves for the eviction that takes the root, but
@@ -35,9 +36,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Whether slot `a` ranks below slot `b`: lower priority, or equal and stamped earlier.
     #[inline]
     fn gdsf_below(&self, a: u32, b: u32) -> bool {
-        let (sa, sb) = (self.slab.get(a), self.slab.get(b));
-        match sa.priority().total_cmp(&sb.priority()) {
-            Ordering::Equal => sa.accessed_secs.load() < sb.accessed_secs.load(),
+        match self.slab.priority(a).total_cmp(&self.slab.priority(b)) {
+            Ordering::Equal => {
+                self.slab.get(a).accessed_secs.load() < self.slab.get(b).accessed_secs.load()
+            }
             ord => ord.is_lt(),
         }
     }
@@ -60,9 +62,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             self.state.stamps.prune(live);
         }
         let stamp = self.state.stamps.issue(secs);
-        let slot = self.slab.get_mut(i);
-        slot.set_priority(priority);
-        slot.accessed_secs.set(stamp);
+        self.slab.set_priority(i, priority);
+        self.slab.get_mut(i).accessed_secs.set(stamp);
         self.gdsf_restore(i)
     }
 
@@ -177,7 +178,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             let slot = self.slab.get(i);
             self.state.stamps.assert_issued(slot.accessed_secs.load());
             assert!(
-                slot.priority().is_finite() && slot.priority() >= 0.0,
+                self.slab.priority(i).is_finite() && self.slab.priority(i) >= 0.0,
                 "priority of slot {i}"
             );
             if i > 0 {
