@@ -327,8 +327,9 @@ impl<K, V> LinkedSlab<K, V> {
         };
     }
 
-    /// Asks the CPU to start loading slot `i` (a hint: it changes no result; `i` out of range
-    /// does nothing).
+    /// Asks the CPU to start loading slot `i` (a hint: it changes no result; `i` out of range,
+    /// such as `NIL`, does nothing). The evictions call it for their next candidate: with the
+    /// links out of the slots, nothing else loads that slot before the eviction that needs it.
     #[inline]
     pub(crate) fn prefetch(&self, i: u32) {
         #[cfg(target_arch = "x86_64")]

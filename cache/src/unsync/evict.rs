@@ -332,6 +332,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             if t == NIL {
                 return;
             }
+            // The next candidate, whether `t` moves or leaves (see `LinkedSlab::prefetch`).
+            self.slab.prefetch(self.slab.prev(t));
             let weight = self.slot_weight(t);
             let slot = self.slab.get_mut(t);
             if slot.freq() >= MOVE_TO_MAIN {
@@ -356,6 +358,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             if t == NIL {
                 return;
             }
+            self.slab.prefetch(self.slab.prev(t));
             let slot = self.slab.get_mut(t);
             let f = slot.freq();
             if f >= 1 {
@@ -378,6 +381,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             h => h,
         };
         loop {
+            // The hand's next stop, whether or not it stops here.
+            self.slab.prefetch(self.slab.prev(h));
             let slot = self.slab.get_mut(h);
             if slot.freq() == 0 {
                 break;
