@@ -4,7 +4,7 @@ mod common;
 use common::{harness, stderr, stdout, tempdir};
 
 #[test]
-fn list_prints_every_preset_on_one_line() {
+fn list_prints_every_preset_and_policy_on_one_line() {
     let o = harness(&["list"]);
     assert!(o.status.success());
     let text = stdout(&o);
@@ -20,11 +20,40 @@ fn list_prints_every_preset_on_one_line() {
         "mixed-cost",
     ] {
         assert!(
-            text.lines().any(|l| l.starts_with(name)),
+            text.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{name} "))),
             "{name} missing: {text}"
         );
     }
-    assert_eq!(text.lines().count(), 9);
+    // Every policy `--policy` takes, with its description, after the presets.
+    let policies = text
+        .lines()
+        .skip_while(|l| !l.starts_with("policies"))
+        .collect::<Vec<_>>();
+    for name in [
+        "lru",
+        "s3fifo",
+        "sieve",
+        "fifo",
+        "clock",
+        "lfu",
+        "arc",
+        "gdsf",
+        "belady",
+        "belady-size",
+        "infinite",
+        "moka",
+        "quick_cache",
+        "lru-crate",
+    ] {
+        assert!(
+            policies
+                .iter()
+                .any(|l| l.trim_start().starts_with(&format!("{name} "))),
+            "{name} missing: {text}"
+        );
+    }
+    assert_eq!(text.lines().count(), 2 + 9 + 14);
 }
 
 #[test]

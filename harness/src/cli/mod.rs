@@ -36,7 +36,7 @@ pub enum Command {
     /// Convert a trace file (any format `replay` reads) to libCacheSim oracleGeneral, with each
     /// request's next access filled in (so libCacheSim's Belady can run on it).
     Convert(ConvertArgs),
-    /// List the built-in workload presets, one line each.
+    /// List the built-in workload presets and the cache policies, one line each.
     List,
     /// Calibrate a workload's Zipf exponent to its target hit rate and print the result.
     Calibrate(CalibrateArgs),
@@ -75,9 +75,9 @@ pub struct ModelArgs {
     /// Leave the measured wall-clock lookup time out of hit latencies (fully deterministic).
     #[arg(long)]
     pub no_lookup_time: bool,
-    /// Cache policy of the cached side (`harness replay --policy help` lists them): lru
-    /// (gencache, default), fifo, clock, lfu, arc, gdsf, belady, belady-size, infinite, moka,
-    /// quick_cache, lru-crate.
+    /// Cache policy of the cached side (`harness list` describes each): lru (gencache,
+    /// default), s3fifo, sieve, fifo, clock, lfu, arc, gdsf (also `cost-aware`), belady,
+    /// belady-size, infinite, moka, quick_cache, lru-crate.
     #[arg(long, value_name = "NAME", default_value = "lru")]
     pub policy: crate::policies::PolicyName,
     /// Warm-up: leave the first N requests, or P % of the trace's (`10%`), out of every figure
