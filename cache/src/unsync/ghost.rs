@@ -6,19 +6,31 @@
 //! entries and in the evicted entries' bytes when it is in bytes (both when both are set), and
 //! evicted in FIFO order. A ghost hit removes the entry (lazily: its queue record stays until it
 //! reaches the front, recognised as stale by its sequence number).
+//!
+//! The live hashes are a [`HashTable`] probed with the hash itself: it already is the key's full
+//! 64-bit hash, so hashing it again would only cost time, and each operation is one probe (the
+//! table's entry API), not a lookup followed by a second one to change what it found.
 
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 use std::collections::VecDeque;
 
 /// libCacheSim's default `ghost-size-ratio`.
 const GHOST_RATIO: f64 = 0.9;
 
+/// A live hash, with the sequence number of its record in the FIFO and its weight.
+#[derive(Debug, Clone, Copy)]
+struct Live {
+    hash: u64,
+    seq: u64,
+    weight: u64,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Ghost {
     /// Oldest first: `(hash, sequence)`.
     fifo: VecDeque<(u64, u64)>,
-    /// Live hashes: the sequence of their record in `fifo`, and their weight.
-    live: HashMap<u64, (u64, u64)>,
+    /// The live hashes (see the module doc).
+    live: HashTable<Live>,
     entries: u64,
     bytes: u64,
     max_entries: u64,
@@ -57,9 +69,10 @@ impl Ghost {
 
     /// Removes `hash` if present; whether it was (a ghost hit).
     pub(crate) fn remove(&mut self, hash: u64) -> bool {
-        let Some((_, weight)) = self.live.remove(&hash) else {
+        let Ok(found) = self.live.find_entry(hash, |l| l.hash == hash) else {
             return false;
         };
+        let (Live { weight, .. }, _) = found.remove();
         // The record stays in the FIFO, stale; only its accounting goes now.
         self.entries -= 1;
         self.bytes -= weight;
@@ -71,7 +84,7 @@ impl Ghost {
     /// insert that first evicts the oldest records until the new one fits; one that cannot fit
     /// the ghost on its own is not remembered).
     pub(crate) fn insert(&mut self, hash: u64, weight: u64) {
-        if self.live.contains_key(&hash) {
+        if self.live.find(hash, |l| l.hash == hash).is_some() {
             return;
         }
         if 1 > self.max_entries || weight > self.max_bytes {
@@ -83,7 +96,8 @@ impl Ghost {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.fifo.push_back((hash, seq));
-        self.live.insert(hash, (seq, weight));
+        self.live
+            .insert_unique(hash, Live { hash, seq, weight }, |l| l.hash);
         self.entries += 1;
         self.bytes += weight;
     }
@@ -91,16 +105,17 @@ impl Ghost {
     /// Forgets the oldest live hash (and the stale records before it).
     fn pop_oldest(&mut self) {
         while let Some((hash, seq)) = self.fifo.pop_front() {
-            let weight = match self.live.get(&hash) {
-                Some(&(live_seq, weight)) if live_seq == seq => weight,
-                _ => continue,
+            // A record whose hash left (a ghost hit) or came back later (a newer record) is stale.
+            let Ok(found) = self
+                .live
+                .find_entry(hash, |l| l.hash == hash && l.seq == seq)
+            else {
+                continue;
             };
-            {
-                self.live.remove(&hash);
-                self.entries -= 1;
-                self.bytes -= weight;
-                return;
-            }
+            let (Live { weight, .. }, _) = found.remove();
+            self.entries -= 1;
+            self.bytes -= weight;
+            return;
         }
     }
 
@@ -109,8 +124,10 @@ impl Ghost {
     fn compact_if_sparse(&mut self) {
         if self.fifo.len() > 2 * self.live.len() + 64 {
             let live = &self.live;
-            self.fifo
-                .retain(|&(hash, seq)| live.get(&hash).is_some_and(|l| l.0 == seq));
+            self.fifo.retain(|&(hash, seq)| {
+                live.find(hash, |l| l.hash == hash && l.seq == seq)
+                    .is_some()
+            });
         }
     }
 }
