@@ -148,7 +148,8 @@
 //! Where the time of a shared-lock hit goes (`u64 → u64`, 100,000 entries, the throughput
 //! bench's `get_hit` under `perf` sampling on the project's 2-core AMD EPYC VM): about three
 //! quarters of the samples wait on the load of the entry's slot (a cache miss: 100,000 slots of
-//! 64 bytes are 6.4 MB) and most of the rest on the index bucket before it; the read lock and
+//! 56 bytes, as they were then, are 5.6 MB; 48 bytes now) and most of the rest on the index
+//! bucket before it; the read lock and
 //! unlock cost 5.2 ns together (as much as quick_cache's shard lock), a TSC read 9.6 ns, the
 //! striped counting and the clock call a few ns. Figures of the bench on a quiet machine (ns/op,
 //! before the lock-free counters and the by-value clock, which remove one locked instruction and
@@ -177,6 +178,11 @@
 //! the microcoded counter read stalls instruction issue and consecutive lookups stop overlapping
 //! their cache misses; the rest is the larger slot and the per-hit writes. Without the hit-count
 //! write, `zipf_2t` went from 0.91–0.92× to 0.99–1.04× quick_cache (interleaved bench).
+//!
+//! With the queue links in their own array (the layout described below), one `--interleaved`
+//! run on the 2-core VM gave: `get_hit` `S3Fifo` 0.56× quick_cache; `zipf_1t` `S3Fifo` 0.94× and
+//! `Lru` 1.00× `Mutex<lru>`; `zipf_2t` `S3Fifo` 0.84× quick_cache (quartiles 0.62–1.10) and 6.2×
+//! moka. Figures of that machine move by a third between runs; the ratios are the part to read.
 //!
 //! The rest of this section explains the `Mutex` design of exact LRU.
 //!
