@@ -54,6 +54,23 @@ def load():
     return f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
 
 
+def steal():
+    """CPU seconds the hypervisor has taken from this VM since boot, summed over its CPUs (the
+    `steal` column of /proc/stat), or None where there is none to read. A side that ran while
+    the host took time shows it: its wall clock is longer than the work it did."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def stolen(before):
+    after = steal()
+    return "" if before is None or after is None else f"; {after - before:.2f} s stolen by the host"
+
+
 def run_harness(args):
     """The harness's JSON output, CPU and wall seconds of its whole process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -82,15 +99,18 @@ def run_lcs(sizes):
 
 
 print(f"start: {load()}")
+s0 = steal()
 sweep, h_sweep_cpu, h_sweep_wall = run_harness(["sweep", trace, "--max-entries", ",".join(map(str, sizes))])
-print(f"harness sweep done: {load()}")
+print(f"harness sweep done: {load()}{stolen(s0)}")
+s0 = steal()
 lcs_misses, l_sweep_cpu, l_sweep_wall = run_lcs(sizes)
-print(f"libcachesim sweep done: {load()}")
+print(f"libcachesim sweep done: {load()}{stolen(s0)}")
 # The replay pair is short (seconds), so a slow spell of a shared machine can land on one side:
 # it runs REPLAY_ROUNDS times (default 3), alternating which side goes first, and the verdict
 # is the median of the per-round ratios (every round printed).
 rounds = []
 for r in range(int(os.environ.get("REPLAY_ROUNDS", "3"))):
+    s0 = steal()
     for side in (("h", "l") if r % 2 == 0 else ("l", "h")):
         if side == "h":
             replay, h_cpu, h_wall = run_harness(["replay", trace, "--max-entries", str(one)])
@@ -98,7 +118,7 @@ for r in range(int(os.environ.get("REPLAY_ROUNDS", "3"))):
             lcs_one, l_cpu, l_wall = run_lcs([one])
     rounds.append((h_wall, h_cpu, l_wall, l_cpu))
     print(f"replay round {r + 1}: harness {h_wall:.2f} s wall ({h_cpu:.2f} s CPU), libcachesim "
-          f"{l_wall:.2f} s wall ({l_cpu:.2f} s CPU) -> {l_wall / h_wall:.2f}x; {load()}")
+          f"{l_wall:.2f} s wall ({l_cpu:.2f} s CPU) -> {l_wall / h_wall:.2f}x; {load()}{stolen(s0)}")
 lcs_one = lcs_one[one]
 by_ratio = sorted(rounds, key=lambda t: t[2] / t[0])
 h_replay_wall, h_replay_cpu, l_replay_wall, l_replay_cpu = by_ratio[len(by_ratio) // 2]
