@@ -20,10 +20,10 @@ impl<R: Buffered> Iterator for Cache2kReader<R> {
     type Item = Result<Request, TraceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(self.records.next_record()?.map(|(rec, _offset)| {
-            let key = i64::from(i32::from_be_bytes(rec)) as u64;
-            self.defaults.request(0.0, key, None)
-        }))
+        let key = self
+            .records
+            .next_record_with(|rec, _offset| i64::from(i32::from_be_bytes(*rec)) as u64)?;
+        Some(key.map(|key| self.defaults.request(0.0, key, None)))
     }
 }
 

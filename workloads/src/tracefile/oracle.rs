@@ -25,19 +25,22 @@ impl<R: Buffered> Iterator for OracleReader<R> {
     type Item = Result<Request, TraceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(self.records.next_record()?.map(|(rec, _offset)| {
+        let (time, key, size) = match self.records.next_record_with(|rec, _offset| {
             let field = |at: usize, len: usize| &rec[at..at + len];
             let time = u32::from_le_bytes(field(0, 4).try_into().unwrap_or([0; 4]));
-            let key = record_key(&rec);
             let size = u32::from_le_bytes(field(12, 4).try_into().unwrap_or([0; 4]));
-            let t0 = *self.first_time.get_or_insert(time);
-            let relative = f64::from(time) - f64::from(t0);
-            self.defaults.request(
-                relative.max(0.0),
-                key,
-                (size > 0).then_some(u64::from(size)),
-            )
-        }))
+            (time, record_key(rec), size)
+        })? {
+            Ok(fields) => fields,
+            Err(e) => return Some(Err(e)),
+        };
+        let t0 = *self.first_time.get_or_insert(time);
+        let relative = f64::from(time) - f64::from(t0);
+        Some(Ok(self.defaults.request(
+            relative.max(0.0),
+            key,
+            (size > 0).then_some(u64::from(size)),
+        )))
     }
 }
 
@@ -73,7 +76,7 @@ impl Iterator for OracleGeneralKeys {
         if self.failed {
             return None;
         }
-        let item = self.records.next_record()?.map(|(rec, _)| record_key(&rec));
+        let item = self.records.next_record_with(|rec, _| record_key(rec))?;
         self.failed = item.is_err();
         Some(item)
     }

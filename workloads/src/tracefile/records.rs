@@ -45,22 +45,32 @@ impl<R: Buffered, const N: usize> Records<R, N> {
         }
     }
 
-    /// The next record and its byte offset; `None` at a clean end of stream.
+    /// `decode` applied to the next record and its byte offset; `None` at a clean end of stream.
+    ///
+    /// A whole record already buffered (nearly always) is decoded where it lies in the buffer,
+    /// without a read call and without copying it out first: a copy to the stack read back at
+    /// another width stalls on store forwarding, which was most of a decoded record's time.
     #[inline]
-    pub(super) fn next_record(&mut self) -> Option<Result<([u8; N], u64), TraceError>> {
-        // A whole record already buffered (nearly always): copied out without a read call.
+    pub(super) fn next_record_with<T>(
+        &mut self,
+        decode: impl FnOnce(&[u8; N], u64) -> T,
+    ) -> Option<Result<T, TraceError>> {
+        let offset = self.offset;
         if let Some(record) = self.reader.buffered().first_chunk::<N>() {
-            let record = *record;
+            let out = decode(record, offset);
             self.reader.consume(N);
-            let offset = self.offset;
             self.offset += N as u64;
             self.any = true;
-            return Some(Ok((record, offset)));
+            return Some(Ok(out));
         }
-        self.read_record()
+        Some(
+            self.read_record()?
+                .map(|(record, offset)| decode(&record, offset)),
+        )
     }
 
-    /// [`Self::next_record`] across a buffer boundary, at the end, or on an error.
+    /// The next record, copied out, across a buffer boundary, at the end, or on an error
+    /// (the slow path of [`Self::next_record_with`]).
     fn read_record(&mut self) -> Option<Result<([u8; N], u64), TraceError>> {
         let mut buf = [0u8; N];
         let mut got = 0;
