@@ -222,7 +222,8 @@ impl RequestStream {
     /// trace (and counting distinct keys, when asked) overlaps the replay, on a machine with a
     /// second core. The reader hands over batches of 4,096 requests through a bounded channel
     /// of 4 batches, so it runs at most that far ahead (and a loaded machine pays one hand-over
-    /// per batch, not per request).
+    /// per batch, not per request). A trace file is decoded a batch at a time too
+    /// (`TraceReader::read_into`), one call into the format's reader per batch.
     ///
     /// The replay sees exactly the requests the stream yields, in order, and the stream comes
     /// back with its state at the end (its read error, if any, for [`Self::finish`]; its
@@ -234,7 +235,8 @@ impl RequestStream {
     ///
     /// `observe` sees every request on the reader's thread before it is handed over (what
     /// depends on the trace alone: the derived baseline); when it returns false, the stream
-    /// ends before that request.
+    /// ends before that request (the reader may have read, and counted, the rest of that
+    /// request's batch: the caller reports the refusal as an error, not those counts).
     pub fn read_ahead<T>(
         self,
         mut observe: impl FnMut(&Request) -> bool + Send,
@@ -265,16 +267,12 @@ impl RequestStream {
                             .try_recv()
                             .unwrap_or_else(|_| Vec::with_capacity(READ_AHEAD_BATCH));
                         batch.clear();
-                        ended = true;
-                        for request in stream.by_ref() {
-                            if !observe(&request) {
-                                break;
-                            }
-                            batch.push(request);
-                            if batch.len() == READ_AHEAD_BATCH {
-                                ended = false;
-                                break;
-                            }
+                        stream.fill(&mut batch, READ_AHEAD_BATCH);
+                        // A short batch is the end of the stream (or a read error, kept).
+                        ended = batch.len() < READ_AHEAD_BATCH;
+                        if let Some(refused) = batch.iter().position(|r| !observe(r)) {
+                            batch.truncate(refused);
+                            ended = true;
                         }
                         if batch.is_empty() || full_tx.send(batch).is_err() {
                             break;
@@ -343,6 +341,30 @@ impl Batches {
         let _ = self.empty.try_send(done);
         self.at = 1;
         self.batch.first().copied()
+    }
+}
+
+impl RequestStream {
+    /// Appends up to `max` requests to `out`: the ones `next` would yield, in order (fewer at
+    /// the end of the stream or before a read error, which is kept as `next` keeps it), with
+    /// their keys counted when distinct keys are. A trace file is read a batch at a time.
+    fn fill(&mut self, out: &mut Vec<Request>, max: usize) {
+        let start = out.len();
+        match &mut self.inner {
+            Inner::Synthetic(trace) => out.extend(trace.by_ref().take(max)),
+            Inner::File(reader) => {
+                if self.error.is_none()
+                    && let Err(e) = reader.read_into(out, max)
+                {
+                    self.error = Some(e);
+                }
+            }
+        }
+        if let Some(distinct) = &mut self.distinct {
+            for request in &out[start..] {
+                distinct.add(request.key);
+            }
+        }
     }
 }
 

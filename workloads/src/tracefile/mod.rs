@@ -72,10 +72,31 @@ impl TraceDefaults {
     }
 }
 
-/// A streaming reader of a trace file: yields requests one at a time; stops after the first
-/// error.
+/// One format's reader: requests one at a time, or many at once into a buffer.
+trait FormatReader: Iterator<Item = Result<Request, TraceError>> + Send {
+    /// Appends up to `max` requests to `out`; stops early at the end or at an error (returned,
+    /// after the requests before it). A format whose records decode in a tight loop overrides
+    /// it: one call through the trait object per batch instead of per request.
+    fn read_into(&mut self, out: &mut Vec<Request>, max: usize) -> Result<(), TraceError> {
+        for _ in 0..max {
+            match self.next() {
+                Some(Ok(request)) => out.push(request),
+                Some(Err(e)) => return Err(e),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FormatReader for csv::CsvReader {}
+impl FormatReader for text::TextReader {}
+impl<R: records::Buffered + Send> FormatReader for cache2k::Cache2kReader<R> {}
+
+/// A streaming reader of a trace file: yields requests one at a time (or a batch at a time,
+/// [`TraceReader::read_into`]); stops after the first error.
 pub struct TraceReader {
-    inner: Box<dyn Iterator<Item = Result<Request, TraceError>> + Send>,
+    inner: Box<dyn FormatReader>,
     format: TraceFormat,
     failed: bool,
 }
@@ -92,6 +113,41 @@ impl std::fmt::Debug for TraceReader {
         f.debug_struct("TraceReader")
             .field("format", &self.format)
             .finish_non_exhaustive()
+    }
+}
+
+impl TraceReader {
+    /// Appends up to `max` requests to `out`, the same ones `next` would yield, in order: fewer
+    /// at the end of the trace, and at the first error the requests before it, then the error
+    /// (after which the reader yields nothing more).
+    ///
+    /// # Errors
+    ///
+    /// The first read or decode error, as `next` would yield it.
+    ///
+    /// ```
+    /// use workloads::Request;
+    /// use workloads::tracefile::{open, write_oracle_general};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("t.oracleGeneral");
+    /// let trace = [7u64, 8, 7].map(|key| Request { time: 0.0, key, size: 10, cost: 1.0 });
+    /// let mut file = std::fs::File::create(&path)?;
+    /// write_oracle_general(&mut file, &path, trace.into_iter(), false)?;
+    /// let defaults = workloads::Workload::preset("typical")?;
+    /// let mut reader = open(&path, None, &defaults)?;
+    /// let mut batch = Vec::new();
+    /// reader.read_into(&mut batch, 2)?;
+    /// reader.read_into(&mut batch, 2)?;
+    /// assert_eq!(batch.iter().map(|r| r.key).collect::<Vec<_>>(), [7, 8, 7]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn read_into(&mut self, out: &mut Vec<Request>, max: usize) -> Result<(), TraceError> {
+        if self.failed {
+            return Ok(());
+        }
+        let result = self.inner.read_into(out, max);
+        self.failed = result.is_err();
+        result
     }
 }
 
@@ -199,7 +255,7 @@ fn read_stream(
     let magic_ok = head.starts_with(&detect::XZ_MAGIC);
     let input: Input = std::io::Cursor::new(head).chain(stream);
     let path = path.to_path_buf();
-    let inner: Box<dyn Iterator<Item = Result<Request, TraceError>> + Send> = match format {
+    let inner: Box<dyn FormatReader> = match format {
         TraceFormat::Csv => Box::new(csv::CsvReader::new(path, input, defaults)?),
         TraceFormat::OracleGeneral => Box::new(oracle::plain(path, input, defaults)),
         TraceFormat::OracleGeneralZst => Box::new(oracle::zstd(path, input, defaults)?),
