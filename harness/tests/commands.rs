@@ -30,22 +30,7 @@ fn list_prints_every_preset_and_policy_on_one_line() {
         .lines()
         .skip_while(|l| !l.starts_with("policies"))
         .collect::<Vec<_>>();
-    for name in [
-        "lru",
-        "s3fifo",
-        "sieve",
-        "fifo",
-        "clock",
-        "lfu",
-        "arc",
-        "gdsf",
-        "belady",
-        "belady-size",
-        "infinite",
-        "moka",
-        "quick_cache",
-        "lru-crate",
-    ] {
+    for name in common::POLICIES {
         assert!(
             policies
                 .iter()

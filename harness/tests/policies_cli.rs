@@ -36,22 +36,7 @@ fn refused(args: &[&str], needles: &[&str]) {
 fn every_policy_replays_a_trace() {
     let dir = tempdir();
     let trace = write_trace(dir.path());
-    for policy in [
-        "lru",
-        "s3fifo",
-        "sieve",
-        "fifo",
-        "clock",
-        "lfu",
-        "arc",
-        "gdsf",
-        "belady",
-        "belady-size",
-        "infinite",
-        "moka",
-        "quick_cache",
-        "lru-crate",
-    ] {
+    for policy in common::POLICIES {
         let o = harness(&[
             "replay",
             &trace,

@@ -8,6 +8,24 @@ pub mod serve;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// Every name `--policy` takes, in `harness list` order (the CLI tests check each one).
+pub const POLICIES: [&str; 14] = [
+    "lru",
+    "s3fifo",
+    "sieve",
+    "fifo",
+    "clock",
+    "lfu",
+    "arc",
+    "gdsf",
+    "belady",
+    "belady-size",
+    "infinite",
+    "moka",
+    "quick_cache",
+    "lru-crate",
+];
+
 /// Runs the `harness` binary with `args` (never inheriting a terminal, so no progress bar).
 pub fn harness(args: &[&str]) -> Output {
     match Command::new(env!("CARGO_BIN_EXE_harness"))
