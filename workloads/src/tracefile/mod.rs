@@ -75,9 +75,10 @@ impl TraceDefaults {
 /// One format's reader: requests one at a time, or many at once into a buffer.
 trait FormatReader: Iterator<Item = Result<Request, TraceError>> + Send {
     /// Appends up to `max` requests to `out`; stops early at the end or at an error (returned,
-    /// after the requests before it). A format whose records decode in a tight loop overrides
-    /// it: one call through the trait object per batch instead of per request.
+    /// after the requests before it). Compiled per format, so `next` is a direct (inlined)
+    /// call: one call through the trait object per batch instead of per request.
     fn read_into(&mut self, out: &mut Vec<Request>, max: usize) -> Result<(), TraceError> {
+        out.reserve(max);
         for _ in 0..max {
             match self.next() {
                 Some(Ok(request)) => out.push(request),
@@ -92,6 +93,7 @@ trait FormatReader: Iterator<Item = Result<Request, TraceError>> + Send {
 impl FormatReader for csv::CsvReader {}
 impl FormatReader for text::TextReader {}
 impl<R: records::Buffered + Send> FormatReader for cache2k::Cache2kReader<R> {}
+impl<R: records::Buffered + Send> FormatReader for oracle::OracleReader<R> {}
 
 /// A streaming reader of a trace file: yields requests one at a time (or a batch at a time,
 /// [`TraceReader::read_into`]); stops after the first error.

@@ -21,53 +21,25 @@ pub(super) struct OracleReader<R> {
     first_time: Option<u32>,
 }
 
-impl<R: Buffered> OracleReader<R> {
-    /// The request of one record's fields.
-    #[inline]
-    fn request(&mut self, (time, key, size): (u32, u64, u32)) -> Request {
-        let t0 = *self.first_time.get_or_insert(time);
-        let relative = f64::from(time) - f64::from(t0);
-        self.defaults.request(
-            relative.max(0.0),
-            key,
-            (size > 0).then_some(u64::from(size)),
-        )
-    }
-
-    /// The next record's fields: time, key, size.
-    #[inline]
-    fn next_fields(&mut self) -> Option<Result<(u32, u64, u32), TraceError>> {
-        self.records.next_record_with(|rec, _offset| {
-            let field = |at: usize, len: usize| &rec[at..at + len];
-            let time = u32::from_le_bytes(field(0, 4).try_into().unwrap_or([0; 4]));
-            let size = u32::from_le_bytes(field(12, 4).try_into().unwrap_or([0; 4]));
-            (time, record_key(rec), size)
-        })
-    }
-}
-
 impl<R: Buffered> Iterator for OracleReader<R> {
     type Item = Result<Request, TraceError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        Some(self.next_fields()?.map(|fields| self.request(fields)))
-    }
-}
-
-impl<R: Buffered + Send> super::FormatReader for OracleReader<R> {
-    fn read_into(&mut self, out: &mut Vec<Request>, max: usize) -> Result<(), TraceError> {
-        out.reserve(max);
-        for _ in 0..max {
-            match self.next_fields() {
-                Some(Ok(fields)) => {
-                    let request = self.request(fields);
-                    out.push(request);
-                }
-                Some(Err(e)) => return Err(e),
-                None => break,
-            }
-        }
-        Ok(())
+        let fields = self.records.next_record_with(|rec, _offset| {
+            let field = |at: usize, len: usize| &rec[at..at + len];
+            let time = u32::from_le_bytes(field(0, 4).try_into().unwrap_or([0; 4]));
+            let size = u32::from_le_bytes(field(12, 4).try_into().unwrap_or([0; 4]));
+            (time, record_key(rec), size)
+        });
+        Some(fields?.map(|(time, key, size)| {
+            let t0 = *self.first_time.get_or_insert(time);
+            let relative = f64::from(time) - f64::from(t0);
+            self.defaults.request(
+                relative.max(0.0),
+                key,
+                (size > 0).then_some(u64::from(size)),
+            )
+        }))
     }
 }
 
