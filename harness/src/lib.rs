@@ -22,6 +22,7 @@ pub mod cli;
 pub mod commands;
 pub mod distinct;
 pub mod engine;
+mod free_slots;
 pub mod huge_pages;
 pub mod l2;
 pub mod live;

@@ -173,16 +173,7 @@ impl<C: SimCache + ?Sized> Engine<'_, C> {
                 measured,
                 next: self.jobs[job as usize].waiters,
             };
-            let index = match self.free_waiters.pop() {
-                Some(i) => {
-                    self.waiters[i as usize] = waiter;
-                    i
-                }
-                None => {
-                    self.waiters.push(waiter);
-                    (self.waiters.len() - 1) as u32
-                }
-            };
+            let index = crate::free_slots::store(&mut self.waiters, &mut self.free_waiters, waiter);
             self.jobs[job as usize].waiters = index;
             return Ok(());
         }
@@ -197,16 +188,7 @@ impl<C: SimCache + ?Sized> Engine<'_, C> {
             request: position,
             waiters: NONE,
         };
-        let index = match self.free_jobs.pop() {
-            Some(i) => {
-                self.jobs[i as usize] = job;
-                i
-            }
-            None => {
-                self.jobs.push(job);
-                (self.jobs.len() - 1) as u32
-            }
-        };
+        let index = crate::free_slots::store(&mut self.jobs, &mut self.free_jobs, job);
         if measured {
             self.out.generations += 1;
             self.out.generation_ns += u128::from(cost_ns);

@@ -338,16 +338,7 @@ impl Evictor for Belady {
             evicted += 1;
         }
         let slot = Slot { key, size, pos: 0 };
-        let id = match self.free.pop() {
-            Some(id) => {
-                self.slots[id as usize] = slot;
-                id
-            }
-            None => {
-                self.slots.push(slot);
-                (self.slots.len() - 1) as u32
-            }
-        };
+        let id = crate::free_slots::store(&mut self.slots, &mut self.free, slot);
         self.heap.insert(&mut self.slots, id, pri);
         self.note_next_use(id, pri);
         self.map.insert(key, id);

@@ -81,16 +81,7 @@ impl<T> Slab<T> {
             next: NIL,
             data,
         };
-        match self.free.pop() {
-            Some(i) => {
-                self.nodes[i as usize] = node;
-                i
-            }
-            None => {
-                self.nodes.push(node);
-                u32::try_from(self.nodes.len() - 1).unwrap_or(NIL)
-            }
-        }
+        crate::free_slots::store(&mut self.nodes, &mut self.free, node)
     }
 
     /// Gives an unlinked node's slot back.
