@@ -338,7 +338,7 @@ impl<K, V> LinkedSlab<K, V> {
             // SAFETY: `_mm_prefetch` only hints the cache: it never faults and reads nothing into
             // the program, whatever the address. `ptr` points to a live slot anyway (it comes from
             // a reference). SSE is in the x86_64 baseline. Exercised by
-            // `tests::prefetch_changes_nothing` (and by every LRU eviction).
+            // `tests::prefetch_changes_nothing` and by every eviction, both under Miri in `.ci/run`.
             unsafe { core::arch::x86_64::_mm_prefetch(ptr, core::arch::x86_64::_MM_HINT_T0) };
         }
         #[cfg(not(target_arch = "x86_64"))]

@@ -578,3 +578,35 @@ fn s3fifo_below_twenty_entries_admits_nothing() {
     }
     assert_eq!(c.len(), 20);
 }
+
+/// Every policy's eviction path (with its prefetch of the next candidate, the `unsafe` of
+/// `LinkedSlab::prefetch`), small enough to run under Miri: the bound holds after every insert,
+/// every hit returns the value stored for its key, and each insert beyond the bound evicts
+/// exactly one entry.
+#[test]
+fn every_policy_evicts_within_the_bound_and_keeps_values() {
+    for policy in crate::Policy::ALL {
+        let mut c = CacheBuilder::<u32, u64>::new()
+            .max_entries(32)
+            .policy(policy)
+            .build_unsync();
+        for k in 0..300u32 {
+            c.insert(k, u64::from(k) * 2);
+            assert!(c.len() <= 32, "{policy:?}: {} entries", c.len());
+            // Hits on a recent and an old key give the policies' promotions something to do.
+            for probe in [k.saturating_sub(3), k / 2] {
+                if let Some(v) = c.get(&probe) {
+                    assert_eq!(v, u64::from(probe) * 2, "{policy:?}: key {probe}");
+                }
+            }
+        }
+        let s = c.stats();
+        assert_eq!(s.inserts, 300, "{policy:?}");
+        assert_eq!(
+            s.evictions.capacity_entries + c.len() as u64 + s.refused_too_large,
+            300,
+            "{policy:?}: {s:?}"
+        );
+        assert!(c.len() >= 20, "{policy:?}: only {} entries kept", c.len());
+    }
+}
