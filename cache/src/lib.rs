@@ -149,9 +149,8 @@
 //! bench's `get_hit` under `perf` sampling on the project's 2-core AMD EPYC VM): about three
 //! quarters of the samples wait on the load of the entry's slot (a cache miss: 100,000 slots of
 //! 56 bytes, as they were then, are 5.6 MB; 48 bytes now) and most of the rest on the index
-//! bucket before it; the read lock and
-//! unlock cost 5.2 ns together (as much as quick_cache's shard lock), a TSC read 9.6 ns, the
-//! striped counting and the clock call a few ns. Figures of the bench on a quiet machine (ns/op,
+//! bucket before it; the read lock and unlock cost 5.2 ns together (as much as quick_cache's
+//! shard lock), a TSC read 9.6 ns, the striped counting and the clock call a few ns. Figures of the bench on a quiet machine (ns/op,
 //! before the lock-free counters and the by-value clock, which remove one locked instruction and
 //! one indirect call per hit):
 //!

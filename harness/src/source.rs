@@ -352,10 +352,10 @@ impl RequestStream {
         let start = out.len();
         match &mut self.inner {
             Inner::Synthetic(trace) => out.extend(trace.by_ref().take(max)),
+            // After its first error the reader appends nothing more, so the kept error stays the
+            // first one.
             Inner::File(reader) => {
-                if self.error.is_none()
-                    && let Err(e) = reader.read_into(out, max)
-                {
+                if let Err(e) = reader.read_into(out, max) {
                     self.error = Some(e);
                 }
             }

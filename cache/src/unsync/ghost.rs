@@ -8,8 +8,9 @@
 //! reaches the front, recognised as stale by its sequence number).
 //!
 //! The live hashes are a [`HashTable`] probed with the hash itself: it already is the key's full
-//! 64-bit hash, so hashing it again would only cost time, and each operation is one probe (the
-//! table's entry API), not a lookup followed by a second one to change what it found.
+//! 64-bit hash, so hashing it again would only cost time. A ghost hit and the eviction of the
+//! oldest record are one probe each (the table's entry API), not a lookup followed by a second
+//! one to change what it found; an insert looks first and inserts after making room.
 
 use hashbrown::HashTable;
 use std::collections::VecDeque;
