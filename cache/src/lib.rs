@@ -137,13 +137,20 @@
 //! shared-lock hit is a miss and is reclaimed by the expiry queue at the next write. The loom
 //! models (`sync/loom_tests.rs`) check these paths, including the hand-over of a thread number.
 //!
-//! The clock is read once per hit (and not at all on a miss): TTLs are exact and the listing's
-//! last access is exact to the second, on the cache's [`Clock`]. The default [`SystemClock`] is
-//! held by value (no trait-object call) and reads the time-stamp counter; a TSC read is a
-//! microcoded instruction, measured at 9.6 ns each on this project's AMD EPYC VMs, which is a
-//! fifth to a third of a shared-lock hit. [`CoarseClock`] removes it for callers who accept
-//! millisecond TTL resolution (the `*_coarse_clock` rows of the throughput bench); it is held by
-//! value too, so its read is one inline atomic load.
+//! A hit reads no clock in the common case: TTLs are exact and the listing's last access is
+//! exact to the second (on [`ManualClock`] and any clock of yours), yet the default
+//! [`SystemClock`] costs one atomic load per hit. The entry's deadline is compared with the
+//! clock's *recent* time ([`Clock::recent_nanos`]: for [`SystemClock`] a process-wide atomic a
+//! background thread refreshes every 20 ms); only a deadline within [`RECENT_MARGIN`] (1 s) of it
+//! is checked against the exact time, so every expiry is exact as long as that thread is not
+//! starved for a whole second. Why: a read of the time-stamp counter (`rdtsc`, what
+//! `SystemClock::now` and `std::time::Instant` read) costs 10-20 ns alone, and on this project's
+//! Intel VMs it also waits for outstanding loads, so lookups stop overlapping their cache misses:
+//! in a loop of random loads one `rdtsc` per load took each from 15 ns to 205 ns, and the
+//! `get_hit` bench's S3-FIFO hit went from 280 ns to 130 ns without it (quick_cache, which reads
+//! no clock, 86 ns on that host). Inserts and the other writes read the exact clock.
+//! [`CoarseClock`] is for callers who want no exact read at all (millisecond TTL resolution);
+//! it is held by value too, so its read is one inline atomic load.
 //!
 //! Where the time of a shared-lock hit goes (`u64 → u64`, 100,000 entries, the throughput
 //! bench's `get_hit` under `perf` sampling on the project's 2-core AMD EPYC VM): about three
@@ -329,7 +336,7 @@ pub mod unsync;
 mod weigh;
 
 pub use builder::CacheBuilder;
-pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
+pub use clock::{Clock, CoarseClock, ManualClock, RECENT_MARGIN, SystemClock};
 pub use config::{CacheConfig, DEFAULT_TTL};
 #[cfg(feature = "get-size2")]
 pub use deep_size::GetSizeWeigher;

@@ -147,12 +147,8 @@ where
 
     /// Looks up with the hash computed before the lock is taken.
     ///
-    /// The clock is read inside the lock, right after the table probe and only when the key was
-    /// found: the counter read can then execute while the CPU waits for the slot's cache line,
-    /// whereas read before the lock it had to complete before the lock's atomic instruction and
-    /// added its whole latency (a TSC read costs 10-15 ns on this project's VMs) to every lookup,
-    /// misses included. In `cache/benches/throughput.rs` (`get_hit`, `zipf_2t`) this measured
-    /// faster than the read before the lock, within that machine's noise.
+    /// A hit compares the entry's deadline with the clock's recent time (one atomic load, see
+    /// the crate doc); the exact clock is read, inside the lock, only for a deadline close to it.
     #[inline]
     fn get_hashed<Q>(&self, hash: u64, key: &Q) -> Option<V>
     where

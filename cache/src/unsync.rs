@@ -274,8 +274,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
 
     /// `get` with the hash computed by the caller.
     ///
-    /// The clock is read only when the key is found, and after the probe on purpose: the counter
-    /// read then overlaps the wait for the slot's cache line (see `sync::Cache::get_hashed`).
+    /// A found entry's deadline is checked against the clock's recent time, the exact time only
+    /// near the deadline (`CacheClock::alive`).
     #[inline]
     pub(crate) fn get_hashed<Q>(&mut self, hash: u64, key: &Q) -> Option<V>
     where
@@ -286,16 +286,18 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             self.counters.misses += 1;
             return None;
         };
-        let now = self.now_nanos();
-        if self.slab.get(i).expires_at <= now {
+        if !self.clock.alive(self.slab.get(i).expires_at) {
             self.remove_index(i, hash, Cause::Expired);
             self.counters.misses += 1;
             return None;
         }
         self.counters.hits += 1;
+        // The recent time may lag the exact second of the entry's last write: never go back.
+        let secs = secs_u32(self.clock.recent_nanos()).max(self.accessed_secs(i));
         let slot = self.slab.get_mut(i);
         slot.add_hit();
-        slot.accessed_secs.set(secs_u32(now));
+        // For `CostAware` the field then holds this second until `on_hit` stamps it.
+        slot.accessed_secs.set(secs);
         if slot.cost >= 0.0 {
             self.counters.cost_saved_nanos += slot.cost as u64;
         }
@@ -317,16 +319,16 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let Some(i) = self.find(hash, key) else {
             return SharedLookup::Miss;
         };
-        let now = self.now_nanos();
         let slot = self.slab.get(i);
-        if slot.expires_at <= now {
+        if !self.clock.alive(slot.expires_at) {
             return SharedLookup::Miss;
         }
         // Write only what changes, so that hot entries' cache lines stay shared between cores as
         // far as they can: the hit count and frequency share one word, one store per hit.
         slot.touch_shared(evict::freq_cap(self.policy));
-        let secs = secs_u32(now);
-        if slot.accessed_secs.load() != secs {
+        let secs = secs_u32(self.clock.recent_nanos());
+        // `<`, not `!=`: the recent time may lag the insert's exact second.
+        if slot.accessed_secs.load() < secs {
             slot.accessed_secs.store(secs);
         }
         SharedLookup::Hit(slot.value.clone(), slot.cost)
@@ -362,7 +364,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     {
         let i = self.find(hash, key)?;
         let slot = self.slab.get(i);
-        (slot.expires_at > self.now_nanos()).then(|| slot.value.clone())
+        self.clock
+            .alive(slot.expires_at)
+            .then(|| slot.value.clone())
     }
 
     /// Whether a live entry exists (no recency update, no statistics).
@@ -380,7 +384,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         self.find(hash, key)
-            .is_some_and(|i| self.slab.get(i).expires_at > self.now_nanos())
+            .is_some_and(|i| self.clock.alive(self.slab.get(i).expires_at))
     }
 
     /// The weigher (shared with the thread-safe cache, which weighs before locking).
@@ -411,7 +415,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         let i = self.find(hash, key)?;
-        if self.slab.get(i).expires_at <= self.now_nanos() {
+        if !self.clock.alive(self.slab.get(i).expires_at) {
             self.remove_index(i, hash, Cause::Expired);
             return None;
         }

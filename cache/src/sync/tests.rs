@@ -423,3 +423,71 @@ fn an_abandoned_load_warns_only_when_a_waiter_takes_over() {
         });
     });
 }
+
+/// A clock whose recent time lags its exact time by a settable amount, as `SystemClock`'s does
+/// by up to its refresh interval.
+#[derive(Clone, Default)]
+struct LaggingClock {
+    now: ManualClock,
+    lag: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl crate::Clock for LaggingClock {
+    fn now(&self) -> Duration {
+        self.now.now()
+    }
+
+    fn recent_nanos(&self) -> u64 {
+        self.now
+            .now_nanos()
+            .saturating_sub(self.lag.load(Ordering::Relaxed))
+    }
+}
+
+/// Expiry stays exact for every policy, on every read path, whatever the recent time's lag
+/// below `RECENT_MARGIN`: the exact clock is read for any deadline that close.
+#[test]
+fn ttl_is_exact_whatever_the_recent_time_lag_below_the_margin() {
+    let margin = crate::RECENT_MARGIN.as_nanos() as u64;
+    for policy in crate::Policy::ALL {
+        for lag in [0, 1, margin / 2, margin - 1] {
+            let clock = LaggingClock::default();
+            clock.lag.store(lag, Ordering::Relaxed);
+            let c: Cache<u32, u64> = Cache::builder()
+                .policy(policy)
+                .max_entries(100)
+                .default_ttl(Some(Duration::from_secs(10)))
+                .clock(clock.clone())
+                .build();
+            c.insert(1, 1);
+            clock.now.advance(Duration::from_nanos(9_999_999_999));
+            let what = format!("{policy:?}, lag {lag} ns");
+            assert_eq!(c.get(&1), Some(1), "{what}: alive 1 ns before its deadline");
+            assert_eq!(c.peek(&1), Some(1), "{what}");
+            assert!(c.contains(&1), "{what}");
+            clock.now.advance(Duration::from_nanos(1));
+            assert_eq!(c.peek(&1), None, "{what}: expired at its deadline");
+            assert!(!c.contains(&1), "{what}");
+            assert_eq!(c.get(&1), None, "{what}");
+            let s = c.stats();
+            assert_eq!((s.hits, s.misses), (1, 1), "{what}");
+        }
+    }
+}
+
+/// Far from its deadline an entry is a hit without reading the exact clock, and its last access
+/// (in whole seconds) comes from the recent time without going back before its insert.
+#[test]
+fn a_lagging_recent_time_never_moves_the_last_access_back() {
+    for policy in crate::Policy::ALL {
+        let clock = LaggingClock::default();
+        let c: Cache<u32, u64> = Cache::builder().policy(policy).clock(clock.clone()).build();
+        clock.now.advance(Duration::from_secs(5));
+        c.insert(1, 1);
+        clock.lag.store(2_000_000_000, Ordering::Relaxed);
+        clock.now.advance(Duration::from_millis(500));
+        assert_eq!(c.get(&1), Some(1), "{policy:?}");
+        let entry = &c.entries(0, 10)[0];
+        assert_eq!(entry.idle, Duration::ZERO, "{policy:?}: {entry:?}");
+    }
+}

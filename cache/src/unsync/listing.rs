@@ -34,7 +34,7 @@ impl<K> ListCursor<K> {
 
 impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// The second slot `i` was last read or written in.
-    fn accessed_secs(&self, i: u32) -> u32 {
+    pub(super) fn accessed_secs(&self, i: u32) -> u32 {
         if self.policy == Policy::CostAware {
             self.gdsf_accessed_secs(i)
         } else {
