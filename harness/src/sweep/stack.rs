@@ -386,10 +386,17 @@ impl StackCurve<'_> {
                 .map_or(0, |t| trees.total_bytes.wrapping_sub(t.prefix(at)));
         }
         let own_class = state.class as usize;
+        // Without byte budgets there is one size class, included everywhere: the key is cached
+        // at a point iff fewer keys than its bound were used since its last use (`hits_at`
+        // reduced to that one comparison, which this per-request loop over every point pays for).
+        let entries_only_window = (!self.need_bytes).then(|| self.window_counts[0]);
         let mut first_hit = None;
         let mut suffix = true;
         for (p, point) in self.points.iter().enumerate() {
-            let hit = self.hits_at(p, point, own_class, state.size);
+            let hit = match entries_only_window {
+                Some(count) => point.max_entries.is_none_or(|n| count < n),
+                None => self.hits_at(p, point, own_class, state.size),
+            };
             match (hit, first_hit) {
                 (true, None) => first_hit = Some(p),
                 (false, Some(_)) => suffix = false,
