@@ -63,11 +63,13 @@ pub(super) fn run(filter: Option<&str>) -> Result<(), Box<dyn Error>> {
         } else {
             &[]
         };
+        let mut pairs = 0;
         for ours in OURS {
             for peer in PEERS {
                 let Some(min) = target(ours, group, threads, peer) else {
                     continue;
                 };
+                pairs += 1;
                 let (Some(a), Some(b)) = (
                     block(ours, group, ops, threads),
                     block(peer, group, ops, threads),
@@ -90,6 +92,9 @@ pub(super) fn run(filter: Option<&str>) -> Result<(), Box<dyn Error>> {
                     quartiles(peer_ns).1,
                 );
             }
+        }
+        if pairs == 0 {
+            println!("- {group}: no ratio target, nothing to pair (criterion's run measures it)");
         }
     }
     Ok(())
