@@ -205,6 +205,15 @@ mod recent {
     /// The reference clock's reading at the last refresh.
     pub(super) static NANOS: AtomicU64 = AtomicU64::new(0);
 
+    /// The recent time on the scale of a clock whose origin lies `offset` after the recent
+    /// time's zero (0 for a reading before that origin).
+    #[inline]
+    pub(super) fn since(offset: u64) -> u64 {
+        NANOS
+            .load(std::sync::atomic::Ordering::Acquire)
+            .saturating_sub(offset)
+    }
+
     /// The clock the refresh thread reads (its origin is the recent time's zero), once the thread
     /// runs.
     static REFERENCE: OnceLock<Option<SystemClock>> = OnceLock::new();
@@ -305,9 +314,7 @@ impl Clock for SystemClock {
     #[inline]
     fn recent_nanos(&self) -> u64 {
         match self.recent_offset {
-            Some(offset) => recent::NANOS
-                .load(std::sync::atomic::Ordering::Acquire)
-                .saturating_sub(offset),
+            Some(offset) => recent::since(offset),
             None => self.now_nanos(),
         }
     }
@@ -428,7 +435,16 @@ impl Clock for CoarseClock {
 /// atomic load: behind a trait object its indirect call and two pointer hops cost as much as the
 /// load saves), and any other clock behind a trait object.
 #[derive(Clone)]
-pub(crate) enum CacheClock {
+pub(crate) struct CacheClock {
+    held: HeldClock,
+    /// For a [`SystemClock`] with a process-wide recent time, its offset (the clock's origin on
+    /// that time's scale), copied out of the clock so that a hit reads the recent time after one
+    /// test of this field rather than a match on the clock's kind and then on its offset.
+    system_recent_offset: Option<u64>,
+}
+
+#[derive(Clone)]
+enum HeldClock {
     System(SystemClock),
     Coarse(CoarseClock),
     Custom(Arc<dyn Clock>),
@@ -438,32 +454,43 @@ impl CacheClock {
     /// Holds `clock`, by value if it is a [`SystemClock`] or a [`CoarseClock`].
     pub(crate) fn new<C: Clock>(clock: C) -> Self {
         let any = &clock as &dyn std::any::Any;
-        if let Some(system) = any.downcast_ref::<SystemClock>() {
-            return CacheClock::System(*system);
+        let held = if let Some(system) = any.downcast_ref::<SystemClock>() {
+            HeldClock::System(*system)
+        } else if let Some(coarse) = any.downcast_ref::<CoarseClock>() {
+            HeldClock::Coarse(coarse.clone())
+        } else {
+            HeldClock::Custom(Arc::new(clock))
+        };
+        let system_recent_offset = match &held {
+            HeldClock::System(system) => system.recent_offset,
+            _ => None,
+        };
+        Self {
+            held,
+            system_recent_offset,
         }
-        if let Some(coarse) = any.downcast_ref::<CoarseClock>() {
-            return CacheClock::Coarse(coarse.clone());
-        }
-        CacheClock::Custom(Arc::new(clock))
     }
 
     /// [`Clock::now_nanos`] of the held clock.
     #[inline]
     pub(crate) fn now_nanos(&self) -> u64 {
-        match self {
-            CacheClock::System(clock) => clock.now_nanos(),
-            CacheClock::Coarse(clock) => clock.now_nanos(),
-            CacheClock::Custom(clock) => clock.now_nanos(),
+        match &self.held {
+            HeldClock::System(clock) => clock.now_nanos(),
+            HeldClock::Coarse(clock) => clock.now_nanos(),
+            HeldClock::Custom(clock) => clock.now_nanos(),
         }
     }
 
     /// [`Clock::recent_nanos`] of the held clock.
     #[inline]
     pub(crate) fn recent_nanos(&self) -> u64 {
-        match self {
-            CacheClock::System(clock) => clock.recent_nanos(),
-            CacheClock::Coarse(clock) => clock.now_nanos(),
-            CacheClock::Custom(clock) => clock.recent_nanos(),
+        if let Some(offset) = self.system_recent_offset {
+            return recent::since(offset);
+        }
+        match &self.held {
+            HeldClock::System(clock) => clock.recent_nanos(),
+            HeldClock::Coarse(clock) => clock.now_nanos(),
+            HeldClock::Custom(clock) => clock.recent_nanos(),
         }
     }
 
@@ -472,17 +499,25 @@ impl CacheClock {
     /// deadline is alive, since the recent time lags the exact one by less than the margin.
     #[inline]
     pub(crate) fn alive(&self, expires_at: u64) -> bool {
+        self.alive_given(expires_at, self.recent_nanos())
+    }
+
+    /// [`CacheClock::alive`] with the recent time already read (`recent`, from
+    /// [`CacheClock::recent_nanos`]), for a hit that also stamps its last access with it: one
+    /// read of the recent time per hit.
+    #[inline]
+    pub(crate) fn alive_given(&self, expires_at: u64, recent: u64) -> bool {
         const MARGIN: u64 = RECENT_MARGIN.as_nanos() as u64;
-        expires_at > self.recent_nanos().saturating_add(MARGIN) || expires_at > self.now_nanos()
+        expires_at > recent.saturating_add(MARGIN) || expires_at > self.now_nanos()
     }
 }
 
 impl std::fmt::Debug for CacheClock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CacheClock::System(clock) => clock.fmt(f),
-            CacheClock::Coarse(clock) => clock.fmt(f),
-            CacheClock::Custom(_) => f.write_str("Custom"),
+        match &self.held {
+            HeldClock::System(clock) => clock.fmt(f),
+            HeldClock::Coarse(clock) => clock.fmt(f),
+            HeldClock::Custom(_) => f.write_str("Custom"),
         }
     }
 }
@@ -519,18 +554,21 @@ mod tests {
 
     #[test]
     fn the_crate_clocks_are_held_by_value_and_others_behind_a_trait_object() {
-        assert!(matches!(
-            CacheClock::new(SystemClock::new()),
-            CacheClock::System(_)
-        ));
+        let system = CacheClock::new(SystemClock::new());
+        assert!(matches!(system.held, HeldClock::System(_)));
+        assert_eq!(
+            system.system_recent_offset.is_some(),
+            recent::reference().is_some()
+        );
         let coarse = CoarseClock::new(Duration::from_millis(1));
         let held = CacheClock::new(coarse.clone());
-        assert!(matches!(held, CacheClock::Coarse(_)));
+        assert!(matches!(held.held, HeldClock::Coarse(_)));
+        assert_eq!(held.system_recent_offset, None);
         // The same ticking time, not a copy of it.
         assert!(held.now_nanos() <= coarse.now_nanos());
         let manual = ManualClock::new();
         let held = CacheClock::new(manual.clone());
-        assert!(matches!(held, CacheClock::Custom(_)));
+        assert!(matches!(held.held, HeldClock::Custom(_)));
         manual.advance(Duration::from_secs(3));
         assert_eq!(held.now_nanos(), 3_000_000_000);
     }
@@ -633,13 +671,20 @@ mod tests {
 
     #[test]
     fn cache_clock_holds_the_system_clock_by_value_and_others_shared() {
-        assert!(matches!(
-            CacheClock::new(SystemClock::new()),
-            CacheClock::System(_)
-        ));
+        let system = SystemClock::new();
+        let held = CacheClock::new(system);
+        assert!(matches!(held.held, HeldClock::System(_)));
+        // The copied-out offset reads the same recent time as the clock itself.
+        assert_eq!(held.system_recent_offset, system.recent_offset);
+        let (before, read, after) = (
+            system.recent_nanos(),
+            held.recent_nanos(),
+            system.recent_nanos(),
+        );
+        assert!(before <= read && read <= after, "{before} {read} {after}");
         let manual = ManualClock::new();
         let held = CacheClock::new(manual.clone());
-        assert!(matches!(held, CacheClock::Custom(_)));
+        assert!(matches!(held.held, HeldClock::Custom(_)));
         manual.advance(Duration::from_nanos(42));
         assert_eq!(held.now_nanos(), 42, "a handle, not a copy");
     }

@@ -286,14 +286,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             self.counters.misses += 1;
             return None;
         };
-        if !self.clock.alive(self.slab.get(i).expires_at) {
+        let recent = self.clock.recent_nanos();
+        if !self.clock.alive_given(self.slab.get(i).expires_at, recent) {
             self.remove_index(i, hash, Cause::Expired);
             self.counters.misses += 1;
             return None;
         }
         self.counters.hits += 1;
         // The recent time may lag the exact second of the entry's last write: never go back.
-        let secs = secs_u32(self.clock.recent_nanos()).max(self.accessed_secs(i));
+        let secs = secs_u32(recent).max(self.accessed_secs(i));
         let slot = self.slab.get_mut(i);
         slot.add_hit();
         // For `CostAware` the field then holds this second until `on_hit` stamps it.
@@ -320,13 +321,14 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             return SharedLookup::Miss;
         };
         let slot = self.slab.get(i);
-        if !self.clock.alive(slot.expires_at) {
+        let recent = self.clock.recent_nanos();
+        if !self.clock.alive_given(slot.expires_at, recent) {
             return SharedLookup::Miss;
         }
         // Write only what changes, so that hot entries' cache lines stay shared between cores as
         // far as they can: the hit count and frequency share one word, one store per hit.
         slot.touch_shared(evict::freq_cap(self.policy));
-        let secs = secs_u32(self.clock.recent_nanos());
+        let secs = secs_u32(recent);
         // `<`, not `!=`: the recent time may lag the insert's exact second.
         if slot.accessed_secs.load() < secs {
             slot.accessed_secs.store(secs);

@@ -86,7 +86,9 @@ pub(super) struct SlotLock<T, R> {
     writing: AtomicBool,
     /// Held by the writer for its whole hold; readers that meet a writer wait on it.
     writers: Mutex<()>,
-    readers: Box<[CachePadded<Reader<R>>]>,
+    /// A fixed-length array, so that indexing by a line number (always `<= SHARED`) needs no
+    /// bounds check on the hit path.
+    readers: Box<[CachePadded<Reader<R>>; SHARED + 1]>,
     data: UnsafeCell<T>,
 }
 
@@ -100,7 +102,10 @@ unsafe impl<T: Send, R: Send> Send for SlotLock<T, R> {}
 /// Shared access; derefs to the data.
 pub(super) struct SlotReadGuard<'a, T, R> {
     lock: &'a SlotLock<T, R>,
-    line: usize,
+    /// The line marked (held directly, so the hit path indexes `readers` once).
+    reader: &'a Reader<R>,
+    /// Whether that line is the shared one (`SHARED`).
+    shared: bool,
     /// Loom's record of the access, ended before the unmark.
     #[cfg(loom)]
     ptr: Option<ConstPtr<T>>,
@@ -139,14 +144,12 @@ impl<T, R: Default> SlotLock<T, R> {
         Self {
             writing: AtomicBool::new(false),
             writers: Mutex::new(()),
-            readers: (0..=SHARED)
-                .map(|_| {
-                    CachePadded::new(Reader {
-                        held: AtomicU32::new(0),
-                        extra: R::default(),
-                    })
+            readers: Box::new(std::array::from_fn(|_| {
+                CachePadded::new(Reader {
+                    held: AtomicU32::new(0),
+                    extra: R::default(),
                 })
-                .collect(),
+            })),
             data: UnsafeCell::new(data),
         }
     }
@@ -187,13 +190,14 @@ impl<T, R> SlotLock<T, R> {
             if !self.writing.load(LOAD_SC) {
                 break;
             }
-            unmark(reader, line);
+            unmark(reader, line == SHARED);
             // The writer holds `writers` until it is done.
             drop(self.writers.lock());
         }
         SlotReadGuard {
             lock: self,
-            line,
+            reader,
+            shared: line == SHARED,
             #[cfg(loom)]
             ptr: Some(self.data.get()),
         }
@@ -224,10 +228,10 @@ impl<T, R> SlotLock<T, R> {
     }
 }
 
-/// Takes one read mark back from `reader` (line number `line`).
+/// Takes one read mark back from `reader` (`shared`: the shared line).
 #[inline]
-fn unmark<R>(reader: &Reader<R>, line: usize) {
-    if line == SHARED {
+fn unmark<R>(reader: &Reader<R>, shared: bool) {
+    if shared {
         reader.held.fetch_sub(1, Ordering::Release);
     } else {
         let held = reader.held.load(Ordering::Relaxed);
@@ -240,7 +244,7 @@ impl<T, R> SlotReadGuard<'_, T, R> {
     /// thread's own line; `false` for the shared line).
     #[inline]
     pub(super) fn payload(&self) -> (&R, bool) {
-        (&self.lock.readers[self.line].extra, self.line != SHARED)
+        (&self.reader.extra, !self.shared)
     }
 }
 
@@ -249,7 +253,7 @@ impl<T, R> Drop for SlotReadGuard<'_, T, R> {
     fn drop(&mut self) {
         #[cfg(loom)]
         drop(self.ptr.take());
-        unmark(&self.lock.readers[self.line], self.line);
+        unmark(self.reader, self.shared);
     }
 }
 

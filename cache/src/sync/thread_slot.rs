@@ -87,14 +87,24 @@ const fn usable_bits(slots: usize) -> u32 {
 #[cfg(not(loom))]
 static REGISTRY: SlotRegistry = SlotRegistry::new(SLOTS);
 
-/// This thread's number, released when the thread exits.
+/// What `NUMBER` holds before the thread's first claim.
 #[cfg(not(loom))]
-struct Held(Option<usize>);
+const UNCLAIMED: usize = usize::MAX;
+/// What `NUMBER` holds for a thread without a number (all taken, or given back at exit).
+#[cfg(not(loom))]
+const NO_NUMBER: usize = usize::MAX - 1;
+
+/// Gives this thread's number back when the thread exits.
+#[cfg(not(loom))]
+struct Held(std::cell::Cell<Option<usize>>);
 
 #[cfg(not(loom))]
 impl Drop for Held {
     fn drop(&mut self) {
-        if let Some(slot) = self.0 {
+        if let Some(slot) = self.0.take() {
+            // Stop using the number before another thread may claim it (`NUMBER` has no
+            // destructor, so it is still there while the thread-locals are destroyed).
+            let _ = NUMBER.try_with(|number| number.set(NO_NUMBER));
             REGISTRY.release(slot);
         }
     }
@@ -102,7 +112,12 @@ impl Drop for Held {
 
 #[cfg(not(loom))]
 thread_local! {
-    static HELD: Held = Held(REGISTRY.claim());
+    /// This thread's number, `UNCLAIMED` or `NO_NUMBER`: constant-initialised and without a
+    /// destructor, so the hit path reads it with one thread-local load (a lazily initialised
+    /// thread-local with a destructor checks its state on every access).
+    static NUMBER: std::cell::Cell<usize> = const { std::cell::Cell::new(UNCLAIMED) };
+    /// Registered at the claim, to give the number back at exit.
+    static HELD: Held = const { Held(std::cell::Cell::new(None)) };
 }
 
 /// This thread's number, or `None` if it has none (all taken, or the thread is exiting and its
@@ -110,7 +125,30 @@ thread_local! {
 #[cfg(not(loom))]
 #[inline]
 pub(crate) fn current() -> Option<usize> {
-    HELD.try_with(|held| held.0).ok().flatten()
+    match NUMBER.with(std::cell::Cell::get) {
+        UNCLAIMED => claim_for_this_thread(),
+        NO_NUMBER => None,
+        number => Some(number),
+    }
+}
+
+/// The first `current` of a thread: claims a number and registers its release at exit.
+#[cfg(not(loom))]
+#[cold]
+fn claim_for_this_thread() -> Option<usize> {
+    let claimed = REGISTRY.claim();
+    // `HELD` is gone once the thread destroys its thread-locals: then hold no number at all
+    // (nothing would give it back).
+    let registered = HELD.try_with(|held| held.0.set(claimed)).is_ok();
+    let number = match claimed {
+        Some(slot) if !registered => {
+            REGISTRY.release(slot);
+            None
+        }
+        other => other,
+    };
+    NUMBER.with(|cell| cell.set(number.unwrap_or(NO_NUMBER)));
+    number
 }
 
 /// Under loom every thread counts in the shared stripe (the registry itself is modelled on its
@@ -148,5 +186,19 @@ mod tests {
         if mine.is_some() {
             assert_ne!(theirs.0, mine, "two live threads never share a number");
         }
+    }
+
+    /// A thread gives its number back when it exits, so more short-lived threads than there
+    /// are numbers each get one (without the release, at most `SLOTS` ever could).
+    #[test]
+    fn exiting_threads_give_their_numbers_back() {
+        let numbered = (0..2 * SLOTS)
+            .filter(|_| {
+                std::thread::spawn(|| current().is_some())
+                    .join()
+                    .unwrap_or(false)
+            })
+            .count();
+        assert!(numbered > SLOTS, "{numbered} of {} threads", 2 * SLOTS);
     }
 }
