@@ -482,11 +482,18 @@ impl CacheClock {
     }
 
     /// [`Clock::recent_nanos`] of the held clock.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn recent_nanos(&self) -> u64 {
-        if let Some(offset) = self.system_recent_offset {
-            return recent::since(offset);
+        match self.system_recent_offset {
+            Some(offset) => recent::since(offset),
+            None => self.held_recent_nanos(),
         }
+    }
+
+    /// [`Clock::recent_nanos`] of the held clock, out of line: the common case above stays small
+    /// enough to inline into every hit.
+    #[inline(never)]
+    fn held_recent_nanos(&self) -> u64 {
         match &self.held {
             HeldClock::System(clock) => clock.recent_nanos(),
             HeldClock::Coarse(clock) => clock.now_nanos(),
