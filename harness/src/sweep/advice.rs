@@ -3,7 +3,7 @@
 //! and where the curve goes flat — or, when nothing reaches the target, by how much it falls
 //! short.
 
-use reports::format::bytes as human_bytes;
+use reports::format::{bytes as human_bytes, thousands};
 use reports::sweep::{Advice, Shortfall, SweepAxis, SweepPoint};
 
 /// Share of the unbounded speedup that counts as "as good as unbounded".
@@ -73,9 +73,14 @@ pub fn advise(
             s.speedup,
             describe(axis, &points[s.best]),
             s.short_by,
-            if unbounded.speedup >= target_speedup {
+            if unbounded.speedup >= target_speedup && ttl_limited(axis, points).is_none() {
                 format!(
                     "; an unbounded cache gives {:.2}x, so a larger budget would reach it",
+                    unbounded.speedup
+                )
+            } else if unbounded.speedup >= target_speedup {
+                format!(
+                    "; an unbounded cache without TTL gives {:.2}x",
                     unbounded.speedup
                 )
             } else {
@@ -118,6 +123,15 @@ pub fn advise(
             points[i].hit_rate * 100.0
         ));
     }
+    if let Some(largest) = ttl_limited(axis, points) {
+        lines.push(format!(
+            "the TTL limits the curve: at {} {} of the {} misses are expirations, which no \
+             budget avoids (the unbounded bound has no TTL; `--ttl` sweeps it)",
+            describe(axis, largest),
+            thousands(largest.expirations),
+            thousands(largest.misses)
+        ));
+    }
     Advice {
         target_speedup,
         reaches_target,
@@ -127,6 +141,15 @@ pub fn advise(
         saturation,
         lines,
     }
+}
+
+/// On a budget axis, the largest budget when expirations are among its misses: beyond the
+/// grid a larger budget would not remove them, so the unbounded bound (compulsory misses only,
+/// no TTL) is out of the curve's reach.
+fn ttl_limited(axis: SweepAxis, points: &[SweepPoint]) -> Option<&SweepPoint> {
+    points
+        .last()
+        .filter(|largest| axis.is_budget() && largest.expirations > 0)
 }
 
 /// The smallest budget `b` of the grid whose hit rate at `2b` (interpolated linearly in
@@ -246,5 +269,33 @@ mod tests {
         assert_eq!(a.saturation, Some(1));
         // 20 is saturated: doubling it gains nothing.
         assert_eq!(a.diminishing_returns, Some(1));
+        assert!(!a.lines.iter().any(|l| l.contains("TTL")), "{:?}", a.lines);
+    }
+
+    /// Expirations at the largest budget: the advice says the TTL, not the budget, keeps the
+    /// curve from the unbounded bound, and no longer promises that a larger budget would reach
+    /// the target.
+    #[test]
+    fn names_the_ttl_when_expirations_bound_the_curve() {
+        let mut points = vec![point(10, 0.2, 1.25), point(20, 0.4, 1.66)];
+        points[1].expirations = 150;
+        let unbounded = point(0, 0.8, 5.0);
+        let a = advise(SweepAxis::MaxEntries, &points, &unbounded, 3.0);
+        assert!(
+            a.lines[0].ends_with("an unbounded cache without TTL gives 5.00x"),
+            "{:?}",
+            a.lines
+        );
+        let ttl = a.lines.iter().find(|l| l.starts_with("the TTL limits"));
+        assert_eq!(
+            ttl.map(String::as_str),
+            Some(
+                "the TTL limits the curve: at 20 entries 150 of the 600 misses are expirations, \
+                 which no budget avoids (the unbounded bound has no TTL; `--ttl` sweeps it)"
+            )
+        );
+        // On the TTL axis itself the line would say nothing new.
+        let a = advise(SweepAxis::Ttl, &points, &unbounded, 3.0);
+        assert!(!a.lines.iter().any(|l| l.starts_with("the TTL limits")));
     }
 }
