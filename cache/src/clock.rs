@@ -561,12 +561,21 @@ mod tests {
 
     #[test]
     fn the_crate_clocks_are_held_by_value_and_others_behind_a_trait_object() {
-        let system = CacheClock::new(SystemClock::new());
-        assert!(matches!(system.held, HeldClock::System(_)));
+        let system = SystemClock::new();
+        let held = CacheClock::new(system);
+        assert!(matches!(held.held, HeldClock::System(_)));
         assert_eq!(
-            system.system_recent_offset.is_some(),
+            held.system_recent_offset.is_some(),
             recent::reference().is_some()
         );
+        // The copied-out offset reads the same recent time as the clock itself.
+        assert_eq!(held.system_recent_offset, system.recent_offset);
+        let (before, read, after) = (
+            system.recent_nanos(),
+            held.recent_nanos(),
+            system.recent_nanos(),
+        );
+        assert!(before <= read && read <= after, "{before} {read} {after}");
         let coarse = CoarseClock::new(Duration::from_millis(1));
         let held = CacheClock::new(coarse.clone());
         assert!(matches!(held.held, HeldClock::Coarse(_)));
@@ -576,8 +585,10 @@ mod tests {
         let manual = ManualClock::new();
         let held = CacheClock::new(manual.clone());
         assert!(matches!(held.held, HeldClock::Custom(_)));
+        manual.advance(Duration::from_nanos(42));
+        assert_eq!(held.now_nanos(), 42, "a handle, not a copy");
         manual.advance(Duration::from_secs(3));
-        assert_eq!(held.now_nanos(), 3_000_000_000);
+        assert_eq!(held.now_nanos(), 3_000_000_042);
     }
 
     #[test]
@@ -674,26 +685,6 @@ mod tests {
         assert!(held.alive(now + 1));
         assert!(!held.alive(now));
         assert!(!held.alive(0));
-    }
-
-    #[test]
-    fn cache_clock_holds_the_system_clock_by_value_and_others_shared() {
-        let system = SystemClock::new();
-        let held = CacheClock::new(system);
-        assert!(matches!(held.held, HeldClock::System(_)));
-        // The copied-out offset reads the same recent time as the clock itself.
-        assert_eq!(held.system_recent_offset, system.recent_offset);
-        let (before, read, after) = (
-            system.recent_nanos(),
-            held.recent_nanos(),
-            system.recent_nanos(),
-        );
-        assert!(before <= read && read <= after, "{before} {read} {after}");
-        let manual = ManualClock::new();
-        let held = CacheClock::new(manual.clone());
-        assert!(matches!(held.held, HeldClock::Custom(_)));
-        manual.advance(Duration::from_nanos(42));
-        assert_eq!(held.now_nanos(), 42, "a handle, not a copy");
     }
 
     #[test]

@@ -94,17 +94,17 @@ const UNCLAIMED: usize = usize::MAX;
 #[cfg(not(loom))]
 const NO_NUMBER: usize = usize::MAX - 1;
 
-/// Gives this thread's number back when the thread exits.
+/// Gives this thread's number (in `NUMBER`) back when the thread exits.
 #[cfg(not(loom))]
-struct Held(std::cell::Cell<Option<usize>>);
+struct Held;
 
 #[cfg(not(loom))]
 impl Drop for Held {
     fn drop(&mut self) {
-        if let Some(slot) = self.0.take() {
-            // Stop using the number before another thread may claim it (`NUMBER` has no
-            // destructor, so it is still there while the thread-locals are destroyed).
-            let _ = NUMBER.try_with(|number| number.set(NO_NUMBER));
+        // Stop using the number before another thread may claim it (`NUMBER` has no
+        // destructor, so it is still there while the thread-locals are destroyed).
+        let number = NUMBER.try_with(|number| number.replace(NO_NUMBER));
+        if let Some(slot) = number.ok().filter(|&n| n < SLOTS) {
             REGISTRY.release(slot);
         }
     }
@@ -116,8 +116,8 @@ thread_local! {
     /// destructor, so the hit path reads it with one thread-local load (a lazily initialised
     /// thread-local with a destructor checks its state on every access).
     static NUMBER: std::cell::Cell<usize> = const { std::cell::Cell::new(UNCLAIMED) };
-    /// Registered at the claim, to give the number back at exit.
-    static HELD: Held = const { Held(std::cell::Cell::new(None)) };
+    /// Touched at the claim, which registers its destructor: the number's release at exit.
+    static HELD: Held = const { Held };
 }
 
 /// This thread's number, or `None` if it has none (all taken, or the thread is exiting and its
@@ -139,7 +139,7 @@ fn claim_for_this_thread() -> Option<usize> {
     let claimed = REGISTRY.claim();
     // `HELD` is gone once the thread destroys its thread-locals: then hold no number at all
     // (nothing would give it back).
-    let registered = HELD.try_with(|held| held.0.set(claimed)).is_ok();
+    let registered = HELD.try_with(|_| ()).is_ok();
     let number = match claimed {
         Some(slot) if !registered => {
             REGISTRY.release(slot);

@@ -59,6 +59,7 @@ pub fn advise(
         None
     };
     let saturation = points.iter().position(|p| p.hits >= unbounded.hits);
+    let ttl_bound = ttl_limited(axis, points);
 
     let mut lines = Vec::new();
     match (reaches_target, &best_short_of_target) {
@@ -73,7 +74,7 @@ pub fn advise(
             s.speedup,
             describe(axis, &points[s.best]),
             s.short_by,
-            if unbounded.speedup >= target_speedup && ttl_limited(axis, points).is_none() {
+            if unbounded.speedup >= target_speedup && ttl_bound.is_none() {
                 format!(
                     "; an unbounded cache gives {:.2}x, so a larger budget would reach it",
                     unbounded.speedup
@@ -123,7 +124,7 @@ pub fn advise(
             points[i].hit_rate * 100.0
         ));
     }
-    if let Some(largest) = ttl_limited(axis, points) {
+    if let Some(largest) = ttl_bound {
         lines.push(format!(
             "the TTL limits the curve: at {} {} of the {} misses are expirations, which no \
              budget avoids (the unbounded bound has no TTL; `--ttl` sweeps it)",
