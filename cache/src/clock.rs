@@ -517,6 +517,20 @@ impl CacheClock {
         const MARGIN: u64 = RECENT_MARGIN.as_nanos() as u64;
         expires_at > recent.saturating_add(MARGIN) || expires_at > self.now_nanos()
     }
+
+    /// [`CacheClock::alive_given`] for a deadline known first by a lower bound (`at_or_before`:
+    /// what a slot's hot part holds), the exact `deadline` asked for only when the bound does not
+    /// decide: a hit far from its entry's deadline reads nothing beyond the slot's hot part.
+    #[inline]
+    pub(crate) fn alive_given_bound(
+        &self,
+        at_or_before: u64,
+        deadline: impl FnOnce() -> u64,
+        recent: u64,
+    ) -> bool {
+        const MARGIN: u64 = RECENT_MARGIN.as_nanos() as u64;
+        at_or_before > recent.saturating_add(MARGIN) || self.alive_given(deadline(), recent)
+    }
 }
 
 impl std::fmt::Debug for CacheClock {
@@ -685,6 +699,47 @@ mod tests {
         assert!(held.alive(now + 1));
         assert!(!held.alive(now));
         assert!(!held.alive(0));
+    }
+
+    /// The bounded check answers as the exact one for every deadline around the clock's margin,
+    /// and asks for the exact deadline only when its bound does not decide.
+    #[test]
+    fn alive_given_bound_agrees_with_alive_given_and_skips_the_exact_deadline_far_from_it() {
+        let manual = ManualClock::new();
+        let held = CacheClock::new(manual.clone());
+        manual.advance(Duration::from_secs(100));
+        let now = manual.now_nanos();
+        let margin = RECENT_MARGIN.as_nanos() as u64;
+        // A recent time lagging the exact one, as the process-wide one may.
+        for recent in [now, now - margin / 2] {
+            for deadline in [
+                0,
+                now - 1,
+                now,
+                now + 1,
+                recent + margin,
+                recent + margin + 1,
+                u64::MAX,
+            ] {
+                for bound in [0, deadline / 2, deadline] {
+                    let mut asked = false;
+                    let alive = held.alive_given_bound(
+                        bound,
+                        || {
+                            asked = true;
+                            deadline
+                        },
+                        recent,
+                    );
+                    assert_eq!(
+                        alive,
+                        held.alive_given(deadline, recent),
+                        "{deadline} {bound}"
+                    );
+                    assert_eq!(asked, bound <= recent + margin, "{deadline} {bound}");
+                }
+            }
+        }
     }
 
     #[test]

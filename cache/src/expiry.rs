@@ -52,7 +52,7 @@ impl ExpiryQueue {
         let top = self
             .heap
             .first()
-            .map(|&t| (t, slots[t as usize].expires_at));
+            .map(|&t| (t, slots[t as usize].expires_at()));
         match (self.head, top) {
             (NIL, top) => top,
             (h, None) => Some((h, self.head_deadline)),
@@ -72,9 +72,9 @@ impl ExpiryQueue {
 
     /// Adds slot `i` (whose `expires_at` is set and which is in no queue).
     pub(crate) fn push<K, V>(&mut self, slots: &mut [Slot<K, V>], i: u32) {
-        let deadline = slots[i as usize].expires_at;
+        let deadline = slots[i as usize].expires_at();
         debug_assert_ne!(deadline, NEVER);
-        if self.tail == NIL || slots[self.tail as usize].expires_at <= deadline {
+        if self.tail == NIL || slots[self.tail as usize].expires_at() <= deadline {
             let tail = self.tail;
             let s = &mut slots[i as usize];
             s.exp_prev = tail;
@@ -99,7 +99,7 @@ impl ExpiryQueue {
     pub(crate) fn remove<K, V>(&mut self, slots: &mut [Slot<K, V>], i: u32) {
         let (prev, next) = {
             let s = &slots[i as usize];
-            if s.expires_at == NEVER {
+            if s.expires_at() == NEVER {
                 return;
             }
             (s.exp_prev, s.exp_next)
@@ -115,7 +115,7 @@ impl ExpiryQueue {
         } else {
             self.head = next;
             if next != NIL {
-                self.head_deadline = slots[next as usize].expires_at;
+                self.head_deadline = slots[next as usize].expires_at();
             }
         }
         if next != NIL {
@@ -129,7 +129,7 @@ impl ExpiryQueue {
     pub(crate) fn relocate<K, V>(&mut self, slots: &mut [Slot<K, V>], to: u32) {
         let (prev, next) = {
             let s = &slots[to as usize];
-            if s.expires_at == NEVER {
+            if s.expires_at() == NEVER {
                 return;
             }
             (s.exp_prev, s.exp_next)
@@ -168,7 +168,7 @@ impl ExpiryQueue {
         // links that point back at them.
         for i in [a, b] {
             let s = &mut slots[i as usize];
-            if s.expires_at != NEVER && s.exp_prev != IN_HEAP {
+            if s.expires_at() != NEVER && s.exp_prev != IN_HEAP {
                 s.exp_prev = other(s.exp_prev);
                 s.exp_next = other(s.exp_next);
             }
@@ -176,7 +176,7 @@ impl ExpiryQueue {
         for i in [a, b] {
             let (prev, next) = {
                 let s = &slots[i as usize];
-                if s.expires_at == NEVER {
+                if s.expires_at() == NEVER {
                     continue;
                 }
                 (s.exp_prev, s.exp_next)
@@ -206,7 +206,7 @@ impl ExpiryQueue {
     }
 
     fn deadline<K, V>(slots: &[Slot<K, V>], i: u32) -> u64 {
-        slots[i as usize].expires_at
+        slots[i as usize].expires_at()
     }
 
     fn sift_up<K, V>(&mut self, slots: &mut [Slot<K, V>], mut pos: usize) {
@@ -277,7 +277,7 @@ impl ExpiryQueue {
             assert_eq!(s.exp_prev, prev, "FIFO back link of slot {cur}");
             if prev != NIL {
                 assert!(
-                    Self::deadline(slots, prev) <= s.expires_at,
+                    Self::deadline(slots, prev) <= s.expires_at(),
                     "FIFO out of order"
                 );
             }
@@ -286,7 +286,7 @@ impl ExpiryQueue {
         }
         assert_eq!(self.tail, prev, "FIFO tail");
         if self.head != NIL {
-            assert_eq!(self.head_deadline, slots[self.head as usize].expires_at);
+            assert_eq!(self.head_deadline, slots[self.head as usize].expires_at());
         }
         for (pos, &i) in self.heap.iter().enumerate() {
             assert_eq!(slots[i as usize].exp_prev, IN_HEAP);
@@ -331,26 +331,26 @@ mod tests {
                 match op {
                     0 if member[i] => {
                         q.remove(&mut slots, i as u32);
-                        slots[i].expires_at = NEVER;
+                        slots[i].set_expires_at(NEVER);
                         member[i] = false;
                     }
                     0 => {
-                        slots[i].expires_at = d;
+                        slots[i].set_expires_at(d);
                         q.push(&mut slots, i as u32);
                         member[i] = true;
                     }
                     1 if member[i] => {
                         q.remove(&mut slots, i as u32);
-                        slots[i].expires_at = d;
+                        slots[i].set_expires_at(d);
                         q.push(&mut slots, i as u32);
                     }
                     _ => {}
                 }
                 q.assert_valid(&slots);
-                let earliest = (0..slots.len()).filter(|&j| member[j]).map(|j| slots[j].expires_at).min();
+                let earliest = (0..slots.len()).filter(|&j| member[j]).map(|j| slots[j].expires_at()).min();
                 let peeked = q.peek(&slots);
                 prop_assert_eq!(peeked.map(|(_, d)| d), earliest);
-                prop_assert_eq!(peeked.map(|(t, _)| slots[t as usize].expires_at), earliest);
+                prop_assert_eq!(peeked.map(|(t, _)| slots[t as usize].expires_at()), earliest);
                 prop_assert_eq!(q.len(&slots), member.iter().filter(|&&m| m).count());
             }
         }

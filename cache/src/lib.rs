@@ -276,10 +276,11 @@
 //! per_entry = slot_overhead + index + heap + policy
 //!   slot_overhead = round_up(size_of::<K>() + size_of::<V>() + 32, align) - size_of::<K>() - size_of::<V>()
 //!                   + 8
-//!                   (32 = u64 deadline + 6 × 4 bytes: expiry prev/next, weight, last access (u32
-//!                    seconds), f32 cost, and one word packing the hit count (24 bits, saturating),
-//!                    the TTL class (5 bits), the queue and the frequency; align = max(8, align of
-//!                    K and V); + 8 for the queue prev/next links, in an array beside the slots)
+//!                   (32 = u64 deadline, in two halves + 6 × 4 bytes: expiry prev/next, weight,
+//!                    last access (u32 seconds), f32 cost, and one word packing the hit count (24
+//!                    bits, saturating), the TTL class (5 bits), the queue and the frequency;
+//!                    align = max(4, align of K and V); + 8 for the queue prev/next links, in an
+//!                    array beside the slots)
 //!   index         = 5 × buckets / n   (a u32 slot index + 1 control byte per bucket; hashbrown keeps
 //!                   a table's buckets a power of two at most 7/8 full; with an entry bound the index
 //!                   is split into up to 16 tables sized for it: about 5.7 to 8 bytes at the bound)

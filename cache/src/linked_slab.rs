@@ -58,16 +58,21 @@ const UNLINKED: Links = Links {
 
 /// One cached entry with its bookkeeping (its queue links live beside it, in [`LinkedSlab`]).
 ///
-/// Bookkeeping is 32 bytes: one `u64` deadline (exact, nanoseconds) and six 4-byte fields. The
-/// last access is whole seconds since the clock's origin (it only feeds `EntryInfo::idle`); the
-/// insertion time is not stored but derived from the deadline and the entry's TTL class (see
-/// `unsync::inserted`), and for an entry without TTL kept in `exp_prev`, which only entries with a
-/// deadline use. The hit count (24 bits, saturating), the TTL class, the queue and the policy's
-/// frequency bits share one word, `meta`.
+/// Bookkeeping is 32 bytes: one `u64` deadline (exact, nanoseconds, stored as two 4-byte halves)
+/// and six 4-byte fields. The last access is whole seconds since the clock's origin (it only feeds
+/// `EntryInfo::idle`); the insertion time is not stored but derived from the deadline and the
+/// entry's TTL class (see `unsync::inserted`), and for an entry without TTL kept in `exp_prev`,
+/// which only entries with a deadline use. The hit count (24 bits, saturating), the TTL class,
+/// the queue and the policy's frequency bits share one word, `meta`.
 ///
 /// The field order is fixed (`repr(C)`) so that everything a hit reads or writes comes first and
-/// is contiguous: key (compared), value (cloned), deadline (checked), last access, `meta` (hit
-/// count, frequency) and cost (summed into `cost_saved`). For `u64 → u64` the slot is 48 bytes.
+/// is contiguous, and takes 16 bytes beside the key and value: key (compared), value (cloned),
+/// the deadline's high half (checked), last access, `meta` (hit count, frequency) and cost
+/// (summed into `cost_saved`). The high half is the deadline rounded down to a multiple of 2^32 ns
+/// (4.3 s), which decides every hit more than that (plus the clock's margin) before the deadline;
+/// only a hit nearer the deadline reads the low half, with the cold fields. For `u64 → u64` the
+/// slot is 48 bytes and the hot part its first 32, so three slots in four keep it in one cache
+/// line (a 36-byte hot part, with the whole deadline in it, crossed a line in every other slot).
 /// The fields a hit updates under a *shared* lock (lazy-promotion policies) are relaxed atomics
 /// (`relaxed`).
 ///
@@ -80,8 +85,8 @@ const UNLINKED: Links = Links {
 pub(crate) struct Slot<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    /// Nanoseconds since the clock origin at which the entry expires; `NEVER` for no TTL.
-    pub(crate) expires_at: u64,
+    /// The high 32 bits of the deadline (see `expires_at`).
+    deadline_hi: u32,
     /// Seconds since the clock origin of the last read or write.
     pub(crate) accessed_secs: RelaxedU32,
     /// Hit count, TTL class, queue and frequency bits (see `FREQ_MASK` and the accessors).
@@ -89,6 +94,8 @@ pub(crate) struct Slot<K, V> {
     /// What producing the value cost, in nanoseconds of the cache's clock; `UNKNOWN_COST` if not
     /// known (an `f32`: 24 bits of precision are plenty for a cost, and it keeps the slot small).
     pub(crate) cost: f32,
+    /// The low 32 bits of the deadline.
+    deadline_lo: u32,
     /// Expiry queue link to the previous (earlier) entry, `NIL`, or `expiry::IN_HEAP`; for an
     /// entry without deadline, the second it was inserted at (see `unsync::inserted`).
     pub(crate) exp_prev: u32,
@@ -105,7 +112,8 @@ impl<K, V> Slot<K, V> {
         Self {
             key,
             value,
-            expires_at,
+            deadline_hi: (expires_at >> 32) as u32,
+            deadline_lo: expires_at as u32,
             exp_prev: NIL,
             exp_next: NIL,
             weight: 0,
@@ -113,6 +121,24 @@ impl<K, V> Slot<K, V> {
             meta: RelaxedU32::new(0),
             cost,
         }
+    }
+
+    /// Nanoseconds since the clock origin at which the entry expires; `NEVER` for no TTL.
+    #[inline]
+    pub(crate) fn expires_at(&self) -> u64 {
+        u64::from(self.deadline_hi) << 32 | u64::from(self.deadline_lo)
+    }
+
+    /// The deadline rounded down to a multiple of 2^32 ns, read from the hot part of the slot
+    /// alone: a hit compares it first and reads the exact deadline only when it does not decide.
+    #[inline]
+    pub(crate) fn expires_at_or_before(&self) -> u64 {
+        u64::from(self.deadline_hi) << 32
+    }
+
+    pub(crate) fn set_expires_at(&mut self, expires_at: u64) {
+        self.deadline_hi = (expires_at >> 32) as u32;
+        self.deadline_lo = expires_at as u32;
     }
 
     /// Hits since insertion (saturating at `MAX_HITS`).
@@ -574,6 +600,35 @@ mod tests {
         assert_eq!(reverse_order(&s), rev);
     }
 
+    /// The deadline's two halves give it back exactly, and the hot half alone is a lower bound
+    /// less than 2^32 ns below it (what lets a hit far from the deadline skip the low half).
+    #[test]
+    fn the_deadline_halves_round_trip_and_the_hot_half_bounds_it() {
+        let deadlines = [
+            0,
+            1,
+            u64::from(u32::MAX),
+            1 << 32,
+            (1 << 32) + 1,
+            86_400_000_000_000 + 123_456_789,
+            NEVER - 1,
+            NEVER,
+        ];
+        for d in deadlines {
+            let mut slot = Slot::detached((), (), d, 0, UNKNOWN_COST);
+            assert_eq!(slot.expires_at(), d);
+            slot.set_expires_at(d ^ 0x5555);
+            assert_eq!(slot.expires_at(), d ^ 0x5555);
+            slot.set_expires_at(d);
+            assert_eq!(slot.expires_at(), d);
+            let bound = slot.expires_at_or_before();
+            assert!(
+                bound <= d && d - bound < 1 << 32,
+                "deadline {d}: bound {bound}"
+            );
+        }
+    }
+
     /// The per-entry formula in the crate docs: key + value + 32 bytes, rounded to the alignment,
     /// in the slot, and 8 bytes of links beside it.
     #[test]
@@ -591,16 +646,17 @@ mod tests {
         assert_eq!(size_of::<Slot<u64, u8>>(), 48); // 8 + 1 + 7 padding + 32
     }
 
-    /// What a hit touches in its slot (key, value, deadline, last access, hit count and
-    /// frequency, cost) is one contiguous block at the start: the first 36 bytes for
-    /// `u64 → u64`.
+    /// What a hit touches in its slot (key, value, the deadline's high half, last access, hit
+    /// count and frequency, cost) is one contiguous block at the start: the first 32 bytes for
+    /// `u64 → u64`, half a cache line.
     #[test]
     fn slot_layout_puts_what_a_hit_touches_first() {
         use std::mem::offset_of;
         type S = Slot<u64, u64>;
         let hot_end = offset_of!(S, cost) + 4;
-        assert_eq!(hot_end, 36);
+        assert_eq!(hot_end, 32);
         for cold in [
+            offset_of!(S, deadline_lo),
             offset_of!(S, exp_prev),
             offset_of!(S, exp_next),
             offset_of!(S, weight),
@@ -610,7 +666,7 @@ mod tests {
         for hot in [
             offset_of!(S, key),
             offset_of!(S, value),
-            offset_of!(S, expires_at),
+            offset_of!(S, deadline_hi),
             offset_of!(S, accessed_secs),
             offset_of!(S, meta),
         ] {
@@ -624,7 +680,7 @@ mod tests {
     fn slot_layout_matches_the_memory_formula() {
         use std::mem::{align_of, size_of};
         fn formula<K, V>() -> usize {
-            let align = align_of::<K>().max(align_of::<V>()).max(8);
+            let align = align_of::<K>().max(align_of::<V>()).max(4);
             (size_of::<K>() + size_of::<V>() + 32).div_ceil(align) * align
         }
         assert_eq!(size_of::<Slot<u64, u64>>(), formula::<u64, u64>());

@@ -287,7 +287,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             return None;
         };
         let recent = self.clock.recent_nanos();
-        if !self.clock.alive_given(self.slab.get(i).expires_at, recent) {
+        let slot = self.slab.get(i);
+        if !self
+            .clock
+            .alive_given_bound(slot.expires_at_or_before(), || slot.expires_at(), recent)
+        {
             self.remove_index(i, hash, Cause::Expired);
             self.counters.misses += 1;
             return None;
@@ -322,7 +326,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         };
         let slot = self.slab.get(i);
         let recent = self.clock.recent_nanos();
-        if !self.clock.alive_given(slot.expires_at, recent) {
+        if !self
+            .clock
+            .alive_given_bound(slot.expires_at_or_before(), || slot.expires_at(), recent)
+        {
             return SharedLookup::Miss;
         }
         // Write only what changes, so that hot entries' cache lines stay shared between cores as
@@ -367,7 +374,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let i = self.find(hash, key)?;
         let slot = self.slab.get(i);
         self.clock
-            .alive(slot.expires_at)
+            .alive(slot.expires_at())
             .then(|| slot.value.clone())
     }
 
@@ -386,7 +393,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         self.find(hash, key)
-            .is_some_and(|i| self.clock.alive(self.slab.get(i).expires_at))
+            .is_some_and(|i| self.clock.alive(self.slab.get(i).expires_at()))
     }
 
     /// The weigher (shared with the thread-safe cache, which weighs before locking).
@@ -417,7 +424,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         let i = self.find(hash, key)?;
-        if !self.clock.alive(self.slab.get(i).expires_at) {
+        if !self.clock.alive(self.slab.get(i).expires_at()) {
             self.remove_index(i, hash, Cause::Expired);
             return None;
         }
@@ -574,7 +581,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         for (i, slot) in self.slab.slots().iter().enumerate() {
             let i = i as u32;
             assert_eq!(self.find(self.hash_of(&slot.key), &slot.key), Some(i));
-            if slot.expires_at == NEVER {
+            if slot.expires_at() == NEVER {
                 // `exp_prev` holds the insertion second (`inserted`).
                 assert_eq!(slot.exp_next, NIL);
             }
@@ -598,7 +605,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             .slab
             .slots()
             .iter()
-            .filter(|s| s.expires_at != NEVER)
+            .filter(|s| s.expires_at() != NEVER)
             .count();
         assert_eq!(
             self.expiry.len(self.slab.slots()),

@@ -131,9 +131,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 self.bytes += weight;
                 self.on_reweigh(i, old_weight, weight);
                 self.set_slot_weight(i, weight);
-                if self.slab.get(i).expires_at != expires_at {
+                if self.slab.get(i).expires_at() != expires_at {
                     self.expiry.remove(self.slab.slots_mut(), i);
-                    self.slab.get_mut(i).expires_at = expires_at;
+                    self.slab.get_mut(i).set_expires_at(expires_at);
                     if expires_at != NEVER {
                         self.expiry.push(self.slab.slots_mut(), i);
                     }

@@ -39,14 +39,14 @@ impl InsertTimes {
     /// already set and its expiry links already placed. The slot must be in no class: freshly
     /// detached, or `release`d.
     pub(crate) fn stamp<K, V>(&mut self, slot: &mut Slot<K, V>, i: u32, now: u64) {
-        if slot.expires_at == NEVER {
+        if slot.expires_at() == NEVER {
             slot.set_ttl_class(NO_DEADLINE);
             slot.exp_prev = secs_u32(now);
             return;
         }
         // Inserts store `now + ttl` unsaturated whenever it is not `NEVER`, and refuse deadlines
         // at or before `now`, so this is the entry's TTL exactly.
-        let class = self.class_for(slot.expires_at - now);
+        let class = self.class_for(slot.expires_at() - now);
         slot.set_ttl_class(class);
         if class == EXPLICIT {
             self.explicit.insert(i, secs_u32(now));
@@ -116,7 +116,7 @@ impl InsertTimes {
         match slot.ttl_class() {
             NO_DEADLINE => slot.exp_prev,
             EXPLICIT => self.explicit.get(&i).copied().unwrap_or(0),
-            class => secs_u32(slot.expires_at - self.ttls[class as usize]),
+            class => secs_u32(slot.expires_at() - self.ttls[class as usize]),
         }
     }
 
@@ -128,13 +128,13 @@ impl InsertTimes {
             let class = slot.ttl_class();
             assert_eq!(
                 class == NO_DEADLINE,
-                slot.expires_at == NEVER,
+                slot.expires_at() == NEVER,
                 "class of slot {i}"
             );
             if class == EXPLICIT {
                 assert!(self.explicit.contains_key(&(i as u32)), "explicit slot {i}");
             } else if class != NO_DEADLINE {
-                assert!(slot.expires_at >= self.ttls[class as usize]);
+                assert!(slot.expires_at() >= self.ttls[class as usize]);
                 counts[class as usize] += 1;
             }
         }

@@ -114,7 +114,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                     cursor.position = 0;
                     let mut c = self.list_start();
                     while c != NIL && cursor.position < already {
-                        if self.slab.get(c).expires_at > now {
+                        if self.slab.get(c).expires_at() > now {
                             cursor.position += 1;
                         }
                         c = self.list_next(c);
@@ -132,7 +132,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             }
             steps += 1;
             let slot = self.slab.get(cur);
-            if slot.expires_at > now {
+            if slot.expires_at() > now {
                 if cursor.position >= offset {
                     out.push(EntryInfo {
                         key: slot.key.clone(),
@@ -145,8 +145,8 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                         )),
                         access_count: u64::from(slot.hits()),
                         cost: (slot.cost >= 0.0).then(|| Duration::from_nanos(slot.cost as u64)),
-                        expires_in: (slot.expires_at != NEVER)
-                            .then(|| Duration::from_nanos(slot.expires_at - now)),
+                        expires_in: (slot.expires_at() != NEVER)
+                            .then(|| Duration::from_nanos(slot.expires_at() - now)),
                     });
                 }
                 cursor.position += 1;
