@@ -138,9 +138,11 @@ pub(crate) fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
+const NANOS_PER_SEC: u64 = 1_000_000_000;
+
 #[inline]
 pub(crate) fn secs_u32(nanos: u64) -> u32 {
-    u32::try_from(nanos / 1_000_000_000).unwrap_or(u32::MAX)
+    u32::try_from(nanos / NANOS_PER_SEC).unwrap_or(u32::MAX)
 }
 
 impl<K, V, W> CacheBuilder<K, V, W>
@@ -335,10 +337,12 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         // Write only what changes, so that hot entries' cache lines stay shared between cores as
         // far as they can: the hit count and frequency share one word, one store per hit.
         slot.touch_shared(evict::freq_cap(self.policy));
-        let secs = secs_u32(recent);
-        // `<`, not `!=`: the recent time may lag the insert's exact second.
-        if slot.accessed_secs.load() < secs {
-            slot.accessed_secs.store(secs);
+        // Stamp the second only if it is past the stamped one: `<`, not `!=`, since the recent
+        // time may lag the insert's exact second. Compared in nanoseconds (a multiplication), so
+        // that the division into seconds happens once per entry and second, not on every hit.
+        let accessed = slot.accessed_secs.load();
+        if (u64::from(accessed) + 1) * NANOS_PER_SEC <= recent {
+            slot.accessed_secs.store(secs_u32(recent));
         }
         SharedLookup::Hit(slot.value.clone(), slot.cost)
     }

@@ -90,9 +90,11 @@ static REGISTRY: SlotRegistry = SlotRegistry::new(SLOTS);
 /// What `NUMBER` holds before the thread's first claim.
 #[cfg(not(loom))]
 const UNCLAIMED: usize = usize::MAX;
-/// What `NUMBER` holds for a thread without a number (all taken, or given back at exit).
+/// What `NUMBER` holds for a thread without a number (all taken, or given back at exit): the
+/// first value past the numbers, so that `current` tells it from a number with the same
+/// comparison its caller makes next (`SlotLock::read_as` sends it to the shared line).
 #[cfg(not(loom))]
-const NO_NUMBER: usize = usize::MAX - 1;
+const NO_NUMBER: usize = SLOTS;
 
 /// Gives this thread's number (in `NUMBER`) back when the thread exits.
 #[cfg(not(loom))]
@@ -126,9 +128,9 @@ thread_local! {
 #[inline]
 pub(crate) fn current() -> Option<usize> {
     match NUMBER.with(std::cell::Cell::get) {
+        number if number < SLOTS => Some(number),
         UNCLAIMED => claim_for_this_thread(),
-        NO_NUMBER => None,
-        number => Some(number),
+        _ => None,
     }
 }
 
