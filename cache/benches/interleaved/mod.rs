@@ -111,7 +111,7 @@ pub(super) fn run(filter: Option<&str>) -> Result<(), Box<dyn Error>> {
 fn measure(group: &str, mut a: Block<'_>, mut b: Block<'_>) -> (Vec<f64>, Vec<f64>) {
     let ops = block_ops(group);
     let per_op = |d: Duration| d.as_nanos() as f64 / ops as f64;
-    let mut warm_then_time = |cache: &mut Block<'_>| {
+    let warm_then_time = |cache: &mut Block<'_>| {
         cache(ops);
         per_op(cache(ops))
     };
