@@ -200,7 +200,7 @@
 //! statistics); the read lock's locked instruction costs nothing measurable (a build without it
 //! timed the same). 64-byte aligned slots timed the same as well, but they are a third larger.
 //!
-//! The lines a hit touches count as much as its instructions: quick_cache itself is 6–12 % slower
+//! The lines a hit touches count too: quick_cache itself is 6–12 % slower
 //! when its entries grow from 32 to 48 bytes (a probe with a 24-byte value). So the slot's hot
 //! part went from 36 to 32 bytes (the deadline kept in two halves, the high one hot; a hit reads
 //! the low half only near the deadline) and the last-access check became a multiplication
@@ -208,11 +208,19 @@
 //! included). In that probe (`S3Fifo` and quick_cache in alternating blocks of 65,536 random hits,
 //! median of 61 rounds, six runs of each build) the hit went from 0.86–0.91× to 0.91–0.95×
 //! quick_cache at 100,000 entries, from 0.86–0.90× to 0.90–0.92× at 10,000 and from 0.93–1.03× to
-//! 0.99–1.05× at 1,000. What is left: one hit in four still crosses a line (quick_cache's 32-byte
-//! entries never do), and a hit does more. A 32-byte slot (the 16 cold bytes in an array of their
-//! own) would end the crossing only if the slots were 32-byte aligned, and the system allocator
-//! starts a large allocation 16 bytes into a page: that needs an aligned allocation of the
-//! crate's own, not written yet.
+//! 0.99–1.05× at 1,000. Two full `--interleaved` runs of each build, side by side on the AMD EPYC
+//! VM (each timed block after an untimed one of the same cache): `get_hit` `S3Fifo` 0.70× and
+//! 0.82× quick_cache before, 0.92× and 0.86× after; `zipf_2t` `S3Fifo` 1.15×/1.20× before,
+//! 1.32×/1.39× after (7.3×/10.4× moka); `zipf_1t` `S3Fifo` 1.39×/1.48× `Mutex<lru>` (1.46×/1.44×
+//! before) and `Lru` 0.92×/0.94× (0.89×/0.92× before). What is left of the `get_hit` gap: one hit
+//! in four still crosses a line (quick_cache's 32-byte entries never do), and a hit does more for
+//! what quick_cache does not keep (the deadline check and the recent time, the hit count and
+//! frequency word, the last-access second, the striped statistics; a throwaway build that could
+//! switch each of them off by a flag, all off, was still at 0.76–0.92× in the same probe, so these
+//! instructions are not the whole gap either). A 32-byte slot (the 16 cold bytes in an array of their own) would end the
+//! crossing only if the slots were 32-byte aligned, and the system allocator starts a large
+//! allocation 16 bytes into a page: that needs an aligned allocation of the crate's own, not
+//! written yet.
 //!
 //! The rest of this section explains the `Mutex` design of exact LRU.
 //!
