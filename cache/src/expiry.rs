@@ -13,7 +13,7 @@
 //! queue at once: there are no stale elements, and the queue costs the two `u32` links per slot
 //! plus 4 bytes per heap member.
 
-use crate::linked_slab::{NEVER, NIL, Slot};
+use crate::linked_slab::{Cold, LinkedSlab, NEVER, NIL};
 
 /// `exp_prev` of a slot that is in the heap (its `exp_next` is then its heap position). Never a
 /// slot index: the core holds at most `u32::MAX - 1` entries, so indices stop at `u32::MAX - 2`.
@@ -48,11 +48,8 @@ impl ExpiryQueue {
     }
 
     /// The slot with the earliest deadline, and that deadline.
-    pub(crate) fn peek<K, V>(&self, slots: &[Slot<K, V>]) -> Option<(u32, u64)> {
-        let top = self
-            .heap
-            .first()
-            .map(|&t| (t, slots[t as usize].expires_at()));
+    pub(crate) fn peek<K, V>(&self, slots: &LinkedSlab<K, V>) -> Option<(u32, u64)> {
+        let top = self.heap.first().map(|&t| (t, slots.expires_at(t)));
         match (self.head, top) {
             (NIL, top) => top,
             (h, None) => Some((h, self.head_deadline)),
@@ -71,80 +68,82 @@ impl ExpiryQueue {
     }
 
     /// Adds slot `i` (whose `expires_at` is set and which is in no queue).
-    pub(crate) fn push<K, V>(&mut self, slots: &mut [Slot<K, V>], i: u32) {
-        let deadline = slots[i as usize].expires_at();
+    pub(crate) fn push<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, i: u32) {
+        let deadline = slots.expires_at(i);
         debug_assert_ne!(deadline, NEVER);
-        if self.tail == NIL || slots[self.tail as usize].expires_at() <= deadline {
+        if self.tail == NIL || slots.expires_at(self.tail) <= deadline {
             let tail = self.tail;
-            let s = &mut slots[i as usize];
+            let s = slots.cold_mut(i);
             s.exp_prev = tail;
             s.exp_next = NIL;
             if tail == NIL {
                 self.head = i;
                 self.head_deadline = deadline;
             } else {
-                slots[tail as usize].exp_next = i;
+                slots.cold_mut(tail).exp_next = i;
             }
             self.tail = i;
         } else {
             let pos = self.heap.len();
             self.heap.push(i);
-            slots[i as usize].exp_prev = IN_HEAP;
-            slots[i as usize].exp_next = pos as u32;
+            slots.cold_mut(i).exp_prev = IN_HEAP;
+            slots.cold_mut(i).exp_next = pos as u32;
             self.sift_up(slots, pos);
         }
     }
 
     /// Takes slot `i` out of the queue if it is in it.
-    pub(crate) fn remove<K, V>(&mut self, slots: &mut [Slot<K, V>], i: u32) {
-        let (prev, next) = {
-            let s = &slots[i as usize];
-            if s.expires_at() == NEVER {
-                return;
-            }
-            (s.exp_prev, s.exp_next)
-        };
-        slots[i as usize].exp_prev = NIL;
-        slots[i as usize].exp_next = NIL;
+    pub(crate) fn remove<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, i: u32) {
+        if slots.expires_at(i) == NEVER {
+            return;
+        }
+        let Cold {
+            exp_prev: prev,
+            exp_next: next,
+            ..
+        } = *slots.cold(i);
+        slots.cold_mut(i).exp_prev = NIL;
+        slots.cold_mut(i).exp_next = NIL;
         if prev == IN_HEAP {
             self.heap_remove(slots, next as usize);
             return;
         }
         if prev != NIL {
-            slots[prev as usize].exp_next = next;
+            slots.cold_mut(prev).exp_next = next;
         } else {
             self.head = next;
             if next != NIL {
-                self.head_deadline = slots[next as usize].expires_at();
+                self.head_deadline = slots.expires_at(next);
             }
         }
         if next != NIL {
-            slots[next as usize].exp_prev = prev;
+            slots.cold_mut(next).exp_prev = prev;
         } else {
             self.tail = prev;
         }
     }
 
     /// The slab moved a queued slot to index `to`: re-point whatever refers to it.
-    pub(crate) fn relocate<K, V>(&mut self, slots: &mut [Slot<K, V>], to: u32) {
-        let (prev, next) = {
-            let s = &slots[to as usize];
-            if s.expires_at() == NEVER {
-                return;
-            }
-            (s.exp_prev, s.exp_next)
-        };
+    pub(crate) fn relocate<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, to: u32) {
+        if slots.expires_at(to) == NEVER {
+            return;
+        }
+        let Cold {
+            exp_prev: prev,
+            exp_next: next,
+            ..
+        } = *slots.cold(to);
         if prev == IN_HEAP {
             self.heap[next as usize] = to;
             return;
         }
         if prev != NIL {
-            slots[prev as usize].exp_next = to;
+            slots.cold_mut(prev).exp_next = to;
         } else {
             self.head = to;
         }
         if next != NIL {
-            slots[next as usize].exp_prev = to;
+            slots.cold_mut(next).exp_prev = to;
         } else {
             self.tail = to;
         }
@@ -152,7 +151,7 @@ impl ExpiryQueue {
 
     /// The slab exchanged the contents of slots `a` and `b` (both, either or neither queued):
     /// re-point their links, their neighbours' and the queue's ends.
-    pub(crate) fn swapped<K, V>(&mut self, slots: &mut [Slot<K, V>], a: u32, b: u32) {
+    pub(crate) fn swapped<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, a: u32, b: u32) {
         let other = |x: u32| {
             if x == a {
                 b
@@ -167,69 +166,67 @@ impl ExpiryQueue {
         // First the two slots' own FIFO links (a link to the other slot follows it), then the
         // links that point back at them.
         for i in [a, b] {
-            let s = &mut slots[i as usize];
-            if s.expires_at() != NEVER && s.exp_prev != IN_HEAP {
+            let queued = slots.expires_at(i) != NEVER;
+            let s = slots.cold_mut(i);
+            if queued && s.exp_prev != IN_HEAP {
                 s.exp_prev = other(s.exp_prev);
                 s.exp_next = other(s.exp_next);
             }
         }
         for i in [a, b] {
-            let (prev, next) = {
-                let s = &slots[i as usize];
-                if s.expires_at() == NEVER {
-                    continue;
-                }
-                (s.exp_prev, s.exp_next)
-            };
+            if slots.expires_at(i) == NEVER {
+                continue;
+            }
+            let Cold {
+                exp_prev: prev,
+                exp_next: next,
+                ..
+            } = *slots.cold(i);
             if prev == IN_HEAP {
                 self.heap[next as usize] = i;
                 continue;
             }
             if prev != NIL {
-                slots[prev as usize].exp_next = i;
+                slots.cold_mut(prev).exp_next = i;
             }
             if next != NIL {
-                slots[next as usize].exp_prev = i;
+                slots.cold_mut(next).exp_prev = i;
             }
         }
     }
 
-    fn heap_remove<K, V>(&mut self, slots: &mut [Slot<K, V>], pos: usize) {
+    fn heap_remove<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, pos: usize) {
         let last = self.heap.len() - 1;
         self.heap.swap_remove(pos);
         if pos < last {
             let moved = self.heap[pos];
-            slots[moved as usize].exp_next = pos as u32;
+            slots.cold_mut(moved).exp_next = pos as u32;
             self.sift_down(slots, pos);
             self.sift_up(slots, pos);
         }
     }
 
-    fn deadline<K, V>(slots: &[Slot<K, V>], i: u32) -> u64 {
-        slots[i as usize].expires_at()
-    }
-
-    fn sift_up<K, V>(&mut self, slots: &mut [Slot<K, V>], mut pos: usize) {
+    fn sift_up<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, mut pos: usize) {
         let item = self.heap[pos];
-        let d = Self::deadline(slots, item);
+        let d = slots.expires_at(item);
         while pos > 0 {
             let parent = (pos - 1) / 2;
             let p = self.heap[parent];
-            if Self::deadline(slots, p) <= d {
+            if slots.expires_at(p) <= d {
                 break;
             }
             self.heap[pos] = p;
-            slots[p as usize].exp_next = pos as u32;
+            slots.cold_mut(p).exp_next = pos as u32;
             pos = parent;
         }
         self.heap[pos] = item;
-        slots[item as usize].exp_next = pos as u32;
+        slots.cold_mut(item).exp_next = pos as u32;
     }
 
-    fn sift_down<K, V>(&mut self, slots: &mut [Slot<K, V>], mut pos: usize) {
+    fn sift_down<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, mut pos: usize) {
         let n = self.heap.len();
         let item = self.heap[pos];
-        let d = Self::deadline(slots, item);
+        let d = slots.expires_at(item);
         loop {
             let left = 2 * pos + 1;
             if left >= n {
@@ -237,47 +234,47 @@ impl ExpiryQueue {
             }
             let right = left + 1;
             let child = if right < n
-                && Self::deadline(slots, self.heap[right]) < Self::deadline(slots, self.heap[left])
+                && slots.expires_at(self.heap[right]) < slots.expires_at(self.heap[left])
             {
                 right
             } else {
                 left
             };
             let c = self.heap[child];
-            if Self::deadline(slots, c) >= d {
+            if slots.expires_at(c) >= d {
                 break;
             }
             self.heap[pos] = c;
-            slots[c as usize].exp_next = pos as u32;
+            slots.cold_mut(c).exp_next = pos as u32;
             pos = child;
         }
         self.heap[pos] = item;
-        slots[item as usize].exp_next = pos as u32;
+        slots.cold_mut(item).exp_next = pos as u32;
     }
 
     /// Number of queued slots (tests only).
     #[cfg(test)]
-    pub(crate) fn len<K, V>(&self, slots: &[Slot<K, V>]) -> usize {
+    pub(crate) fn len<K, V>(&self, slots: &LinkedSlab<K, V>) -> usize {
         let mut n = self.heap.len();
         let mut cur = self.head;
         while cur != NIL {
             n += 1;
-            cur = slots[cur as usize].exp_next;
+            cur = slots.cold(cur).exp_next;
         }
         n
     }
 
     /// Checks FIFO order and links, the heap property and back-pointers (tests only).
     #[cfg(test)]
-    pub(crate) fn assert_valid<K, V>(&self, slots: &[Slot<K, V>]) {
+    pub(crate) fn assert_valid<K, V>(&self, slots: &LinkedSlab<K, V>) {
         let mut prev = NIL;
         let mut cur = self.head;
         while cur != NIL {
-            let s = &slots[cur as usize];
+            let s = slots.cold(cur);
             assert_eq!(s.exp_prev, prev, "FIFO back link of slot {cur}");
             if prev != NIL {
                 assert!(
-                    Self::deadline(slots, prev) <= s.expires_at(),
+                    slots.expires_at(prev) <= slots.expires_at(cur),
                     "FIFO out of order"
                 );
             }
@@ -286,17 +283,18 @@ impl ExpiryQueue {
         }
         assert_eq!(self.tail, prev, "FIFO tail");
         if self.head != NIL {
-            assert_eq!(self.head_deadline, slots[self.head as usize].expires_at());
+            assert_eq!(self.head_deadline, slots.expires_at(self.head));
         }
         for (pos, &i) in self.heap.iter().enumerate() {
-            assert_eq!(slots[i as usize].exp_prev, IN_HEAP);
+            assert_eq!(slots.cold(i).exp_prev, IN_HEAP);
             assert_eq!(
-                slots[i as usize].exp_next as usize, pos,
+                slots.cold(i).exp_next as usize,
+                pos,
                 "heap position of slot {i}"
             );
             if pos > 0 {
                 let parent = self.heap[(pos - 1) / 2];
-                assert!(Self::deadline(slots, parent) <= Self::deadline(slots, i));
+                assert!(slots.expires_at(parent) <= slots.expires_at(i));
             }
         }
     }
@@ -305,10 +303,17 @@ impl ExpiryQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linked_slab::{Slot, UNKNOWN_COST};
     use proptest::prelude::*;
 
-    fn slot(expires_at: u64) -> Slot<(), ()> {
-        Slot::detached((), (), expires_at, 0, crate::linked_slab::UNKNOWN_COST)
+    /// A slab of key-less entries with these deadlines, in index order (an unlinked slab: the
+    /// queue links are not what this tests).
+    fn slab(deadlines: &[u64]) -> LinkedSlab<(), ()> {
+        let mut slab = LinkedSlab::unlinked();
+        for &d in deadlines {
+            slab.push_front(Slot::detached((), (), d, 0, UNKNOWN_COST));
+        }
+        slab
     }
 
     proptest! {
@@ -320,7 +325,7 @@ mod tests {
             deadlines in prop::collection::vec(0u64..50, 1..40),
             ops in prop::collection::vec((0usize..40, 0u8..3, 0u64..50), 0..80),
         ) {
-            let mut slots: Vec<_> = deadlines.iter().map(|&d| slot(d)).collect();
+            let mut slots = slab(&deadlines);
             let mut q = ExpiryQueue::new();
             for i in 0..slots.len() {
                 q.push(&mut slots, i as u32);
@@ -331,26 +336,26 @@ mod tests {
                 match op {
                     0 if member[i] => {
                         q.remove(&mut slots, i as u32);
-                        slots[i].set_expires_at(NEVER);
+                        slots.set_expires_at(i as u32, NEVER);
                         member[i] = false;
                     }
                     0 => {
-                        slots[i].set_expires_at(d);
+                        slots.set_expires_at(i as u32, d);
                         q.push(&mut slots, i as u32);
                         member[i] = true;
                     }
                     1 if member[i] => {
                         q.remove(&mut slots, i as u32);
-                        slots[i].set_expires_at(d);
+                        slots.set_expires_at(i as u32, d);
                         q.push(&mut slots, i as u32);
                     }
                     _ => {}
                 }
                 q.assert_valid(&slots);
-                let earliest = (0..slots.len()).filter(|&j| member[j]).map(|j| slots[j].expires_at()).min();
+                let earliest = (0..slots.len()).filter(|&j| member[j]).map(|j| slots.expires_at(j as u32)).min();
                 let peeked = q.peek(&slots);
                 prop_assert_eq!(peeked.map(|(_, d)| d), earliest);
-                prop_assert_eq!(peeked.map(|(t, _)| slots[t as usize].expires_at()), earliest);
+                prop_assert_eq!(peeked.map(|(t, _)| slots.expires_at(t)), earliest);
                 prop_assert_eq!(q.len(&slots), member.iter().filter(|&&m| m).count());
             }
         }
@@ -358,12 +363,12 @@ mod tests {
 
     #[test]
     fn in_order_deadlines_use_the_fifo_and_late_ones_the_heap() {
-        let mut slots = vec![slot(10), slot(20), slot(5)];
+        let mut slots = slab(&[10, 20, 5]);
         let mut q = ExpiryQueue::new();
         for i in 0..3 {
             q.push(&mut slots, i);
         }
-        assert!(q.heap.len() == 1 && slots[2].exp_prev == IN_HEAP);
+        assert!(q.heap.len() == 1 && slots.cold(2).exp_prev == IN_HEAP);
         assert_eq!(q.peek(&slots), Some((2, 5)));
         q.remove(&mut slots, 2);
         assert_eq!(q.peek(&slots), Some((0, 10)));

@@ -155,7 +155,7 @@
 //! Where the time of a shared-lock hit goes (`u64 → u64`, 100,000 entries, the throughput
 //! bench's `get_hit` under `perf` sampling on the project's 2-core AMD EPYC VM): about three
 //! quarters of the samples wait on the load of the entry's slot (a cache miss: 100,000 slots of
-//! 56 bytes, as they were then, are 5.6 MB; 48 bytes now) and most of the rest on the index
+//! 56 bytes, as they were then, are 5.6 MB; 32 bytes now) and most of the rest on the index
 //! bucket before it; the read lock and unlock cost 5.2 ns together (as much as quick_cache's
 //! shard lock), a TSC read 9.6 ns, the striped counting and the clock call a few ns. Figures of the bench on a quiet machine (ns/op,
 //! before the lock-free counters and the by-value clock, which remove one locked instruction and
@@ -217,10 +217,18 @@
 //! what quick_cache does not keep (the deadline check and the recent time, the hit count and
 //! frequency word, the last-access second, the striped statistics; a throwaway build that could
 //! switch each of them off by a flag, all off, was still at 0.76–0.92× in the same probe, so these
-//! instructions are not the whole gap either). A 32-byte slot (the 16 cold bytes in an array of their own) would end the
-//! crossing only if the slots were 32-byte aligned, and the system allocator starts a large
-//! allocation 16 bytes into a page: that needs an aligned allocation of the crate's own, not
-//! written yet.
+//! instructions are not the whole gap either).
+//!
+//! So the slot became only its hot part: 32 bytes for `u64 → u64`, the 16 cold bytes in an
+//! array of their own, and the slot array allocated on a cache line (`line_aligned`: the system
+//! allocator starts a large allocation 16 bytes into a page, which would put every other 32-byte
+//! slot across a line). Same memory per entry. The same probe, three runs of each build
+//! alternating: 0.89–0.97× → 1.07–1.08× quick_cache at 100,000 entries, and 0.80–0.83× →
+//! 1.10–1.18× when each timed block follows one of its own cache (steady state); at 10,000
+//! entries, where every slot is in L2 either way, unchanged (0.90–0.95×). One full
+//! `--interleaved` run of each build: `get_hit` `S3Fifo` 0.76× → 1.19× quick_cache (quartiles
+//! 1.07–1.41); `zipf_1t` `S3Fifo` 1.38× → 1.77× and `Lru` 0.93× → 1.05× `Mutex<lru>`; `zipf_2t`
+//! `S3Fifo` 1.19× → 1.32× quick_cache and 8.3× → 9.6× moka.
 //!
 //! The rest of this section explains the `Mutex` design of exact LRU.
 //!
@@ -246,10 +254,10 @@
 //! 100,000 entries, the same on uniform keys over 100,000, and 0.74–0.86× on uniform keys over
 //! 1,000,000, where the link array is as far out of the CPU caches as the slots and a hit waits
 //! for one more line. Caches are used for skewed keys, so the layout follows them. In
-//! each slot what a hit touches (key, value, the deadline's high half, last access, hit count,
-//! cost) comes first: 32 of the 48 bytes of a `u64 → u64` slot, so three hits in four touch one
-//! cache line of the slot (the deadline's low half, with the cold fields, is read only by a hit
-//! within 2^32 ns plus the clock's margin of the deadline).
+//! each slot is only what a hit touches (key, value, the deadline's high half, last access, hit
+//! count, cost): 32 bytes for `u64 → u64`, in a line-aligned array, so a hit reads one line of
+//! slots (the rest of the bookkeeping is in a second array, read by a hit only within 2^32 ns
+//! plus the clock's margin of the deadline).
 //! (Putting the lock byte in the same line as the recency ends and counters was tried and made
 //! two threads slower: a waiter spinning on the lock then steals the line the holder writes.)
 //! On the 2-core machine this project targets, a short uncontended-most-of-the-time mutex is
@@ -297,13 +305,14 @@
 //!
 //! ```text
 //! per_entry = slot_overhead + index + heap + policy
-//!   slot_overhead = round_up(size_of::<K>() + size_of::<V>() + 32, align) - size_of::<K>() - size_of::<V>()
-//!                   + 8
-//!                   (32 = u64 deadline, in two halves + 6 × 4 bytes: expiry prev/next, weight,
-//!                    last access (u32 seconds), f32 cost, and one word packing the hit count (24
-//!                    bits, saturating), the TTL class (5 bits), the queue and the frequency;
-//!                    align = max(4, align of K and V); + 8 for the queue prev/next links, in an
-//!                    array beside the slots)
+//!   slot_overhead = round_up(size_of::<K>() + size_of::<V>() + 16, align) - size_of::<K>() - size_of::<V>()
+//!                   + 16 + 8
+//!                   (16 in the slot, what a hit reads: the deadline's high half, last access (u32
+//!                    seconds), f32 cost, and one word packing the hit count (24 bits,
+//!                    saturating), the TTL class (5 bits), the queue and the frequency;
+//!                    align = max(4, align of K and V); + 16 in an array beside the slots: the
+//!                    deadline's low half, expiry prev/next, weight; + 8 for the queue prev/next
+//!                    links, in a third array)
 //!   index         = 5 × buckets / n   (a u32 slot index + 1 control byte per bucket; hashbrown keeps
 //!                   a table's buckets a power of two at most 7/8 full; with an entry bound the index
 //!                   is split into up to 16 tables sized for it: about 5.7 to 8 bytes at the bound)
@@ -358,6 +367,7 @@ mod config;
 #[cfg(feature = "get-size2")]
 mod deep_size;
 mod expiry;
+mod line_aligned;
 mod linked_slab;
 mod lock;
 mod memo;

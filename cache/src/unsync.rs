@@ -235,7 +235,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     }
 
     fn slot_weight(&self, i: u32) -> u64 {
-        match self.slab.get(i).weight {
+        match self.slab.cold(i).weight {
             HEAVY => self.heavy.get(&i).copied().unwrap_or(u64::from(HEAVY)),
             w => u64::from(w),
         }
@@ -246,15 +246,15 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             Ok(w) if w != HEAVY => {
                 // Only a slot that was heavy has a side-table entry: skip the hash-map probe on
                 // every ordinary insert.
-                let slot = self.slab.get_mut(i);
-                let was_heavy = slot.weight == HEAVY;
-                slot.weight = w;
+                let cold = self.slab.cold_mut(i);
+                let was_heavy = cold.weight == HEAVY;
+                cold.weight = w;
                 if was_heavy {
                     self.heavy.remove(&i);
                 }
             }
             _ => {
-                self.slab.get_mut(i).weight = HEAVY;
+                self.slab.cold_mut(i).weight = HEAVY;
                 self.heavy.insert(i, weight);
             }
         }
@@ -290,10 +290,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         };
         let recent = self.clock.recent_nanos();
         let slot = self.slab.get(i);
-        if !self
-            .clock
-            .alive_given_bound(slot.expires_at_or_before(), || slot.expires_at(), recent)
-        {
+        if !self.clock.alive_given_bound(
+            slot.expires_at_or_before(),
+            || self.slab.expires_at(i),
+            recent,
+        ) {
             self.remove_index(i, hash, Cause::Expired);
             self.counters.misses += 1;
             return None;
@@ -328,10 +329,11 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         };
         let slot = self.slab.get(i);
         let recent = self.clock.recent_nanos();
-        if !self
-            .clock
-            .alive_given_bound(slot.expires_at_or_before(), || slot.expires_at(), recent)
-        {
+        if !self.clock.alive_given_bound(
+            slot.expires_at_or_before(),
+            || self.slab.expires_at(i),
+            recent,
+        ) {
             return SharedLookup::Miss;
         }
         // Write only what changes, so that hot entries' cache lines stay shared between cores as
@@ -376,10 +378,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         let i = self.find(hash, key)?;
-        let slot = self.slab.get(i);
         self.clock
-            .alive(slot.expires_at())
-            .then(|| slot.value.clone())
+            .alive(self.slab.expires_at(i))
+            .then(|| self.slab.get(i).value.clone())
     }
 
     /// Whether a live entry exists (no recency update, no statistics).
@@ -397,7 +398,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         self.find(hash, key)
-            .is_some_and(|i| self.clock.alive(self.slab.get(i).expires_at()))
+            .is_some_and(|i| self.clock.alive(self.slab.expires_at(i)))
     }
 
     /// The weigher (shared with the thread-safe cache, which weighs before locking).
@@ -428,7 +429,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         Q: Eq + ?Sized,
     {
         let i = self.find(hash, key)?;
-        if !self.clock.alive(self.slab.get(i).expires_at()) {
+        if !self.clock.alive(self.slab.expires_at(i)) {
             self.remove_index(i, hash, Cause::Expired);
             return None;
         }
@@ -521,7 +522,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// Removes every entry whose deadline has passed; returns how many.
     fn drain_expired(&mut self, now: u64) -> usize {
         let mut n = 0;
-        while let Some((i, deadline)) = self.expiry.peek(self.slab.slots()) {
+        while let Some((i, deadline)) = self.expiry.peek(&self.slab) {
             if deadline > now {
                 break;
             }
@@ -538,9 +539,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         self.bytes -= weight;
         self.on_remove(i, weight);
         self.index.remove(hash, i);
-        self.expiry.remove(self.slab.slots_mut(), i);
+        self.expiry.remove(&mut self.slab, i);
         self.inserted.release(self.slab.get(i), i);
-        if self.slab.get(i).weight == HEAVY {
+        if self.slab.cold(i).weight == HEAVY {
             self.heavy.remove(&i);
         }
         let (removed, moved) = self.slab.swap_remove(i);
@@ -548,9 +549,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             // The former last slot now lives at `i`: re-point the table, heap and side table.
             let moved_hash = self.hasher.hash_one(&self.slab.get(i).key);
             self.index.repoint(moved_hash, from, i);
-            self.expiry.relocate(self.slab.slots_mut(), i);
+            self.expiry.relocate(&mut self.slab, i);
             self.inserted.relocate(self.slab.get(i), from, i);
-            if self.slab.get(i).weight == HEAVY {
+            if self.slab.cold(i).weight == HEAVY {
                 if let Some(w) = self.heavy.remove(&from) {
                     self.heavy.insert(i, w);
                 }
@@ -585,37 +586,28 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         for (i, slot) in self.slab.slots().iter().enumerate() {
             let i = i as u32;
             assert_eq!(self.find(self.hash_of(&slot.key), &slot.key), Some(i));
-            if slot.expires_at() == NEVER {
+            if self.slab.expires_at(i) == NEVER {
                 // `exp_prev` holds the insertion second (`inserted`).
-                assert_eq!(slot.exp_next, NIL);
+                assert_eq!(self.slab.cold(i).exp_next, NIL);
             }
             total += self.slot_weight(i);
         }
         assert_eq!(total, self.bytes, "byte count drifted");
         // The side table holds exactly the heavy slots (set_slot_weight relies on it).
-        let heavy_slots = self
-            .slab
-            .slots()
-            .iter()
-            .filter(|s| s.weight == HEAVY)
+        let n32 = n as u32;
+        let heavy_slots = (0..n32)
+            .filter(|&i| self.slab.cold(i).weight == HEAVY)
             .count();
         assert_eq!(self.heavy.len(), heavy_slots, "heavy side table drifted");
         for &i in self.heavy.keys() {
-            assert_eq!(self.slab.get(i).weight, HEAVY, "stale heavy entry {i}");
+            assert_eq!(self.slab.cold(i).weight, HEAVY, "stale heavy entry {i}");
         }
-        self.expiry.assert_valid(self.slab.slots());
-        self.inserted.assert_valid(self.slab.slots());
-        let queued = self
-            .slab
-            .slots()
-            .iter()
-            .filter(|s| s.expires_at() != NEVER)
+        self.expiry.assert_valid(&self.slab);
+        self.inserted.assert_valid(&self.slab);
+        let queued = (0..n32)
+            .filter(|&i| self.slab.expires_at(i) != NEVER)
             .count();
-        assert_eq!(
-            self.expiry.len(self.slab.slots()),
-            queued,
-            "expiry queue size"
-        );
+        assert_eq!(self.expiry.len(&self.slab), queued, "expiry queue size");
         if let Some(max) = self.config.max_entries {
             assert!(n <= max);
         }

@@ -10,7 +10,7 @@ use super::ghost::{Ghost, share};
 use super::stamps::Stamps;
 use super::{Cache, Cause, MAX_SLOTS};
 use crate::Policy;
-use crate::linked_slab::{MAIN, NIL, SMALL, Slot};
+use crate::linked_slab::{Detached, MAIN, NIL, SMALL};
 use std::hash::{BuildHasher, Hash};
 
 /// libCacheSim's default S3-FIFO `small-size-ratio`.
@@ -167,7 +167,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
     /// `from_ghost`: `take_from_ghost` said so (S3-FIFO).
     pub(super) fn place_new(
         &mut self,
-        slot: Slot<K, V>,
+        slot: Detached<K, V>,
         hash: u64,
         weight: u64,
         from_ghost: bool,

@@ -6,7 +6,7 @@
 use super::{Cache, Cause, MAX_SLOTS, cost_of, nanos, secs_u32};
 use crate::InsertOutcome;
 use crate::Policy;
-use crate::linked_slab::{HEAVY, NEVER, NIL, Slot, UNKNOWN_COST};
+use crate::linked_slab::{Detached, HEAVY, NEVER, NIL, Slot, UNKNOWN_COST};
 use std::hash::{BuildHasher, Hash};
 use std::time::Duration;
 
@@ -131,16 +131,16 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 self.bytes += weight;
                 self.on_reweigh(i, old_weight, weight);
                 self.set_slot_weight(i, weight);
-                if self.slab.get(i).expires_at() != expires_at {
-                    self.expiry.remove(self.slab.slots_mut(), i);
-                    self.slab.get_mut(i).set_expires_at(expires_at);
+                if self.slab.expires_at(i) != expires_at {
+                    self.expiry.remove(&mut self.slab, i);
+                    self.slab.set_expires_at(i, expires_at);
                     if expires_at != NEVER {
-                        self.expiry.push(self.slab.slots_mut(), i);
+                        self.expiry.push(&mut self.slab, i);
                     }
                 }
                 self.inserted.release(self.slab.get(i), i);
+                self.inserted.stamp(&mut self.slab, i, now);
                 let slot = self.slab.get_mut(i);
-                self.inserted.stamp(slot, i, now);
                 slot.value = value;
                 slot.accessed_secs.set(now_secs);
                 slot.reset_hits();
@@ -163,9 +163,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 let i = self.place_new(slot, hash, weight, from_ghost);
                 self.bytes += weight;
                 if expires_at != NEVER {
-                    self.expiry.push(self.slab.slots_mut(), i);
+                    self.expiry.push(&mut self.slab, i);
                 }
-                self.inserted.stamp(self.slab.get_mut(i), i, now);
+                self.inserted.stamp(&mut self.slab, i, now);
                 self.counters.inserts += 1;
                 InsertOutcome::Inserted
             }
@@ -189,9 +189,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                 self.index
                     .insert(hash, i, |&j| self.hasher.hash_one(&slots[j as usize].key));
                 if expires_at != NEVER {
-                    self.expiry.push(self.slab.slots_mut(), i);
+                    self.expiry.push(&mut self.slab, i);
                 }
-                self.inserted.stamp(self.slab.get_mut(i), i, now);
+                self.inserted.stamp(&mut self.slab, i, now);
                 self.counters.inserts += 1;
                 InsertOutcome::Inserted
             }
@@ -229,14 +229,14 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
 
     /// Evicts the least recently used entry (counted as `capacity_entries`) and stores `slot` in
     /// its place as the most recently used; returns the index. The cache must not be empty.
-    fn replace_lru(&mut self, slot: Slot<K, V>) -> u32 {
+    fn replace_lru(&mut self, slot: Detached<K, V>) -> u32 {
         let i = self.slab.tail();
         let old_hash = self.hash_of(&self.slab.get(i).key);
         self.index.remove(old_hash, i);
-        self.expiry.remove(self.slab.slots_mut(), i);
+        self.expiry.remove(&mut self.slab, i);
         self.inserted.release(self.slab.get(i), i);
         self.bytes -= self.slot_weight(i);
-        if self.slab.get(i).weight == HEAVY {
+        if self.slab.cold(i).weight == HEAVY {
             self.heavy.remove(&i);
         }
         self.counters.evictions.capacity_entries += 1;

@@ -11,7 +11,7 @@
 //! use.
 
 use super::secs_u32;
-use crate::linked_slab::{NEVER, Slot, TTL_CLASSES};
+use crate::linked_slab::{LinkedSlab, NEVER, Slot, TTL_CLASSES};
 use hashbrown::HashMap;
 
 /// The class of an entry without deadline (and of a slot not yet stamped).
@@ -38,16 +38,17 @@ impl InsertTimes {
     /// Records that slot `i` was inserted (or updated) at `now` nanoseconds, with its deadline
     /// already set and its expiry links already placed. The slot must be in no class: freshly
     /// detached, or `release`d.
-    pub(crate) fn stamp<K, V>(&mut self, slot: &mut Slot<K, V>, i: u32, now: u64) {
-        if slot.expires_at() == NEVER {
-            slot.set_ttl_class(NO_DEADLINE);
-            slot.exp_prev = secs_u32(now);
+    pub(crate) fn stamp<K, V>(&mut self, slab: &mut LinkedSlab<K, V>, i: u32, now: u64) {
+        let expires_at = slab.expires_at(i);
+        if expires_at == NEVER {
+            slab.get_mut(i).set_ttl_class(NO_DEADLINE);
+            slab.cold_mut(i).exp_prev = secs_u32(now);
             return;
         }
         // Inserts store `now + ttl` unsaturated whenever it is not `NEVER`, and refuse deadlines
         // at or before `now`, so this is the entry's TTL exactly.
-        let class = self.class_for(slot.expires_at() - now);
-        slot.set_ttl_class(class);
+        let class = self.class_for(expires_at - now);
+        slab.get_mut(i).set_ttl_class(class);
         if class == EXPLICIT {
             self.explicit.insert(i, secs_u32(now));
         } else {
@@ -112,29 +113,31 @@ impl InsertTimes {
     }
 
     /// The second (since the clock origin) slot `i` was inserted or last updated at.
-    pub(crate) fn inserted_secs<K, V>(&self, slot: &Slot<K, V>, i: u32) -> u32 {
-        match slot.ttl_class() {
-            NO_DEADLINE => slot.exp_prev,
+    pub(crate) fn inserted_secs<K, V>(&self, slab: &LinkedSlab<K, V>, i: u32) -> u32 {
+        match slab.get(i).ttl_class() {
+            NO_DEADLINE => slab.cold(i).exp_prev,
             EXPLICIT => self.explicit.get(&i).copied().unwrap_or(0),
-            class => secs_u32(slot.expires_at() - self.ttls[class as usize]),
+            class => secs_u32(slab.expires_at(i) - self.ttls[class as usize]),
         }
     }
 
     /// Class counts and the side map match the slots (tests only).
     #[cfg(all(test, not(loom)))]
-    pub(crate) fn assert_valid<K, V>(&self, slots: &[Slot<K, V>]) {
+    pub(crate) fn assert_valid<K, V>(&self, slab: &LinkedSlab<K, V>) {
+        let slots = slab.slots();
         let mut counts = [0u32; TTL_CLASSES];
         for (i, slot) in slots.iter().enumerate() {
             let class = slot.ttl_class();
+            let expires_at = slab.expires_at(i as u32);
             assert_eq!(
                 class == NO_DEADLINE,
-                slot.expires_at() == NEVER,
+                expires_at == NEVER,
                 "class of slot {i}"
             );
             if class == EXPLICIT {
                 assert!(self.explicit.contains_key(&(i as u32)), "explicit slot {i}");
             } else if class != NO_DEADLINE {
-                assert!(slot.expires_at() >= self.ttls[class as usize]);
+                assert!(expires_at >= self.ttls[class as usize]);
                 counts[class as usize] += 1;
             }
         }

@@ -114,7 +114,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
                     cursor.position = 0;
                     let mut c = self.list_start();
                     while c != NIL && cursor.position < already {
-                        if self.slab.get(c).expires_at() > now {
+                        if self.slab.expires_at(c) > now {
                             cursor.position += 1;
                         }
                         c = self.list_next(c);
@@ -132,21 +132,22 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
             }
             steps += 1;
             let slot = self.slab.get(cur);
-            if slot.expires_at() > now {
+            let expires_at = self.slab.expires_at(cur);
+            if expires_at > now {
                 if cursor.position >= offset {
                     out.push(EntryInfo {
                         key: slot.key.clone(),
                         weight: self.slot_weight(cur),
                         age: Duration::from_secs(u64::from(
-                            now_secs.saturating_sub(self.inserted.inserted_secs(slot, cur)),
+                            now_secs.saturating_sub(self.inserted.inserted_secs(&self.slab, cur)),
                         )),
                         idle: Duration::from_secs(u64::from(
                             now_secs.saturating_sub(self.accessed_secs(cur)),
                         )),
                         access_count: u64::from(slot.hits()),
                         cost: (slot.cost >= 0.0).then(|| Duration::from_nanos(slot.cost as u64)),
-                        expires_in: (slot.expires_at() != NEVER)
-                            .then(|| Duration::from_nanos(slot.expires_at() - now)),
+                        expires_in: (expires_at != NEVER)
+                            .then(|| Duration::from_nanos(expires_at - now)),
                     });
                 }
                 cursor.position += 1;

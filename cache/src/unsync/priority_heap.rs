@@ -157,9 +157,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Cache<K, V> {
         let hash = self.hasher.hash_one(&self.slab.get(at).key);
         self.index.repoint(hash, other, at);
         let (a, b) = (at, other);
-        self.expiry.swapped(self.slab.slots_mut(), a, b);
+        self.expiry.swapped(&mut self.slab, a, b);
         self.inserted.swapped(self.slab.slots(), a, b);
-        let heavy = |i| self.slab.get(i).weight == HEAVY;
+        let heavy = |i| self.slab.cold(i).weight == HEAVY;
         if heavy(a) || heavy(b) {
             let (was_at_a, was_at_b) = (self.heavy.remove(&a), self.heavy.remove(&b));
             if let Some(w) = was_at_a {
