@@ -13,7 +13,7 @@
 //! queue at once: there are no stale elements, and the queue costs the two `u32` links per slot
 //! plus 4 bytes per heap member.
 
-use crate::linked_slab::{Cold, LinkedSlab, NEVER, NIL};
+use crate::linked_slab::{LinkedSlab, NEVER, NIL};
 
 /// `exp_prev` of a slot that is in the heap (its `exp_next` is then its heap position). Never a
 /// slot index: the core holds at most `u32::MAX - 1` entries, so indices stop at `u32::MAX - 2`.
@@ -40,6 +40,14 @@ impl Default for ExpiryQueue {
             heap: Vec::new(),
         }
     }
+}
+
+/// Slot `i`'s expiry links (`exp_prev`, `exp_next`) if it is queued (has a deadline), else `None`.
+fn queued_links<K, V>(slots: &LinkedSlab<K, V>, i: u32) -> Option<(u32, u32)> {
+    (slots.expires_at(i) != NEVER).then(|| {
+        let cold = slots.cold(i);
+        (cold.exp_prev, cold.exp_next)
+    })
 }
 
 impl ExpiryQueue {
@@ -94,14 +102,9 @@ impl ExpiryQueue {
 
     /// Takes slot `i` out of the queue if it is in it.
     pub(crate) fn remove<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, i: u32) {
-        if slots.expires_at(i) == NEVER {
+        let Some((prev, next)) = queued_links(slots, i) else {
             return;
-        }
-        let Cold {
-            exp_prev: prev,
-            exp_next: next,
-            ..
-        } = *slots.cold(i);
+        };
         slots.cold_mut(i).exp_prev = NIL;
         slots.cold_mut(i).exp_next = NIL;
         if prev == IN_HEAP {
@@ -125,14 +128,9 @@ impl ExpiryQueue {
 
     /// The slab moved a queued slot to index `to`: re-point whatever refers to it.
     pub(crate) fn relocate<K, V>(&mut self, slots: &mut LinkedSlab<K, V>, to: u32) {
-        if slots.expires_at(to) == NEVER {
+        let Some((prev, next)) = queued_links(slots, to) else {
             return;
-        }
-        let Cold {
-            exp_prev: prev,
-            exp_next: next,
-            ..
-        } = *slots.cold(to);
+        };
         if prev == IN_HEAP {
             self.heap[next as usize] = to;
             return;
@@ -174,14 +172,9 @@ impl ExpiryQueue {
             }
         }
         for i in [a, b] {
-            if slots.expires_at(i) == NEVER {
+            let Some((prev, next)) = queued_links(slots, i) else {
                 continue;
-            }
-            let Cold {
-                exp_prev: prev,
-                exp_next: next,
-                ..
-            } = *slots.cold(i);
+            };
             if prev == IN_HEAP {
                 self.heap[next as usize] = i;
                 continue;

@@ -132,6 +132,12 @@ fn deadline_of(hi: u32, lo: u32) -> u64 {
     u64::from(hi) << 32 | u64::from(lo)
 }
 
+/// The deadline's two halves (high, low).
+#[inline]
+fn halves(expires_at: u64) -> (u32, u32) {
+    ((expires_at >> 32) as u32, expires_at as u32)
+}
+
 impl<K, V> Slot<K, V> {
     /// A slot not yet linked into a queue or the expiry queue, with no hits, last accessed at
     /// `now_secs`, in TTL class 0 (the caller sets its class and weight once it has an index).
@@ -142,17 +148,18 @@ impl<K, V> Slot<K, V> {
         now_secs: u32,
         cost: f32,
     ) -> Detached<K, V> {
+        let (deadline_hi, deadline_lo) = halves(expires_at);
         Detached {
             slot: Self {
                 key,
                 value,
-                deadline_hi: (expires_at >> 32) as u32,
+                deadline_hi,
                 accessed_secs: RelaxedU32::new(now_secs),
                 meta: RelaxedU32::new(0),
                 cost,
             },
             cold: Cold {
-                deadline_lo: expires_at as u32,
+                deadline_lo,
                 exp_prev: NIL,
                 exp_next: NIL,
                 weight: 0,
@@ -164,7 +171,7 @@ impl<K, V> Slot<K, V> {
     /// alone: a hit compares it first and reads the exact deadline only when it does not decide.
     #[inline]
     pub(crate) fn expires_at_or_before(&self) -> u64 {
-        u64::from(self.deadline_hi) << 32
+        deadline_of(self.deadline_hi, 0)
     }
 
     /// Hits since insertion (saturating at `MAX_HITS`).
@@ -436,8 +443,9 @@ impl<K, V> LinkedSlab<K, V> {
     }
 
     pub(crate) fn set_expires_at(&mut self, i: u32, expires_at: u64) {
-        self.slots[i as usize].deadline_hi = (expires_at >> 32) as u32;
-        self.colds[i as usize].deadline_lo = expires_at as u32;
+        let (hi, lo) = halves(expires_at);
+        self.slots[i as usize].deadline_hi = hi;
+        self.colds[i as usize].deadline_lo = lo;
     }
 
     /// Stores `entry` at the head of the main queue and returns its index.
