@@ -210,18 +210,23 @@ impl RequestStream {
     }
 }
 
-/// Requests per batch handed from the reader thread to the replay (128 KiB of requests: few
-/// hand-overs, and small enough to stay in cache).
-const READ_AHEAD_BATCH: usize = 4096;
+/// Requests per batch handed from the reader thread to the replay (1 MiB of requests). Each
+/// hand-over that finds the other thread asleep costs a wake-up, which in a virtual machine is
+/// tens of microseconds: with 4,096-request batches the wake-ups were 2 % of the replay thread's
+/// time and the 20 M-request benchmark replay (`scripts/bench-vs-libcachesim.sh`) ran about a
+/// tenth slower than with these (8 pairs of runs, alternating: median 1.13× for 32,768 × 8,
+/// 1.10× for 16,384 × 16, against 4,096 × 4).
+const READ_AHEAD_BATCH: usize = 32_768;
 
-/// Batches decoded ahead of the replay, at most (bounds the reader's lead and its memory).
-const READ_AHEAD_BATCHES: usize = 4;
+/// Batches decoded ahead of the replay, at most (bounds the reader's lead and its memory: 8 MiB
+/// of requests, and enough lead to ride out a short stall of the reader's core).
+const READ_AHEAD_BATCHES: usize = 8;
 
 impl RequestStream {
     /// Runs `replay` over this stream's requests while another thread reads them: decoding the
     /// trace (and counting distinct keys, when asked) overlaps the replay, on a machine with a
-    /// second core. The reader hands over batches of 4,096 requests through a bounded channel
-    /// of 4 batches, so it runs at most that far ahead (and a loaded machine pays one hand-over
+    /// second core. The reader hands over batches of 32,768 requests through a bounded channel
+    /// of 8 batches, so it runs at most that far ahead (and a loaded machine pays one hand-over
     /// per batch, not per request). A trace file is decoded a batch at a time too
     /// (`TraceReader::read_into`), one call into the format's reader per batch.
     ///
