@@ -7,7 +7,7 @@
 #   - `harness sweep --max-entries` over 16 budgets vs libcachesim LRU at the same 16 sizes
 #     (one process_trace per size, as its Python API offers) — target: >= 10x faster;
 #   - `harness replay --max-entries` at one budget vs libcachesim at that size — target: >= 2x
-#     (REPLAY_ROUNDS rounds, default 3, sides alternating; the median round decides);
+#     (REPLAY_ROUNDS rounds, default 5, sides alternating; the median round decides);
 # and checks that the miss counts are identical at every size.
 #
 # Both sides are timed by the same Python process, one after the other: the harness as its
@@ -106,10 +106,10 @@ s0 = steal()
 lcs_misses, l_sweep_cpu, l_sweep_wall = run_lcs(sizes)
 print(f"libcachesim sweep done: {load()}{stolen(s0)}")
 # The replay pair is short (seconds), so a slow spell of a shared machine can land on one side:
-# it runs REPLAY_ROUNDS times (default 3), alternating which side goes first, and the verdict
+# it runs REPLAY_ROUNDS times (default 5), alternating which side goes first, and the verdict
 # is the median of the per-round ratios (every round printed).
 rounds = []
-for r in range(int(os.environ.get("REPLAY_ROUNDS", "3"))):
+for r in range(int(os.environ.get("REPLAY_ROUNDS", "5"))):
     s0 = steal()
     for side in (("h", "l") if r % 2 == 0 else ("l", "h")):
         if side == "h":
