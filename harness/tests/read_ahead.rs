@@ -2,7 +2,8 @@
 //! (which also counts distinct keys and derives the baseline): the figures equal those of the
 //! same requests replayed the two-pass way (a CSV copy), and errors are the first in trace
 //! order — a truncated record names the file and offset, a request the replay cannot take
-//! names that request though the reader thread read beyond it.
+//! names that request though the reader thread read beyond it. The sweep's one-pass stack curve
+//! reads ahead too, with the same order of errors.
 
 use harness::run::{RunError, RunOptions, run};
 use harness::source::trace_file;
@@ -135,4 +136,58 @@ fn a_request_the_baseline_cannot_take_is_named_though_the_reader_went_beyond() {
     let text = err.as_ref().map(ToString::to_string).unwrap_or_default();
     assert!(matches!(err, Some(RunError::Engine { .. })), "{text}");
     assert!(text.contains("585"), "{text}");
+}
+
+/// The sweep's one-pass stack curve also reads ahead: a request it cannot take (a cost beyond
+/// one year, request 600) is the error reported, though the reader thread read on to an
+/// unparsable line near the end of the file.
+#[test]
+fn a_sweep_names_the_request_it_cannot_take_though_the_reader_read_a_bad_line_beyond() {
+    use harness::sweep::grid::AxisValue;
+    use harness::sweep::{SweepSpec, sweep};
+    use reports::sweep::SweepAxis;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("bad.csv");
+    let mut trace = requests();
+    trace[599].cost = 1e9;
+    let mut bytes = Vec::new();
+    if let Err(e) = write_csv(&mut bytes, &path, trace.into_iter()) {
+        panic!("{e}");
+    }
+    bytes.extend_from_slice(b"not,a,request\n");
+    write(&path, &bytes);
+    let source = match trace_file(&path, Some(TraceFormat::Csv), typical()) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let spec = SweepSpec {
+        axis: SweepAxis::MaxEntries,
+        values: vec![
+            AxisValue::MaxEntries(Some(100)),
+            AxisValue::MaxEntries(Some(1_000)),
+        ],
+        target_speedup: 3.0,
+        cost_per_hour: None,
+        force_engine: false,
+        policies: Vec::new(),
+    };
+    let err = sweep(&source, &options(), &spec)
+        .err()
+        .map(|e| e.to_string());
+    let err = err.unwrap_or_default();
+    assert!(err.contains("request 600"), "{err}");
+    assert!(err.contains("out of range"), "{err}");
+    // Without the bad cost, the bad line is what the sweep reports.
+    let mut bytes = Vec::new();
+    if let Err(e) = write_csv(&mut bytes, &path, requests().into_iter()) {
+        panic!("{e}");
+    }
+    bytes.extend_from_slice(b"not,a,request\n");
+    write(&path, &bytes);
+    let err = sweep(&source, &options(), &spec)
+        .err()
+        .map(|e| e.to_string());
+    let err = err.unwrap_or_default();
+    assert!(err.contains("bad.csv"), "{err}");
+    assert!(!err.contains("request 600"), "{err}");
 }

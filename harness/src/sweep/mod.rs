@@ -294,20 +294,27 @@ fn stack_points(
             }
         })
         .collect();
-    // The profile rides along the same pass (the stack keeps the per-key state it needs).
-    let mut stream = source.open()?;
-    let computed = stack_curve(
-        stream.by_ref(),
-        &stack_points,
-        hit_cost_ns,
-        warmup,
-        profile::ReuseStats::new(ttl_s),
+    // The profile rides along the same pass (the stack keeps the per-key state it needs). The
+    // trace is decoded on a second core where there is one (`read_ahead`, as for `replay`).
+    let (computed, stream) = source.open()?.read_ahead(
+        |_| true,
+        |requests| {
+            stack_curve(
+                requests,
+                &stack_points,
+                hit_cost_ns,
+                warmup,
+                profile::ReuseStats::new(ttl_s),
+            )
+        },
     );
-    stream.finish()?;
+    // The first error in trace order: the pass stops at its own error, before any read error
+    // (the stream ends at one); only the reader may have read beyond where the pass stopped.
     let (figures, profile) = computed.map_err(|source| SweepError::Stack {
         name: name.clone(),
         source,
     })?;
+    stream.finish()?;
     if profile.requests == 0 {
         return Err(RunError::Empty { name }.into());
     }
