@@ -94,8 +94,9 @@ impl ExpiryQueue {
         } else {
             let pos = self.heap.len();
             self.heap.push(i);
-            slots.cold_mut(i).exp_prev = IN_HEAP;
-            slots.cold_mut(i).exp_next = pos as u32;
+            let cold = slots.cold_mut(i);
+            cold.exp_prev = IN_HEAP;
+            cold.exp_next = pos as u32;
             self.sift_up(slots, pos);
         }
     }
@@ -105,8 +106,9 @@ impl ExpiryQueue {
         let Some((prev, next)) = queued_links(slots, i) else {
             return;
         };
-        slots.cold_mut(i).exp_prev = NIL;
-        slots.cold_mut(i).exp_next = NIL;
+        let cold = slots.cold_mut(i);
+        cold.exp_prev = NIL;
+        cold.exp_next = NIL;
         if prev == IN_HEAP {
             self.heap_remove(slots, next as usize);
             return;

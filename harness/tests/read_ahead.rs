@@ -171,10 +171,13 @@ fn a_sweep_names_the_request_it_cannot_take_though_the_reader_read_a_bad_line_be
         force_engine: false,
         policies: Vec::new(),
     };
-    let err = sweep(&source, &options(), &spec)
-        .err()
-        .map(|e| e.to_string());
-    let err = err.unwrap_or_default();
+    let sweep_error = || {
+        sweep(&source, &options(), &spec)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let err = sweep_error();
     assert!(err.contains("request 600"), "{err}");
     assert!(err.contains("out of range"), "{err}");
     // Without the bad cost, the bad line is what the sweep reports.
@@ -184,10 +187,7 @@ fn a_sweep_names_the_request_it_cannot_take_though_the_reader_read_a_bad_line_be
     }
     bytes.extend_from_slice(b"not,a,request\n");
     write(&path, &bytes);
-    let err = sweep(&source, &options(), &spec)
-        .err()
-        .map(|e| e.to_string());
-    let err = err.unwrap_or_default();
+    let err = sweep_error();
     assert!(err.contains("bad.csv"), "{err}");
     assert!(!err.contains("request 600"), "{err}");
 }
