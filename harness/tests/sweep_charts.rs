@@ -100,3 +100,20 @@ fn a_budget_sweep_has_neither() {
     assert!(!out.join("ttl-curve.svg").exists());
     assert!(!out.join("workers-curve.svg").exists());
 }
+
+/// The terminal says what a workers sweep answers: how many workers the cache saves, and not
+/// the budget notions whose unbounded bound runs at another worker count.
+#[test]
+fn a_workers_sweep_prints_the_workers_it_saves() {
+    let o = harness(&["sweep", "--workload", "burst", "--workers", "1,2,4,8"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("  - fewest workers reaching 3x: 1 worker (11.76x"),
+        "{text}"
+    );
+    assert!(text.contains("the cache saves 7 of 8 workers"), "{text}");
+    assert!(text.contains("(unbounded, no TTL, 8 workers)"), "{text}");
+    assert!(!text.contains("95 % of the unbounded"), "{text}");
+    assert!(!text.contains("stops growing"), "{text}");
+}

@@ -90,6 +90,21 @@ impl SweepResults {
     }
 }
 
+/// The unbounded bound's row label: it has no bound and no TTL, and on a workers sweep it runs
+/// at the grid's most workers, which the label says.
+///
+/// ```
+/// # use reports::sweep::*;
+/// # let r: SweepResults = serde_json::from_str(include_str!("../tests/fixtures/sweep-workers.json")).unwrap();
+/// assert_eq!(unbounded_label(&r), "unbounded, no TTL, 8 workers");
+/// ```
+pub fn unbounded_label(r: &SweepResults) -> String {
+    match r.axis {
+        SweepAxis::Workers => format!("unbounded, no TTL, {} workers", r.unbounded.workers),
+        _ => "unbounded, no TTL".to_string(),
+    }
+}
+
 /// On a workers sweep, how many generator workers the cache saves (the first policy's curve):
 /// the fewest workers with which the cached side serves the trace at least as fast as the
 /// baseline with the most workers of the grid. `None` for another axis, or for points without

@@ -148,7 +148,7 @@ fn blocks(r: &SweepResults, charts: &[&RenderedChart]) -> Vec<Block> {
             )
         })
         .collect();
-    rows.push(row("unbounded, no TTL".into(), &r.unbounded));
+    rows.push(row(crate::sweep::unbounded_label(r), &r.unbounded));
     blocks.push(Block::Table(Table {
         header,
         rows,

@@ -384,7 +384,10 @@ pub fn sweep_text(r: &SweepResults) -> String {
             )
         })
         .collect();
-    rows.push(row("(unbounded, no TTL)".to_string(), &r.unbounded));
+    rows.push(row(
+        format!("({})", reports::sweep::unbounded_label(r)),
+        &r.unbounded,
+    ));
     s.push_str(&table(&header, &rows));
     let _ = writeln!(s, "advice (target {}x):", r.target_speedup);
     let lines: Vec<&String> = if r.policy_advice.is_empty() {
@@ -396,6 +399,9 @@ pub fn sweep_text(r: &SweepResults) -> String {
             .collect()
     };
     for line in lines {
+        let _ = writeln!(s, "  - {line}");
+    }
+    if let Some(line) = reports::sweep::workers_saved(r) {
         let _ = writeln!(s, "  - {line}");
     }
     if !r.comparison.is_empty() {

@@ -2,6 +2,11 @@
 //! smallest reaching 95 % of the unbounded cache's speedup, the point of diminishing returns
 //! and where the curve goes flat — or, when nothing reaches the target, by how much it falls
 //! short.
+//!
+//! A workers curve gets only the first: its unbounded bound runs at the grid's most workers, so
+//! comparing it with a point at fewer workers would mix two generators. What that axis answers
+//! is how many workers the cache saves (`reports::sweep::workers_saved`, printed after the
+//! advice).
 
 use reports::format::{bytes as human_bytes, thousands};
 use reports::sweep::{Advice, Shortfall, SweepAxis, SweepPoint};
@@ -21,7 +26,10 @@ pub fn describe(axis: SweepAxis, point: &SweepPoint) -> String {
         SweepAxis::Ttl => point.ttl_s.map_or("no TTL".to_string(), |s| {
             format!("TTL {}", human_seconds(s))
         }),
-        SweepAxis::Workers => format!("{} workers", point.workers),
+        SweepAxis::Workers => match point.workers {
+            1 => "1 worker".to_string(),
+            n => format!("{n} workers"),
+        },
     }
 }
 
@@ -36,7 +44,12 @@ pub fn advise(
     unbounded: &SweepPoint,
     target_speedup: f64,
 ) -> Advice {
-    let what = if axis.is_budget() { "budget" } else { "value" };
+    // "smallest {what}" / "no {what} in the grid".
+    let (smallest, what) = match axis {
+        SweepAxis::MaxEntries | SweepAxis::MaxBytes => ("smallest", "budget"),
+        SweepAxis::Ttl => ("shortest", "TTL"),
+        SweepAxis::Workers => ("fewest", "workers"),
+    };
     let reaches_target = points.iter().position(|p| p.speedup >= target_speedup);
     let best_short_of_target = match reaches_target {
         Some(_) => None,
@@ -50,31 +63,40 @@ pub fn advise(
                 short_by: target_speedup - p.speedup,
             }),
     };
+    // The unbounded bound shares a point's generator on every axis but workers.
+    let comparable = axis != SweepAxis::Workers;
     let near_unbounded = points
         .iter()
-        .position(|p| p.speedup >= NEAR_UNBOUNDED * unbounded.speedup);
+        .position(|p| p.speedup >= NEAR_UNBOUNDED * unbounded.speedup)
+        .filter(|_| comparable);
     let diminishing_returns = if axis.is_budget() {
         diminishing(axis, points, unbounded)
     } else {
         None
     };
-    let saturation = points.iter().position(|p| p.hits >= unbounded.hits);
+    let saturation = points
+        .iter()
+        .position(|p| p.hits >= unbounded.hits)
+        .filter(|_| comparable);
     let ttl_bound = ttl_limited(axis, points);
 
     let mut lines = Vec::new();
     match (reaches_target, &best_short_of_target) {
         (Some(i), _) => lines.push(format!(
-            "smallest {what} reaching {target_speedup}x: {} ({:.2}x at {:.1} % hits)",
+            "{smallest} {what} reaching {target_speedup}x: {} ({:.2}x at {:.1} % hits)",
             describe(axis, &points[i]),
             points[i].speedup,
             points[i].hit_rate * 100.0
         )),
         (None, Some(s)) => lines.push(format!(
-            "no {what} in the grid reaches {target_speedup}x: the best is {:.2}x at {} ({:.2}x short){}",
+            "no {} in the grid reaches {target_speedup}x: the best is {:.2}x at {} ({:.2}x short){}",
+            if axis == SweepAxis::Workers { "worker count" } else { what },
             s.speedup,
             describe(axis, &points[s.best]),
             s.short_by,
-            if unbounded.speedup >= target_speedup && ttl_bound.is_none() {
+            if !comparable {
+                String::new()
+            } else if unbounded.speedup >= target_speedup && ttl_bound.is_none() {
                 format!(
                     "; an unbounded cache gives {:.2}x, so a larger budget would reach it",
                     unbounded.speedup
@@ -94,8 +116,9 @@ pub fn advise(
         (None, None) => lines.push("no points".to_string()),
     }
     match near_unbounded {
+        None if !comparable => {}
         Some(i) => lines.push(format!(
-            "smallest {what} reaching 95 % of the unbounded cache's {:.2}x: {} ({:.2}x)",
+            "{smallest} {what} reaching 95 % of the unbounded cache's {:.2}x: {} ({:.2}x)",
             unbounded.speedup,
             describe(axis, &points[i]),
             points[i].speedup
@@ -271,6 +294,33 @@ mod tests {
         // 20 is saturated: doubling it gains nothing.
         assert_eq!(a.diminishing_returns, Some(1));
         assert!(!a.lines.iter().any(|l| l.contains("TTL")), "{:?}", a.lines);
+    }
+
+    /// A workers curve: its unbounded bound runs at the grid's most workers, so neither "95 %
+    /// of unbounded" nor "stops growing" is drawn from it, and a shortfall does not point at it.
+    #[test]
+    fn a_workers_curve_is_not_compared_with_the_bound_at_other_worker_counts() {
+        let mut points = vec![point(0, 0.15, 11.8), point(0, 0.3, 4.5)];
+        points[0].workers = 1;
+        points[1].workers = 8;
+        let mut unbounded = point(0, 0.3, 4.5);
+        unbounded.workers = 8;
+        let a = advise(SweepAxis::Workers, &points, &unbounded, 3.0);
+        assert_eq!(a.reaches_target, Some(0));
+        assert_eq!((a.near_unbounded, a.saturation), (None, None));
+        assert_eq!(
+            a.lines,
+            vec!["fewest workers reaching 3x: 1 worker (11.80x at 15.0 % hits)".to_string()]
+        );
+        let a = advise(SweepAxis::Workers, &points, &unbounded, 20.0);
+        assert_eq!(
+            a.lines,
+            vec![
+                "no worker count in the grid reaches 20x: the best is 11.80x at 1 worker \
+                 (8.20x short)"
+                    .to_string()
+            ]
+        );
     }
 
     /// Expirations at the largest budget: the advice says the TTL, not the budget, keeps the
