@@ -298,3 +298,74 @@ fn a_target_that_accepts_and_never_answers_times_out_naming_the_url() {
     assert_clean_failure(&o, &[&url, "no answer within 1s", "--target-timeout"]);
     drop(listener);
 }
+
+/// A negative number or duration reaches the flag's own parser, which names the flag and says
+/// what it takes (clap alone would call `-1` an unexpected argument).
+#[test]
+fn negative_values_are_refused_by_the_flags_own_parser() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "sweep",
+                "--workload",
+                "typical",
+                "--max-entries",
+                "10",
+                "--target-speedup",
+                "-1",
+            ],
+            "the target speedup must be a number above 0",
+        ),
+        (
+            &[
+                "sweep",
+                "--workload",
+                "typical",
+                "--max-entries",
+                "10",
+                "--generator-cost-per-hour",
+                "-5",
+            ],
+            "the price per generator hour must be a number of at least 0",
+        ),
+        (
+            &["run", "--workload", "typical", "--ttl", "-1h"],
+            "'-1h' for '--ttl <TTL>'",
+        ),
+        (
+            &["profile", "--workload", "typical", "--ttl", "-2h"],
+            "'-2h' for '--ttl <TTL>'",
+        ),
+        (
+            &["serve", "--max-entries", "-3"],
+            "the entry bound cannot be negative",
+        ),
+        (
+            &["serve", "--max-bytes", "-3"],
+            "'-3' for '--max-bytes <BYTES>'",
+        ),
+        (
+            &["serve", "--max-connections", "-1"],
+            "'-1' for '--max-connections <N>'",
+        ),
+        (&["serve", "--ttl", "-1h"], "'-1h' for '--ttl <TTL>'"),
+        (
+            &["serve", "--max-size", "-1"],
+            "the result size cannot be negative",
+        ),
+        (
+            &["serve", "--idle-timeout", "-1s"],
+            "invalid --idle-timeout: \"-1s\"",
+        ),
+        (
+            &["serve", "--shutdown-grace", "-3s"],
+            "invalid --shutdown-grace: \"-3s\"",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = harness(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert_clean_failure(&o, &[needle]);
+        assert!(stdout(&o).is_empty(), "{args:?}: output before the error");
+    }
+}

@@ -101,7 +101,7 @@ pub struct CacheArgs {
     pub max_bytes: Option<ByteBudget>,
     /// Default TTL: seconds or a duration ("24h", "90min"), 1 ms to 365 days; "never" for no
     /// expiry.
-    #[arg(long, value_name = "TTL", allow_negative_numbers = true)]
+    #[arg(long, value_name = "TTL", allow_hyphen_values = true)]
     pub ttl: Option<Ttl>,
 }
 
@@ -205,7 +205,7 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Only the first N requests.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub requests: Option<u64>,
     /// Write every size as 1 (for entry-count replays in libCacheSim).
     #[arg(long)]
@@ -269,10 +269,11 @@ pub struct SweepArgs {
     #[arg(long, conflicts_with = "clients")]
     pub open_loop: bool,
     /// The speedup the advice looks for.
-    #[arg(long, value_name = "X", default_value = "3", value_parser = parse_target_speedup)]
+    #[arg(long, value_name = "X", default_value = "3", value_parser = parse_target_speedup,
+          allow_negative_numbers = true)]
     pub target_speedup: f64,
     /// Price of one generator hour (e.g. a GPU hour): money saved per point.
-    #[arg(long, value_name = "PRICE", value_parser = parse_price)]
+    #[arg(long, value_name = "PRICE", value_parser = parse_price, allow_negative_numbers = true)]
     pub generator_cost_per_hour: Option<f64>,
     /// Print the sweep as one JSON object on stdout (the summary goes to stderr).
     #[arg(long)]
@@ -289,7 +290,7 @@ pub struct ProfileArgs {
     #[command(flatten)]
     pub source: SourceArgs,
     /// Compare reuse times with this TTL (default: the workload's).
-    #[arg(long, value_name = "TTL")]
+    #[arg(long, value_name = "TTL", allow_hyphen_values = true)]
     pub ttl: Option<Ttl>,
     /// Print the profile as JSON.
     #[arg(long)]

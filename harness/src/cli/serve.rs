@@ -30,17 +30,18 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     /// Cache byte budget in payload bytes, with a unit (`512MiB`), or `none` for unlimited.
     #[arg(long, env = "GENCACHE_MAX_BYTES", value_name = "BYTES",
-          default_value_t = ByteBudget::SERVE_DEFAULT)]
+          default_value_t = ByteBudget::SERVE_DEFAULT, allow_negative_numbers = true)]
     pub max_bytes: ByteBudget,
     /// Cache entry bound, or `none` (the default) for unlimited.
     #[arg(long, env = "GENCACHE_MAX_ENTRIES", value_name = "N",
-          default_value_t = EntryBound::UNBOUNDED)]
+          default_value_t = EntryBound::UNBOUNDED, allow_negative_numbers = true)]
     pub max_entries: EntryBound,
     /// Eviction policy: `lru`, `s3fifo`, `sieve` or `cost-aware`.
     #[arg(long, env = "GENCACHE_POLICY", default_value = "lru")]
     pub policy: gencache::Policy,
     /// Default time-to-live in virtual time (`1ms` to `365days`, e.g. `24h`, `90s`), or `never`.
-    #[arg(long, env = "GENCACHE_TTL", value_name = "TTL", default_value_t = Ttl::DEFAULT)]
+    #[arg(long, env = "GENCACHE_TTL", value_name = "TTL", default_value_t = Ttl::DEFAULT,
+          allow_hyphen_values = true)]
     pub ttl: Ttl,
     /// Whether the cache is used; `false` sends every request to the generator (the seed's fallback).
     #[arg(long = "cache-enabled", env = "GENCACHE_ENABLED", default_value_t = true,
@@ -68,22 +69,24 @@ pub struct ServeArgs {
     pub default_cost: Cost,
     /// Result size of a request that gives none (bytes, or with a unit).
     #[arg(long, env = "GENCACHE_DEFAULT_SIZE", value_name = "BYTES",
-          default_value_t = Size::DEFAULT)]
+          default_value_t = Size::DEFAULT, allow_negative_numbers = true)]
     pub default_size: Size,
     /// Largest result size a request may ask for (bytes, or with a unit).
     #[arg(long, env = "GENCACHE_MAX_SIZE", value_name = "BYTES",
-          default_value_t = default_max_size())]
+          default_value_t = default_max_size(), allow_negative_numbers = true)]
     pub max_size: Size,
     /// Largest generation cost a request may ask for, in virtual seconds.
     #[arg(long, env = "GENCACHE_MAX_COST", value_name = "S", default_value_t = default_max_cost(),
           allow_negative_numbers = true)]
     pub max_cost: Cost,
     /// Request body size limit in bytes.
-    #[arg(long, env = "GENCACHE_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
+    #[arg(long, env = "GENCACHE_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT,
+          allow_negative_numbers = true)]
     pub body_limit: usize,
     /// After Ctrl-C / SIGTERM, how long in-flight requests may take to finish (wall time, e.g.
     /// `30s`) before they are dropped; a second signal exits at once.
-    #[arg(long, env = "GENCACHE_SHUTDOWN_GRACE", default_value = DEFAULT_SHUTDOWN_GRACE)]
+    #[arg(long, env = "GENCACHE_SHUTDOWN_GRACE", default_value = DEFAULT_SHUTDOWN_GRACE,
+          allow_hyphen_values = true)]
     pub shutdown_grace: String,
     /// The shared Redis tier (`--l2`, `--l2-prefix`, `--l2-required`, `--l2-timeout`,
     /// `--l2-lease`).
@@ -91,15 +94,20 @@ pub struct ServeArgs {
     pub l2: crate::l2::L2Args,
     /// Connections open at once; one more is answered 503 and closed. Default: 4096, or 32
     /// below the open-files limit (`ulimit -n`) when that is lower; must stay below it.
-    #[arg(long, env = "GENCACHE_MAX_CONNECTIONS", value_name = "N")]
+    #[arg(
+        long,
+        env = "GENCACHE_MAX_CONNECTIONS",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub max_connections: Option<usize>,
     /// Longest time a client may take to send a request head, from its first byte (wall time).
     #[arg(long, env = "GENCACHE_HEADER_READ_TIMEOUT", value_name = "DURATION",
-          default_value = DEFAULT_HEADER_READ_TIMEOUT)]
+          default_value = DEFAULT_HEADER_READ_TIMEOUT, allow_hyphen_values = true)]
     pub header_read_timeout: String,
     /// Longest time a keep-alive connection may wait for its next request (wall time).
     #[arg(long, env = "GENCACHE_IDLE_TIMEOUT", value_name = "DURATION",
-          default_value = DEFAULT_IDLE_TIMEOUT)]
+          default_value = DEFAULT_IDLE_TIMEOUT, allow_hyphen_values = true)]
     pub idle_timeout: String,
 }
 
