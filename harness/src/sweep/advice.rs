@@ -96,6 +96,14 @@ pub fn advise(
             s.short_by,
             if !comparable {
                 String::new()
+            } else if let Some(fixed) = fixed_other_bound(axis, points)
+                && unbounded.speedup >= target_speedup
+            {
+                format!(
+                    "; an unbounded cache gives {:.2}x, but every point also has the fixed \
+                     bound of {fixed}, which a larger budget on this axis does not lift",
+                    unbounded.speedup
+                )
             } else if unbounded.speedup >= target_speedup && ttl_bound.is_none() {
                 format!(
                     "; an unbounded cache gives {:.2}x, so a larger budget would reach it",
@@ -164,6 +172,17 @@ pub fn advise(
         diminishing_returns,
         saturation,
         lines,
+    }
+}
+
+/// On a budget axis, the other budget when the grid holds it fixed (`--max-bytes` swept with
+/// `--max-entries 10`), as a sentence's noun: the unbounded bound lifts it, this curve never does.
+fn fixed_other_bound(axis: SweepAxis, points: &[SweepPoint]) -> Option<String> {
+    let largest = points.last()?;
+    match axis {
+        SweepAxis::MaxBytes => largest.max_entries.map(|n| format!("{n} entries")),
+        SweepAxis::MaxEntries => largest.max_bytes.map(human_bytes),
+        SweepAxis::Ttl | SweepAxis::Workers => None,
     }
 }
 
@@ -294,6 +313,35 @@ mod tests {
         // 20 is saturated: doubling it gains nothing.
         assert_eq!(a.diminishing_returns, Some(1));
         assert!(!a.lines.iter().any(|l| l.contains("TTL")), "{:?}", a.lines);
+    }
+
+    /// A byte curve held to a fixed entry bound: a larger byte budget would not reach the
+    /// unbounded cache's speedup, and the shortfall says which bound is in the way.
+    #[test]
+    fn a_shortfall_names_the_fixed_bound_of_the_other_axis() {
+        let mut points = vec![point(10, 0.2, 1.25), point(10, 0.25, 1.33)];
+        points[0].max_bytes = Some(1 << 20);
+        points[1].max_bytes = Some(1 << 30);
+        let unbounded = point(0, 0.8, 5.0);
+        let a = advise(SweepAxis::MaxBytes, &points, &unbounded, 3.0);
+        assert!(
+            a.lines[0].ends_with(
+                "; an unbounded cache gives 5.00x, but every point also has the fixed bound of \
+                 10 entries, which a larger budget on this axis does not lift"
+            ),
+            "{:?}",
+            a.lines
+        );
+        // Without the fixed bound, the larger budget is the way.
+        for p in &mut points {
+            p.max_entries = None;
+        }
+        let a = advise(SweepAxis::MaxBytes, &points, &unbounded, 3.0);
+        assert!(
+            a.lines[0].ends_with("so a larger budget would reach it"),
+            "{:?}",
+            a.lines
+        );
     }
 
     /// A workers curve: its unbounded bound runs at the grid's most workers, so neither "95 %
