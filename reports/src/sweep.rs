@@ -100,6 +100,7 @@ impl SweepResults {
 /// ```
 pub fn unbounded_label(r: &SweepResults) -> String {
     match r.axis {
+        SweepAxis::Workers if r.unbounded.workers == 1 => "unbounded, no TTL, 1 worker".into(),
         SweepAxis::Workers => format!("unbounded, no TTL, {} workers", r.unbounded.workers),
         _ => "unbounded, no TTL".to_string(),
     }
@@ -136,13 +137,15 @@ pub fn workers_saved(r: &SweepResults) -> Option<String> {
         {
             Some(&(fewest, cached, _)) => format!(
                 "with the cache, {fewest} worker{} serve{} the trace in {}; without it, {most} \
-                 worker{} take {}: the cache saves {} of {most} workers",
+                 worker{} take{} {}: the cache saves {} of {most} worker{}",
                 plural(fewest),
                 if fewest == 1 { "s" } else { "" },
                 seconds(cached),
                 plural(most),
+                if most == 1 { "s" } else { "" },
                 seconds(best_baseline),
-                most - fewest
+                most - fewest,
+                plural(most)
             ),
             None => format!(
                 "the cache does not serve the trace faster than the baseline with {most} \
@@ -362,4 +365,25 @@ pub fn read_sweep(dir_or_file: &std::path::Path) -> Result<SweepResults, crate::
         });
     }
     Ok(sweep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One worker reads in the singular, in the row label and in the workers line.
+    #[test]
+    fn a_one_worker_sweep_reads_in_the_singular() {
+        let mut r: SweepResults =
+            match serde_json::from_str(include_str!("../tests/fixtures/sweep-workers.json")) {
+                Ok(r) => r,
+                Err(e) => panic!("fixture: {e}"),
+            };
+        r.points.retain(|p| p.workers == 1);
+        r.unbounded.workers = 1;
+        assert_eq!(unbounded_label(&r), "unbounded, no TTL, 1 worker");
+        let line = workers_saved(&r).unwrap_or_default();
+        assert!(line.contains("without it, 1 worker takes"), "{line}");
+        assert!(line.ends_with("the cache saves 0 of 1 worker"), "{line}");
+    }
 }
