@@ -44,11 +44,11 @@ pub fn advise(
     unbounded: &SweepPoint,
     target_speedup: f64,
 ) -> Advice {
-    // "smallest {what}" / "no {what} in the grid".
-    let (smallest, what) = match axis {
-        SweepAxis::MaxEntries | SweepAxis::MaxBytes => ("smallest", "budget"),
-        SweepAxis::Ttl => ("shortest", "TTL"),
-        SweepAxis::Workers => ("fewest", "workers"),
+    // "{smallest} {what} reaching …" / "no {one} in the grid reaches …".
+    let (smallest, what, one) = match axis {
+        SweepAxis::MaxEntries | SweepAxis::MaxBytes => ("smallest", "budget", "budget"),
+        SweepAxis::Ttl => ("shortest", "TTL", "TTL"),
+        SweepAxis::Workers => ("fewest", "workers", "worker count"),
     };
     let reaches_target = points.iter().position(|p| p.speedup >= target_speedup);
     let best_short_of_target = match reaches_target {
@@ -89,36 +89,14 @@ pub fn advise(
             points[i].hit_rate * 100.0
         )),
         (None, Some(s)) => lines.push(format!(
-            "no {} in the grid reaches {target_speedup}x: the best is {:.2}x at {} ({:.2}x short){}",
-            if axis == SweepAxis::Workers { "worker count" } else { what },
+            "no {one} in the grid reaches {target_speedup}x: the best is {:.2}x at {} ({:.2}x short){}",
             s.speedup,
             describe(axis, &points[s.best]),
             s.short_by,
-            if !comparable {
-                String::new()
-            } else if let Some(fixed) = fixed_other_bound(axis, points)
-                && unbounded.speedup >= target_speedup
-            {
-                format!(
-                    "; an unbounded cache gives {:.2}x, but every point also has the fixed \
-                     bound of {fixed}, which a larger budget on this axis does not lift",
-                    unbounded.speedup
-                )
-            } else if unbounded.speedup >= target_speedup && ttl_bound.is_none() {
-                format!(
-                    "; an unbounded cache gives {:.2}x, so a larger budget would reach it",
-                    unbounded.speedup
-                )
-            } else if unbounded.speedup >= target_speedup {
-                format!(
-                    "; an unbounded cache without TTL gives {:.2}x",
-                    unbounded.speedup
-                )
+            if comparable {
+                beyond_the_grid(axis, points, unbounded, target_speedup, ttl_bound.is_some())
             } else {
-                format!(
-                    "; even an unbounded cache gives only {:.2}x",
-                    unbounded.speedup
-                )
+                String::new()
             }
         )),
         (None, None) => lines.push("no points".to_string()),
@@ -172,6 +150,31 @@ pub fn advise(
         diminishing_returns,
         saturation,
         lines,
+    }
+}
+
+/// What the unbounded bound says about a curve that falls short of the target: whether a larger
+/// budget would reach it, or what stands in the way (the other budget held fixed, the TTL).
+fn beyond_the_grid(
+    axis: SweepAxis,
+    points: &[SweepPoint],
+    unbounded: &SweepPoint,
+    target_speedup: f64,
+    ttl_bound: bool,
+) -> String {
+    let speedup = unbounded.speedup;
+    if speedup < target_speedup {
+        return format!("; even an unbounded cache gives only {speedup:.2}x");
+    }
+    match fixed_other_bound(axis, points) {
+        Some(fixed) => format!(
+            "; an unbounded cache gives {speedup:.2}x, but every point also has the fixed bound \
+             of {fixed}, which a larger budget on this axis does not lift"
+        ),
+        None if ttl_bound => format!("; an unbounded cache without TTL gives {speedup:.2}x"),
+        None => {
+            format!("; an unbounded cache gives {speedup:.2}x, so a larger budget would reach it")
+        }
     }
 }
 
